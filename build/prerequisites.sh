@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need beyond the .NET SDK, once, idempotently:
+#   gcc          builds the one-function libstdc++ shim for TorchSharp on older distributions
+#   libchipmunk7 the 2-D physics engine the PushT parity tests compare against (tests only)
+# Needs root (or sudo) only when something is missing.
+set -euo pipefail
+missing=()
+command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+ldconfig -p 2>/dev/null | grep -q 'libchipmunk.so.7' || missing+=(libchipmunk7)
+if ((${#missing[@]})); then
+  echo "prerequisites: installing ${missing[*]}" >&2
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
