@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace WmQuant.Cli.Commands;
+
+/// <summary>Every top-level wmq command, in the order `wmq --help` lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return DoctorCommand.Create();
+    }
+}
