@@ -93,6 +93,26 @@ public class SafetensorsWriterTests
     }
 
     [Test]
+    public void Replacing_a_file_that_is_open_leaves_the_open_reader_on_the_old_contents()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Windows refuses to rename over a mapped file; the guarantee is for POSIX renames.");
+        }
+
+        using var folder = new SafetensorsTestFolder();
+        var path = folder.File("model.safetensors");
+        SafetensorsWriter.Write(path, [SafetensorsEntry.FromElements<int>("v", SafetensorsDType.I32, [2], [1, 2])]);
+        using var reader = SafetensorsFile.Open(path);
+
+        SafetensorsWriter.Write(path, [SafetensorsEntry.FromElements<int>("v", SafetensorsDType.I32, [3], [7, 8, 9])]);
+
+        Assert.That(reader.GetSpan<int>("v").ToArray(), Is.EqualTo(new[] { 1, 2 }));
+        using var fresh = SafetensorsFile.Open(path);
+        Assert.That(fresh.GetSpan<int>("v").ToArray(), Is.EqualTo(new[] { 7, 8, 9 }));
+    }
+
+    [Test]
     public void Invalid_entries_are_refused_before_anything_is_written()
     {
         using var folder = new SafetensorsTestFolder();
