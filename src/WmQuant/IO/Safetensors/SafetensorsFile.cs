@@ -148,7 +148,13 @@ public sealed unsafe class SafetensorsFile : IDisposable
     }
 
     /// <summary>A copy of the tensor's bytes that outlives the file.</summary>
-    public byte[] ReadBytes(string name) => GetSpan(name).ToArray();
+    public byte[] ReadBytes(string name)
+    {
+        var source = GetSpan(name);
+        var copy = GC.AllocateUninitializedArray<byte>(source.Length);
+        source.CopyTo(copy);
+        return copy;
+    }
 
     /// <summary>Copies the tensor's bytes into <paramref name="destination"/> (exactly its byte length), at any size.</summary>
     public void CopyTo(string name, Span<byte> destination)

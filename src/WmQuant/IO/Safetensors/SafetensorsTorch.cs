@@ -83,7 +83,25 @@ public static class SafetensorsTorch
         string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(tensors);
-        SafetensorsWriter.Write(path, ToEntries(tensors), metadata);
+        RequireLittleEndian();
+        using var scope = NewDisposeScope();
+        var entries = new List<SafetensorsEntry>(tensors.Count);
+        foreach (var (name, tensor) in tensors)
+        {
+            ArgumentNullException.ThrowIfNull(tensor, name);
+            var dtype = ToDType(tensor.dtype);
+            var dense = tensor.detach().to(CPU).contiguous();
+            var length = checked(dense.numel() * dense.element_size());
+            if (length > int.MaxValue)
+            {
+                throw new NotSupportedException($"tensor '{name}' is {length} bytes; tensors over 2 GiB are not supported by this bridge");
+            }
+
+            // Zero-copy: the writer reads the tensors' storage while the scope keeps them alive.
+            entries.Add(new SafetensorsEntry(name, dtype, dense.shape, new TensorBytes(dense, (int)length).Memory));
+        }
+
+        SafetensorsWriter.Write(path, entries, metadata);
     }
 
     /// <summary>The entries <see cref="Save"/> writes, for callers that add non-torch entries or stream elsewhere.</summary>
