@@ -116,7 +116,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     /// <summary>
     /// A view of the tensor's bytes in the mapping, valid until <see cref="Dispose"/>. Tensors
-    /// over 2 GiB do not fit a span; use <see cref="CopyTo"/> for those.
+    /// over 2 GiB do not fit a span; read those in chunks with <see cref="CopyTo(string, long, Span{byte})"/>.
     /// </summary>
     public ReadOnlySpan<byte> GetSpan(string name)
     {
@@ -124,7 +124,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         if (info.ByteLength > int.MaxValue)
         {
             throw new InvalidOperationException(
-                $"{Path}: tensor '{name}' is {info.ByteLength} bytes, too large for a span; copy it with CopyTo instead");
+                $"{Path}: tensor '{name}' is {info.ByteLength} bytes, too large for one span; read it in chunks with CopyTo(name, offset, destination)");
         }
 
         return new ReadOnlySpan<byte>(Pointer(info), (int)info.ByteLength);
@@ -156,7 +156,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         return copy;
     }
 
-    /// <summary>Copies the tensor's bytes into <paramref name="destination"/> (exactly its byte length), at any size.</summary>
+    /// <summary>Copies the whole tensor into <paramref name="destination"/>, which must be exactly its byte length.</summary>
     public void CopyTo(string name, Span<byte> destination)
     {
         var info = Get(name);
@@ -166,14 +166,26 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 $"tensor '{name}' has {info.ByteLength} bytes; destination has {destination.Length}", nameof(destination));
         }
 
-        new ReadOnlySpan<byte>(Pointer(info), destination.Length).CopyTo(destination);
+        CopyTo(name, 0, destination);
     }
 
-    /// <summary>Copies any-size tensors to native memory (tensor storage); the caller guarantees the destination length.</summary>
-    internal void CopyToNative(string name, byte* destination)
+    /// <summary>
+    /// Copies <c>destination.Length</c> bytes starting <paramref name="offset"/> bytes into the
+    /// tensor: reads tensors too large for one span in chunks.
+    /// </summary>
+    public void CopyTo(string name, long offset, Span<byte> destination)
     {
         var info = Get(name);
-        Buffer.MemoryCopy(Pointer(info), destination, info.ByteLength, info.ByteLength);
+        if (offset < 0 || offset > info.ByteLength - destination.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), offset,
+                $"bytes [{offset}, {offset + destination.Length}) are outside tensor '{name}' ({info.ByteLength} bytes)");
+        }
+
+        if (destination.Length > 0)
+        {
+            new ReadOnlySpan<byte>(Pointer(info) + offset, destination.Length).CopyTo(destination);
+        }
     }
 
     /// <summary>Unmaps the file; spans obtained earlier must not be used afterwards.</summary>

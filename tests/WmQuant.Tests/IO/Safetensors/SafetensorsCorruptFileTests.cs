@@ -58,6 +58,8 @@ public class SafetensorsCorruptFileTests
             "a", "shape [4294967296, 4294967296] × F32 (4 bytes) overflows a 64-bit byte count");
         yield return Case("missing_data_offsets", SafetensorsTestFolder.Assemble("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]}}", Zeros(8)),
             "a", "missing field 'data_offsets'");
+        yield return Case("offsets_not_an_array", SafetensorsTestFolder.Assemble("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":{\"begin\":0}}}", Zeros(8)),
+            "a", "field 'data_offsets' must be an array [begin, end], found an object");
         yield return Case("three_offsets", SafetensorsTestFolder.Assemble("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8,16]}}", Zeros(8)),
             "a", "field 'data_offsets' has 3 elements; expected exactly two, [begin, end]");
         yield return Case("offset_not_a_number", SafetensorsTestFolder.Assemble("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[\"0\",8]}}", Zeros(8)),

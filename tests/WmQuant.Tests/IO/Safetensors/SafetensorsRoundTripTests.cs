@@ -156,6 +156,56 @@ public class SafetensorsRoundTripTests
     }
 
     [Test]
+    public void Chunked_copies_read_any_part_of_a_tensor_and_refuse_ranges_outside_it()
+    {
+        using var folder = new SafetensorsTestFolder();
+        var path = folder.File("chunks.safetensors");
+        var data = Enumerable.Range(0, 40).Select(i => (byte)(i * 3)).ToArray();
+        SafetensorsWriter.Write(path, [new SafetensorsEntry("a", SafetensorsDType.I64, [5], data), new SafetensorsEntry("b", SafetensorsDType.U8, [2], new byte[] { 1, 2 })]);
+
+        using var file = SafetensorsFile.Open(path);
+        var chunk = new byte[7];
+        file.CopyTo("a", 30, chunk);
+        Assert.That(chunk, Is.EqualTo(data[30..37]));
+        var whole = new byte[40];
+        file.CopyTo("a", whole);
+        Assert.That(whole, Is.EqualTo(data));
+        Assert.Throws<ArgumentOutOfRangeException>(() => file.CopyTo("a", 34, new byte[7]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => file.CopyTo("a", -1, new byte[1]));
+        Assert.Throws<ArgumentException>(() => file.CopyTo("b", new byte[3]));
+    }
+
+    [Test]
+    public void Tensor_over_two_gibibytes_opens_and_reads_in_chunks()
+    {
+        // A sparse file: the 2 GiB + 8 byte tensor costs no disk and no time, only address space.
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("NTFS files are not sparse by default; this would write 2 GiB.");
+        }
+
+        const long size = (1L << 31) + 8;
+        using var folder = new SafetensorsTestFolder();
+        var header = SafetensorsTestFolder.Assemble($"{{\"huge\":{{\"dtype\":\"U8\",\"shape\":[{size}],\"data_offsets\":[0,{size}]}}}}");
+        var path = folder.File("huge.safetensors");
+        using (var stream = new FileStream(path, FileMode.CreateNew))
+        {
+            stream.Write(header);
+            stream.SetLength(header.Length + size);
+            stream.Position = header.Length + size - 1;
+            stream.WriteByte(0x5A);
+        }
+
+        using var file = SafetensorsFile.Open(path);
+        Assert.That(file.Get("huge").ByteLength, Is.EqualTo(size));
+        var error = Assert.Throws<InvalidOperationException>(() => file.GetSpan("huge"))!;
+        Assert.That(error.Message, Does.Contain("read it in chunks"));
+        var tail = new byte[16];
+        file.CopyTo("huge", size - 16, tail);
+        Assert.That(tail, Is.EqualTo(new byte[15].Append((byte)0x5A)));
+    }
+
+    [Test]
     public void Missing_tensor_names_the_file_and_what_it_has()
     {
         using var folder = new SafetensorsTestFolder();
