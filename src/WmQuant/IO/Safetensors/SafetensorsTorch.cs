@@ -51,6 +51,18 @@ public static class SafetensorsTorch
                 $"{file.Path}: tensor '{name}' is {info.ByteLength} bytes; tensors over 2 GiB are not supported by this bridge");
         }
 
+        if (info.DType == SafetensorsDType.Bool)
+        {
+            // Torch treats other byte values as undefined booleans; catch them at the boundary.
+            var elements = file.GetSpan(name);
+            var bad = elements.IndexOfAnyExcept((byte)0, (byte)1);
+            if (bad >= 0)
+            {
+                throw new SafetensorsFormatException(file.Path, name,
+                    $"BOOL element {bad} is {elements[bad]}; booleans must be stored as 0 or 1");
+            }
+        }
+
         var tensor = empty(info.Shape, ToScalarType(info.DType), CPU);
         try
         {
@@ -76,8 +88,9 @@ public static class SafetensorsTorch
     }
 
     /// <summary>
-    /// Writes <paramref name="tensors"/> atomically. Each is copied to a contiguous CPU buffer
-    /// first, so views, transposes and GPU tensors are saved as their logical values.
+    /// Writes <paramref name="tensors"/> atomically. Views, transposes and GPU tensors are made
+    /// contiguous on the CPU first (a copy only where needed), so each is saved as its logical
+    /// values; contiguous CPU tensors are streamed from their storage without a copy.
     /// </summary>
     public static void Save(
         string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)

@@ -117,6 +117,19 @@ public class SafetensorsTorchTests
     }
 
     [Test]
+    public void Bool_bytes_other_than_zero_and_one_are_rejected_by_the_bridge()
+    {
+        using var folder = new SafetensorsTestFolder();
+        var path = folder.File("bools.safetensors");
+        SafetensorsWriter.Write(path, [new SafetensorsEntry("mask", SafetensorsDType.Bool, [4], new byte[] { 1, 0, 2, 1 })]);
+
+        var error = Assert.Throws<SafetensorsFormatException>(() => SafetensorsTorch.Load(path))!;
+
+        Assert.That(error.TensorName, Is.EqualTo("mask"));
+        Assert.That(error.Problem, Is.EqualTo("BOOL element 2 is 2; booleans must be stored as 0 or 1"));
+    }
+
+    [Test]
     public void Scalar_type_mapping_is_a_bijection_and_refuses_unsupported_types()
     {
         foreach (var dtype in SafetensorsDTypes.All)
