@@ -28,6 +28,9 @@ public interface IPlanningEnvironment
     /// <summary>Side of the square frames <see cref="Observe"/> returns (the model's image size).</summary>
     int ImageSize { get; }
 
+    /// <summary>Renders arbitrary states of this task (goal images, dataset frames) without touching the simulator.</summary>
+    IFrameRenderer Renderer { get; }
+
     /// <summary>Draws the (start, goal) pair of an evaluation episode from its seed alone.</summary>
     EpisodeSpec SampleEpisode(int seed);
 
