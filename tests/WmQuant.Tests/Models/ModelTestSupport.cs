@@ -1,4 +1,5 @@
 using WmQuant.Models.Config;
+using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Models;
 
@@ -18,6 +19,9 @@ internal static class ModelTestSupport
             return dir?.FullName ?? throw new InvalidOperationException("repository root not found above the test directory");
         }
     }
+
+    /// <summary>Same shape and bit-identical values (TorchSharp's Tensor.equal is element-wise).</summary>
+    public static bool Identical(Tensor a, Tensor b) => a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     public static string ConfigPath(string name) => Path.Combine(RepositoryRoot, "models", "configs", name + ".yaml");
 
