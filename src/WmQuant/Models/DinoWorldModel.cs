@@ -29,7 +29,11 @@ public sealed class DinoWorldModel : nn.Module
 #pragma warning restore IDE1006
 
     /// <summary>Builds the model for <paramref name="config"/> with every parameter drawn from <paramref name="seed"/>.</summary>
-    public DinoWorldModel(WorldModelConfig config, int seed = 0) : base(nameof(DinoWorldModel))
+    public DinoWorldModel(WorldModelConfig config, int seed = 0) : this(config, (int?)seed)
+    {
+    }
+
+    private DinoWorldModel(WorldModelConfig config, int? seed) : base(nameof(DinoWorldModel))
     {
         ArgumentNullException.ThrowIfNull(config);
         var problems = config.Validate();
@@ -50,9 +54,16 @@ public sealed class DinoWorldModel : nn.Module
             layer.FullName = name;
         }
 
-        ParameterInitialization.Apply(this, seed);
+        if (seed is { } s)
+        {
+            ParameterInitialization.Apply(this, s);
+        }
+
         eval();
     }
+
+    /// <summary>Builds the model with zeroed parameters: for loading a checkpoint (which overwrites them all) or counting parameters, without paying for initialisation.</summary>
+    public static DinoWorldModel CreateForLoading(WorldModelConfig config) => new(config, null);
 
     /// <summary>The shape this model was built with.</summary>
     public WorldModelConfig Config { get; }

@@ -7,7 +7,7 @@ public class ParameterCountTests
     [Test]
     public void Full_size_model_has_the_upstream_parameter_counts()
     {
-        using var model = new DinoWorldModel(ModelTestSupport.Shipped("dinov2-vits14"));
+        using var model = DinoWorldModel.CreateForLoading(ModelTestSupport.Shipped("dinov2-vits14"));
         Assert.Multiple(() =>
         {
             Assert.That(model.ParameterCount(ModuleGroup.Encoder), Is.EqualTo(22_056_576));

@@ -97,7 +97,7 @@ public static class WorldModelCheckpoint
             return new CheckpointLoadResult(null, parsed.Problems);
         }
 
-        var model = new DinoWorldModel(parsed.Config!);
+        var model = DinoWorldModel.CreateForLoading(parsed.Config!);
         var problems = Load(model, path, optionalGroups);
         if (problems.Count > 0)
         {
