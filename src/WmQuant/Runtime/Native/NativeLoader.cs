@@ -20,6 +20,22 @@ internal static partial class NativeLoader
     [LibraryImport("libc", EntryPoint = "dlerror")]
     private static partial nint DlerrorLibc();
 
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnvNative(string name, string value, int overwrite);
+
+    /// <summary>
+    /// Sets a variable in the native environment (Environment.SetEnvironmentVariable only changes
+    /// .NET's copy, which native libraries such as cuBLAS never read). Keeps an existing value.
+    /// </summary>
+    public static void SetNativeEnvironmentIfUnset(string name, string value)
+    {
+        if (Environment.GetEnvironmentVariable(name) is null)
+        {
+            _ = SetEnvNative(name, value, 0);
+            Environment.SetEnvironmentVariable(name, value);
+        }
+    }
+
     /// <summary>Loads a library globally and eagerly; returns null on success or the loader's error.</summary>
     public static string? LoadGlobal(string path)
     {

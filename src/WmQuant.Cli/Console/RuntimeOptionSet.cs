@@ -1,0 +1,39 @@
+using System.CommandLine;
+using WmQuant.Runtime;
+
+namespace WmQuant.Cli.Console;
+
+/// <summary>The --device, --libtorch and --threads options every tensor-using command shares.</summary>
+internal sealed class RuntimeOptionSet
+{
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "auto | cpu | cuda | cuda:N (auto: CUDA when a CUDA libtorch and a GPU are found).",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string?> LibTorch { get; } = new("--libtorch")
+    {
+        Description = "Folder of a CUDA libtorch (e.g. <site-packages>/torch/lib); default: $LIBTORCH_DIR, then a Python PyTorch install.",
+    };
+
+    public Option<int?> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for tensor work (default: one per core).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Device);
+        command.Options.Add(LibTorch);
+        command.Options.Add(Threads);
+    }
+
+    public TorchRuntimeOptions Read(ParseResult parse, long seed = 0) => new()
+    {
+        Device = parse.GetValue(Device) ?? "auto",
+        LibTorchDirectory = parse.GetValue(LibTorch),
+        Threads = parse.GetValue(Threads),
+        Seed = seed,
+    };
+}
