@@ -128,3 +128,27 @@ public class MpcControllerTests
         Assert.That(denormalizer.ModelActionDim, Is.EqualTo(4));
     }
 }
+
+public class MpcBatchIndependenceTests
+{
+    [Test]
+    public void A_whole_mpc_run_gives_each_episode_the_outcome_it_gets_alone()
+    {
+        var model = new PointReachingModel(2, 0f, 0.5f);
+        var objective = new LastFrameObjective(new ObjectiveSettings(1.0));
+        var planner = new CemPlanner(model, objective, new CemSettings(Horizon: 3, Samples: 50, TopK: 6, OptSteps: 5));
+        var controller = new MpcController(model, planner, objective, new MpcSettings([0f, 0f], [0.5f, 0.5f], MaxIterations: 6));
+        var seeds = EpisodeSeeds.Range(EpisodeSeedSet.Evaluation, 4);
+
+        var together = controller.Run(new PointReachingTask(4, 2), seeds, runSeed: 9);
+
+        Assert.That(together.Select(o => o.IterationsUsed).Distinct().Count(), Is.GreaterThan(1), "the batch should shrink during the run");
+        for (int e = 0; e < 4; e++)
+        {
+            var alone = controller.Run(new PointReachingTask(1, 2), [seeds[e]], runSeed: 9)[0];
+            Assert.That(alone.IterationsUsed, Is.EqualTo(together[e].IterationsUsed), $"episode {e}");
+            Assert.That(alone.Success, Is.EqualTo(together[e].Success));
+            Assert.That(alone.FinalStateDistance, Is.EqualTo(together[e].FinalStateDistance).Within(1e-4));
+        }
+    }
+}

@@ -58,3 +58,29 @@ public class StatisticsTests
         Assert.Throws<ArgumentException>(() => PairedComparison.Compare(first, second.Take(4).ToArray()));
     }
 }
+
+// NUnit's analyzer does not know that FsCheck generates the arguments of [Property] methods.
+#pragma warning disable NUnit1027
+public class WilsonIntervalProperties
+{
+    [FsCheck.NUnit.Property(MaxTest = 300)]
+    public bool Interval_lies_in_the_unit_range_and_contains_the_observed_rate(FsCheck.PositiveInt trials, FsCheck.NonNegativeInt successes)
+    {
+        int n = Math.Min(trials.Get, 10_000);
+        int k = successes.Get % (n + 1);
+        var interval = WilsonInterval.Compute(k, n);
+        double p = (double)k / n;
+        return interval.Lower >= 0 && interval.Upper <= 1 && interval.Lower <= p + 1e-12 && p <= interval.Upper + 1e-12;
+    }
+
+    [FsCheck.NUnit.Property(MaxTest = 100)]
+    public bool More_trials_at_the_same_rate_narrow_the_interval(FsCheck.PositiveInt trials, FsCheck.NonNegativeInt successes)
+    {
+        int n = Math.Min(trials.Get, 1_000);
+        int k = successes.Get % (n + 1);
+        var small = WilsonInterval.Compute(k, n);
+        var large = WilsonInterval.Compute(4 * k, 4 * n);
+        return large.Upper - large.Lower < small.Upper - small.Lower;
+    }
+}
+#pragma warning restore NUnit1027

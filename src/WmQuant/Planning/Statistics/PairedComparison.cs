@@ -36,6 +36,14 @@ public sealed record PairedComparison(int BothSucceeded, int OnlyFirst, int Only
         return new PairedComparison(both, onlyFirst, onlySecond, neither, ExactMcNemar(onlyFirst, onlySecond));
     }
 
+    /// <summary>Pairs two runs' episode outcomes by seed (e.g. FP model first, quantized second).</summary>
+    public static PairedComparison Compare(IReadOnlyList<Mpc.EpisodeOutcome> first, IReadOnlyList<Mpc.EpisodeOutcome> second)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        return Compare(first.Select(o => (o.Seed, o.Success)).ToList(), second.Select(o => (o.Seed, o.Success)).ToList());
+    }
+
     /// <summary>Two-sided exact McNemar p-value: P(X ≤ min(b, c)) · 2 for X ~ Binomial(b + c, 1/2), capped at 1.</summary>
     public static double ExactMcNemar(int onlyFirst, int onlySecond)
     {
