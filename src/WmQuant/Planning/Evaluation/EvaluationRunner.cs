@@ -83,6 +83,11 @@ public sealed class EvaluationRunner
     public static EvaluationResult Summarise(PlannerKind planner, IReadOnlyList<EpisodeOutcome> outcomes, TimeSpan elapsed)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
+        if (outcomes.Count == 0)
+        {
+            throw new ArgumentException("Nothing to summarise: no episodes ran.", nameof(outcomes));
+        }
+
         int successes = outcomes.Count(o => o.Success);
         int iterations = outcomes.Max(o => o.Trace.Iterations.Count);
         var byIteration = Enumerable.Range(0, iterations)
