@@ -9,7 +9,7 @@ namespace WmQuant.Quantization.Calibration;
 /// Deterministic: each layer's reservoir draws come from a SplitMix64 stream seeded from (seed, layer name),
 /// so the same inputs in the same order give the same sample, and a reloaded object continues identically.
 /// </summary>
-public sealed class ActivationStatistics
+public sealed class ActivationStatistics : IDisposable
 {
     /// <summary>Dictionary key holding the reservoir capacity (int64 [1]).</summary>
     public const string CapacityKey = "calibration.reservoir_capacity";
@@ -112,6 +112,20 @@ public sealed class ActivationStatistics
             }
 
             return result;
+        }
+    }
+
+    /// <summary>Frees every layer's tensors.</summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            foreach (var stats in layers.Values)
+            {
+                stats.Dispose();
+            }
+
+            layers.Clear();
         }
     }
 

@@ -7,7 +7,7 @@ namespace WmQuant.Quantization.Calibration;
 /// per-channel mean |x| (AWQ) and max |x| (SmoothQuant), and a uniform reservoir sample of input tokens
 /// (OMSE and output-error searches). All tensors live on the CPU in float32 (sums in float64).
 /// </summary>
-public sealed class LayerActivationStatistics
+public sealed class LayerActivationStatistics : IDisposable
 {
     private readonly SplitMix64 random;
     private Tensor absSum;
@@ -22,9 +22,10 @@ public sealed class LayerActivationStatistics
         this.random = random;
         Min = double.PositiveInfinity;
         Max = double.NegativeInfinity;
-        absSum = zeros(channels, ScalarType.Float64);
-        absMax = zeros(channels, ScalarType.Float32);
-        reservoir = zeros(capacity, channels, ScalarType.Float32);
+        // Long-lived state: kept out of whatever dispose scope the first observation happens in.
+        absSum = zeros(channels, ScalarType.Float64).DetachFromDisposeScope();
+        absMax = zeros(channels, ScalarType.Float32).DetachFromDisposeScope();
+        reservoir = zeros(capacity, channels, ScalarType.Float32).DetachFromDisposeScope();
     }
 
     /// <summary>Layer name (the model's parameter-name prefix of the Linear).</summary>
@@ -70,8 +71,8 @@ public sealed class LayerActivationStatistics
         var abs = tokens.abs();
         Min = Math.Min(Min, tokens.min().cpu().item<float>());
         Max = Math.Max(Max, tokens.max().cpu().item<float>());
-        absSum.add_(abs.to_type(ScalarType.Float64).sum(0).cpu());
-        absMax.copy_(maximum(absMax, abs.amax(0).cpu()));
+        absSum.add_(abs.to_type(ScalarType.Float64).sum([0]).cpu());
+        absMax.copy_(maximum(absMax, abs.amax([0]).cpu()));
         SampleIntoReservoir(tokens, count);
         TokensSeen += count;
     }
@@ -142,6 +143,14 @@ public sealed class LayerActivationStatistics
         stats.absMax.copy_(max);
         stats.reservoir.narrow(0, 0, stats.ReservoirCount).copy_(sample);
         return stats;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        absSum.Dispose();
+        absMax.Dispose();
+        reservoir.Dispose();
     }
 
     internal static string Key(string layer, string field) => $"{layer}.{field}";
