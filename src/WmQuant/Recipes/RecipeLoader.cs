@@ -1,0 +1,93 @@
+using WmQuant.Recipes.Binding;
+using WmQuant.Recipes.Checks;
+using WmQuant.Recipes.Composition;
+using WmQuant.Recipes.Schema;
+
+namespace WmQuant.Recipes;
+
+/// <summary>The outcome of loading a recipe: every problem found, and the recipes when there is no error.</summary>
+/// <param name="Problems">Errors and warnings, sorted by file, line and column.</param>
+/// <param name="Recipes">One recipe, or one per matrix combination; empty when any error was found.</param>
+public sealed record RecipeLoadResult(IReadOnlyList<RecipeProblem> Problems, IReadOnlyList<Recipe> Recipes)
+{
+    /// <summary>True when no problem is an error (warnings allowed).</summary>
+    public bool IsValid => Problems.All(p => p.Severity != ProblemSeverity.Error);
+}
+
+/// <summary>
+/// Loads a recipe file: reads YAML with positions, follows <c>extends:</c>, expands <c>matrix:</c>, validates against
+/// <see cref="RecipeSchema"/> and cross-setting rules, and binds typed records. User mistakes come back as problems,
+/// all of them at once; nothing is written anywhere.
+/// </summary>
+public static class RecipeLoader
+{
+    /// <summary>Loads and validates a recipe.</summary>
+    public static RecipeLoadResult Load(string path, RecipeLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        options ??= new RecipeLoadOptions();
+        string file = Path.GetFullPath(path);
+        var boundary = options.RepositoryRoot is { } root
+            ? new RepositoryBoundary(root)
+            : RepositoryBoundary.Find(Path.GetDirectoryName(file) ?? Directory.GetCurrentDirectory());
+
+        var problems = new List<RecipeProblem>();
+        if (!File.Exists(file))
+        {
+            problems.Add(new RecipeProblem(ProblemSeverity.Error, ProblemCodes.FileUnreadable, file, 1, 1, $"recipe '{path}' not found (resolved to {file})"));
+            return new RecipeLoadResult(problems, []);
+        }
+
+        var composition = new RecipeComposer(boundary, problems).Compose(file);
+        if (composition.Root is null)
+        {
+            return Finish(problems, []);
+        }
+
+        var combinations = new MatrixExpander(problems, options.MaxMatrixCombinations).Expand(composition.Root);
+        var recipes = new List<Recipe>();
+        var names = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+        foreach (var combination in combinations)
+        {
+            var local = new List<RecipeProblem>();
+            new SchemaValidator(local, composition.Complete).Validate(combination.Tree, RecipeSchema.Root, string.Empty);
+            if (local.Count == 0 && composition.Complete)
+            {
+                var binder = new RecipeBinder(new RecipePathResolver(boundary, local), options, file);
+                var recipe = binder.Bind(combination);
+                if (local.Count == 0)
+                {
+                    var source = new SourceMap(combination.Tree);
+                    new RecipeConsistencyChecks(source, local).Check(recipe, options.ShapeInfo?.Invoke(recipe.Model));
+                    if (names.TryGetValue(recipe.Name, out var first))
+                    {
+                        local.Add(RecipeProblem.At(source.Of("name"), ProblemSeverity.Error, ProblemCodes.DuplicateRecipeName,
+                            $"two matrix combinations are both named '{recipe.Name}' (first at {first.Format(boundary.Root)}); make the values distinct"));
+                    }
+
+                    names.TryAdd(recipe.Name, source.Of("name"));
+                }
+
+                recipes.Add(recipe);
+            }
+
+            problems.AddRange(local);
+        }
+
+        return Finish(problems, recipes);
+    }
+
+    private static RecipeLoadResult Finish(List<RecipeProblem> problems, List<Recipe> recipes)
+    {
+        var unique = problems.Distinct()
+            .Select((p, i) => (Problem: p, Index: i))
+            .OrderBy(x => x.Problem.File, StringComparer.Ordinal)
+            .ThenBy(x => x.Problem.Line)
+            .ThenBy(x => x.Problem.Column)
+            .ThenBy(x => x.Index)
+            .Select(x => x.Problem)
+            .ToList();
+        bool valid = unique.All(p => p.Severity != ProblemSeverity.Error);
+        return new RecipeLoadResult(unique, valid ? recipes : []);
+    }
+}
