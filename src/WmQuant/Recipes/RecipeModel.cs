@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using WmQuant.Runtime;
 
 namespace WmQuant.Recipes;
@@ -35,9 +36,11 @@ public sealed record Recipe(
 public enum EnvironmentKind
 {
     /// <summary>DotWall: a dot must pass a door in a wall.</summary>
+    [JsonStringEnumMemberName("wall")]
     Wall,
 
     /// <summary>PushT: push a T-shaped block to a goal pose.</summary>
+    [JsonStringEnumMemberName("pusht")]
     PushT,
 
     /// <summary>PointMaze: a point mass in a U-maze.</summary>
@@ -59,18 +62,23 @@ public sealed record CalibrationSpec(int Episodes, int SeedOffset, int MpcIterat
 public enum QuantizationMethod
 {
     /// <summary>Round to nearest.</summary>
+    [JsonStringEnumMemberName("rtn")]
     Rtn,
 
     /// <summary>Range search minimising the quantization MSE.</summary>
+    [JsonStringEnumMemberName("omse")]
     Omse,
 
     /// <summary>Activation-aware weight scaling (weights only).</summary>
+    [JsonStringEnumMemberName("awq")]
     Awq,
 
     /// <summary>Difficulty migration from activations to weights.</summary>
+    [JsonStringEnumMemberName("smoothquant")]
     SmoothQuant,
 
     /// <summary>Learned clipping and equivalent transformations, block by block.</summary>
+    [JsonStringEnumMemberName("omniquant")]
     OmniQuant,
 
     /// <summary>Hessian-based error feedback (weights only).</summary>
@@ -81,6 +89,7 @@ public enum QuantizationMethod
 public enum WeightGranularity
 {
     /// <summary>One scale per output channel.</summary>
+    [JsonStringEnumMemberName("channel")]
     Channel,
 
     /// <summary>One scale per group of inputs of each output channel.</summary>
@@ -91,6 +100,7 @@ public enum WeightGranularity
 public enum ActivationGranularity
 {
     /// <summary>Static ranges calibrated once per tensor.</summary>
+    [JsonStringEnumMemberName("per-tensor")]
     PerTensor,
 
     /// <summary>Dynamic ranges per token.</summary>
@@ -180,12 +190,15 @@ public sealed record EvaluationSpec(int Episodes, int SeedOffset, PlannerSpec Pl
 public enum PlannerKind
 {
     /// <summary>CEM, re-planned after every horizon.</summary>
+    [JsonStringEnumMemberName("mpc-cem")]
     MpcCem,
 
     /// <summary>CEM, planned once.</summary>
+    [JsonStringEnumMemberName("open-loop-cem")]
     OpenLoopCem,
 
     /// <summary>Gradient descent, re-planned after every horizon.</summary>
+    [JsonStringEnumMemberName("mpc-gd")]
     MpcGd,
 
     /// <summary>Gradient descent, planned once.</summary>
@@ -207,15 +220,19 @@ public sealed record PlannerSpec(string Profile, PlannerKind Kind, int Horizon, 
 public enum GateMetric
 {
     /// <summary>Fraction of successful episodes.</summary>
+    [JsonStringEnumMemberName("success_rate")]
     SuccessRate,
 
     /// <summary>Mean final distance to the goal state.</summary>
+    [JsonStringEnumMemberName("state_distance")]
     StateDistance,
 
     /// <summary>Final planning objective.</summary>
+    [JsonStringEnumMemberName("planning_loss")]
     PlanningLoss,
 
     /// <summary>Imagined-vs-real latent gap.</summary>
+    [JsonStringEnumMemberName("latent_gap")]
     LatentGap,
 
     /// <summary>Open-loop latent drift versus the FP model.</summary>
@@ -243,6 +260,7 @@ public sealed record GateSpec(
 public enum ArtifactFormat
 {
     /// <summary>The artifact folder with packed safetensors.</summary>
+    [JsonStringEnumMemberName("safetensors")]
     Safetensors,
 
     /// <summary>A NuGet package of the folder.</summary>

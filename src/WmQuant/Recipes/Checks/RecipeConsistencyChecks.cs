@@ -66,7 +66,9 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, ICollection<Reci
         string groupPath = path + ".group_size";
         if (weights.Granularity == WeightGranularity.Channel)
         {
-            if (source.Has(groupPath))
+            // Only when both are written in one file: a base's group size under a child's "channel" is expected.
+            if (source.Has(groupPath) && source.Has(path + ".granularity")
+                && source.Of(groupPath).File == source.Of(path + ".granularity").File)
             {
                 Add(groupPath, ProblemSeverity.Warning, ProblemCodes.IneffectiveSetting,
                     $"{groupPath} has no effect with granularity channel");
