@@ -88,7 +88,7 @@ public static class RecipeSchema
     };
     internal static readonly FieldDescriptor Modules = new("modules",
         new DictionaryType(new MapType([OverrideWeights, OverrideActivations]), ModuleGroups,
-            "a module group or a glob on layer names such as 'predictor.transformer.layers.*.0.to_qkv'"),
+            "a glob on layer names such as 'predictor.transformer.layers.*.0.to_qkv'"),
         "Per-module overrides, keyed by group (encoder, predictor, action_encoder, proprio_encoder, decoder) or by a glob on layer names; a glob beats a group.");
 
     internal static readonly FieldDescriptor AwqGrid = new("grid", new IntegerType(2, 1000), "Points of the scale-exponent grid r in [0, 1).", 20L);

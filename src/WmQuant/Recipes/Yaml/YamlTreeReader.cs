@@ -59,12 +59,50 @@ public static partial class YamlTreeReader
 
             return root;
         }
+        catch (YamlException) when (FirstTabIndentation(text) is { } tab)
+        {
+            // YamlDotNet places tab errors at the enclosing mapping; the tab itself is what to fix.
+            problems.Add(RecipeProblem.At(new SourcePosition(file, tab.Line, tab.Column), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
+                "malformed YAML: a tab indents this line; YAML indentation must use spaces"));
+            return null;
+        }
         catch (YamlException ex)
         {
-            problems.Add(RecipeProblem.At(builder.At(ex.Start), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
+            // Start is where the construct being scanned began; End is where the scanner found the fault.
+            problems.Add(RecipeProblem.At(builder.At(ex.End.Line > 0 ? ex.End : ex.Start), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
                 "malformed YAML: " + CleanMessage(ex.Message)));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet 18.1's scanner fails this way on some truncated flow collections; the text is still the user's to fix.
+            var message = builder.OpenFlow is { } open
+                ? ($"malformed YAML: the '{open.Bracket}' opened here is never closed", open.Start)
+                : ("malformed YAML: the text after this point could not be parsed", builder.LastEnd);
+            problems.Add(RecipeProblem.At(builder.At(message.Item2), ProblemSeverity.Error, ProblemCodes.MalformedYaml, message.Item1));
+            return null;
+        }
+    }
+
+    private static (int Line, int Column)? FirstTabIndentation(string text)
+    {
+        var lines = text.Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i];
+            int indent = 0;
+            while (indent < line.Length && line[indent] is ' ' or '\t')
+            {
+                if (line[indent] == '\t' && indent + 1 < line.Length && line.AsSpan(indent).Trim().Length > 0 && line.TrimStart()[0] != '#')
+                {
+                    return (i + 1, indent + 1);
+                }
+
+                indent++;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>YamlDotNet prefixes messages with "(Line: …) - (Line: …): "; the problem carries the position already.</summary>
@@ -84,8 +122,21 @@ public static partial class YamlTreeReader
         public SourcePosition At(Mark mark) =>
             new(file, (int)Math.Clamp(mark.Line, 1, int.MaxValue), (int)Math.Clamp(mark.Column, 1, int.MaxValue));
 
+        /// <summary>The end of the last node read, for errors the parser reports without a position.</summary>
+        public Mark LastEnd { get; private set; } = Mark.Empty;
+
+        private readonly Stack<(char Bracket, Mark Start)> openFlow = new();
+
+        /// <summary>The innermost flow collection ({ } or [ ]) not yet closed, for reporting truncated text at its opening bracket.</summary>
+        public (char Bracket, Mark Start)? OpenFlow => openFlow.Count > 0 ? openFlow.Peek() : null;
+
         public YamlTreeNode ReadNode(IParser parser)
         {
+            if (parser.Current is { } current)
+            {
+                LastEnd = current.End;
+            }
+
             if (parser.TryConsume<AnchorAlias>(out var alias))
             {
                 if (anchors.TryGetValue(alias.Value.Value, out var target))
@@ -110,9 +161,20 @@ public static partial class YamlTreeReader
             {
                 anchor = sequenceStart.Anchor;
                 var items = new List<YamlTreeNode>();
+                bool flow = sequenceStart.Style == SequenceStyle.Flow;
+                if (flow)
+                {
+                    openFlow.Push(('[', sequenceStart.Start));
+                }
+
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
                     items.Add(ReadNode(parser));
+                }
+
+                if (flow)
+                {
+                    openFlow.Pop();
                 }
 
                 node = new YamlTreeSequence(items, At(sequenceStart.Start));
@@ -121,7 +183,17 @@ public static partial class YamlTreeReader
             {
                 var mappingStart = parser.Consume<MappingStart>();
                 anchor = mappingStart.Anchor;
+                bool flow = mappingStart.Style == MappingStyle.Flow;
+                if (flow)
+                {
+                    openFlow.Push(('{', mappingStart.Start));
+                }
+
                 node = ReadMapping(parser, At(mappingStart.Start));
+                if (flow)
+                {
+                    openFlow.Pop();
+                }
             }
 
             if (!anchor.IsEmpty)
