@@ -50,7 +50,8 @@ public static class RecipeLoader
         foreach (var combination in combinations)
         {
             var local = new List<RecipeProblem>();
-            new SchemaValidator(local, composition.Complete).Validate(combination.Tree, RecipeSchema.Root, string.Empty);
+            new SchemaValidator(local, composition.Complete, new RecipePathResolver(boundary, local), options.CheckFiles)
+                .Validate(combination.Tree, RecipeSchema.Root, string.Empty);
             if (local.Count == 0 && composition.Complete)
             {
                 var binder = new RecipeBinder(new RecipePathResolver(boundary, local), options, file);

@@ -110,6 +110,11 @@ public class BadRecipeTests
             "r.yaml(4,7): error WMQ1103: seed must be an integer (>= 0), got 'x'",
             "r.yaml(5,9): error WMQ1106: device is 'tpu'; allowed: auto, cpu, cuda, cuda:N",
             "r.yaml(7,11): error WMQ1105: quantization.method is 'awk'; did you mean 'awq'? allowed: rtn, omse, awq, smoothquant, omniquant, gptq");
+        yield return Case("missing file reported beside other problems", R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nseed: -3\n"),
+            "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
+            "r.yaml(4,7): error WMQ1104: seed is -3; allowed: >= 0");
+        yield return Case("matrix value escaping the repository", R(V + "matrix:\n  model.checkpoint: [m.safetensors, ../../x.safetensors]\n"),
+            "r.yaml(5,37): error WMQ1302: checkpoint '../../x.safetensors' resolves to {top}/x.safetensors, outside the repository {root}; keep recipe inputs inside the repository");
         yield return Case("problem in a base reported in the base",
             [("base.yaml", V + "quantization:\n  weights:\n    bits: 99\n"), ("r.yaml", "extends: base.yaml\nname: child\n")],
             "base.yaml(6,11): error WMQ1104: quantization.weights.bits is 99; allowed: 2-8 or 16");
@@ -134,7 +139,8 @@ public class BadRecipeTests
 
         var actual = result.Problems.Select(p => p.ToCanonicalString(workspace.Root)).ToList();
         var wanted = expected.Select(e => e.Replace("{root}", workspace.Root, StringComparison.Ordinal)
-            .Replace("{outside}", workspace.Outside, StringComparison.Ordinal)).ToList();
+            .Replace("{outside}", workspace.Outside, StringComparison.Ordinal)
+            .Replace("{top}", Path.GetDirectoryName(workspace.Outside), StringComparison.Ordinal)).ToList();
         Assert.Multiple(() =>
         {
             Assert.That(actual, Is.EqualTo(wanted));

@@ -35,9 +35,9 @@ public static class RecipeSchema
     internal static readonly FieldDescriptor Extends = new("extends", new TextType(TextFormat.Path),
         "A base recipe (path relative to this file) whose settings this one starts from: mappings merge (this file wins), lists are replaced. Bases may extend other bases.");
 
-    internal static readonly FieldDescriptor Checkpoint = new("checkpoint", new TextType(TextFormat.Path),
+    internal static readonly FieldDescriptor Checkpoint = new("checkpoint", new TextType(TextFormat.Path, "checkpoint"),
         "safetensors state dict of the DINO-WM model, relative to the recipe.", Required: true);
-    internal static readonly FieldDescriptor ModelConfig = new("config", new TextType(TextFormat.Path),
+    internal static readonly FieldDescriptor ModelConfig = new("config", new TextType(TextFormat.Path, "model config"),
         "Model config YAML (architecture sizes), relative to the recipe; default: the model's own config beside the checkpoint.");
     internal static readonly FieldDescriptor Model = new("model", new MapType([Checkpoint, ModelConfig]),
         "The full-precision model to quantize.", Required: true);
@@ -141,7 +141,7 @@ public static class RecipeSchema
         "Fail when the metric drops versus the baseline by more than this (paired by episode seed).");
     internal static readonly FieldDescriptor GateConfidence = new("confidence", new NumberType(0, 1, MinExclusive: true, MaxExclusive: true),
         "Confidence of the bound the gate is judged on, so gates do not flake.", 0.95);
-    internal static readonly FieldDescriptor GateBaseline = new("baseline", new TextType(TextFormat.Baseline),
+    internal static readonly FieldDescriptor GateBaseline = new("baseline", new TextType(TextFormat.Baseline, "baseline manifest"),
         "fp (the full-precision model, evaluated in the same run) or a path to a previous release's manifest.json.", "fp");
     internal static readonly FieldDescriptor Gates = new("gates",
         new ListType(new MapType([GateMetric, GateMin, GateMax, GateMaxDrop, GateConfidence, GateBaseline])),

@@ -136,7 +136,8 @@ public enum TextFormat
 
 /// <summary>A string, optionally of a particular <see cref="TextFormat"/>.</summary>
 /// <param name="Format">The required form.</param>
-public sealed record TextType(TextFormat Format = TextFormat.Any) : SchemaType
+/// <param name="What">For paths: what the file is, in messages ("checkpoint 'x' not found").</param>
+public sealed record TextType(TextFormat Format = TextFormat.Any, string? What = null) : SchemaType
 {
     /// <inheritdoc />
     public override string Expected => "a string";

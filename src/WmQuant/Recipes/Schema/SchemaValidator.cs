@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using WmQuant.Recipes.Composition;
 using WmQuant.Recipes.Yaml;
 using WmQuant.Runtime;
 
@@ -8,7 +9,7 @@ namespace WmQuant.Recipes.Schema;
 /// Checks a YAML tree against a <see cref="SchemaType"/> and records every problem (types, ranges, allowed values,
 /// unknown and missing keys) at the offending node. It never stops at the first problem.
 /// </summary>
-internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problems, bool checkRequired = true)
+internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problems, bool checkRequired = true, RecipePathResolver? paths = null, bool checkFiles = true)
 {
     private const string GlobExample = "'predictor.transformer.layers.*.0.to_qkv'";
 
@@ -199,6 +200,13 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
                 break;
             case TextType text:
                 ValidateText(scalar, text.Format, path);
+                if (paths is not null && text.What is not null && scalar.Value.Trim().Length > 0
+                    && (text.Format == TextFormat.Path || (text.Format == TextFormat.Baseline && scalar.Value != "fp")))
+                {
+                    // Checked here too, so a missing file is reported even when other settings are wrong.
+                    paths.Resolve(scalar, text.What, checkFiles);
+                }
+
                 break;
             default:
                 throw new InvalidOperationException($"no scalar validation for {type.GetType().Name}");
