@@ -235,6 +235,23 @@ public class RecipeLoadingTests
     }
 
     [Test]
+    public void A_symbolic_link_leading_out_of_the_repository_is_an_escape()
+    {
+        using var ws = new RecipeWorkspace();
+        string outside = Path.Combine(ws.Outside, "real.safetensors");
+        File.WriteAllText(outside, "x");
+        File.CreateSymbolicLink(Path.Combine(ws.Root, "link.safetensors"), outside);
+        ws.Write("r.yaml", "name: t\nmodel: { checkpoint: link.safetensors }\nenvironment: wall\n");
+
+        var result = ws.Load("r.yaml");
+
+        Assert.That(result.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+        {
+            $"r.yaml(2,22): error WMQ1302: checkpoint 'link.safetensors' is a symbolic link to {outside}, outside the repository {ws.Root}; keep recipe inputs inside the repository",
+        }));
+    }
+
+    [Test]
     public void A_missing_recipe_file_is_a_problem_not_an_exception()
     {
         using var ws = new RecipeWorkspace();

@@ -17,6 +17,13 @@ internal sealed class RecipePathResolver(RepositoryBoundary boundary, ICollectio
             return null;
         }
 
+        if (File.Exists(full) && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target && !boundary.Contains(target.FullName))
+        {
+            problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, ProblemCodes.PathEscapesRepository,
+                $"{what} '{node.Value}' is a symbolic link to {target.FullName}, outside the repository {boundary.Root}; keep recipe inputs inside the repository"));
+            return null;
+        }
+
         if (mustExist && !File.Exists(full))
         {
             problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, ProblemCodes.PathNotFound,
