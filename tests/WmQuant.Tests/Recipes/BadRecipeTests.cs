@@ -37,6 +37,8 @@ public class BadRecipeTests
             "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 0; allowed: >= 1");
         yield return Case("group size negative", R(V + "quantization:\n  weights:\n    group_size: -64\n"),
             "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is -64; allowed: >= 1");
+        yield return Case("group size beyond any integer width", R(V + "quantization:\n  weights:\n    group_size: 4294967296\n"),
+            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 4294967296; allowed: >= 1");
         yield return Case("checkpoint key missing", R("name: t\nmodel: {}\nenvironment: wall\n"),
             "r.yaml(2,8): error WMQ1102: missing required key 'checkpoint' in model: safetensors state dict of the DINO-WM model, relative to the recipe.");
         yield return Case("required top-level keys missing", R("model: { checkpoint: m.safetensors }\n"),

@@ -25,8 +25,9 @@ public static class RecipeSchema
     public static readonly IReadOnlyList<string> ProportionMetrics = ["success_rate"];
 
     internal static readonly IntegerType Bits = new(2, 8, [16]);
-    internal static readonly IntegerType Positive = new(1);
-    internal static readonly IntegerType NonNegative = new(0);
+    // Counts bind to int; the seed alone is a long.
+    internal static readonly IntegerType Positive = new(1, int.MaxValue);
+    internal static readonly IntegerType NonNegative = new(0, int.MaxValue);
 
     internal static readonly FieldDescriptor Version = new("version", new IntegerType(1, 1), "Recipe schema version; 1 is the only version so far.", 1L);
     internal static readonly FieldDescriptor Name = new("name", new TextType(TextFormat.Name),
@@ -46,7 +47,7 @@ public static class RecipeSchema
         "Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.", Required: true);
     internal static readonly FieldDescriptor Device = new("device", new TextType(TextFormat.Device),
         "auto | cpu | cuda | cuda:N. auto uses CUDA when a CUDA libtorch and a GPU are found, else the CPU.", "auto");
-    internal static readonly FieldDescriptor Seed = new("seed", NonNegative,
+    internal static readonly FieldDescriptor Seed = new("seed", new IntegerType(0),
         "Seed of every random choice in the run (CEM sampling, bootstrap); same seed, same inputs, same machine: same artifact.", 0L);
 
     internal static readonly FieldDescriptor CalibrationEpisodes = new("episodes", Positive,
