@@ -52,23 +52,22 @@ public static class RecipeLoader
             var local = new List<RecipeProblem>();
             new SchemaValidator(local, composition.Complete, new RecipePathResolver(boundary, local), options.CheckFiles)
                 .Validate(combination.Tree, RecipeSchema.Root, string.Empty);
-            if (local.Count == 0 && composition.Complete)
+            // Missing files do not stop the cross-setting rules: during development the model often is not there yet.
+            if (local.All(p => p.Code is ProblemCodes.PathNotFound or ProblemCodes.PathEscapesRepository) && composition.Complete)
             {
-                var binder = new RecipeBinder(new RecipePathResolver(boundary, local), options, file);
+                // The validator already reported every path problem; the binder's own reports would only repeat them.
+                var binder = new RecipeBinder(new RecipePathResolver(boundary, new List<RecipeProblem>()), options, file);
                 var recipe = binder.Bind(combination);
-                if (local.Count == 0)
+                var source = new SourceMap(combination.Tree);
+                var shapes = local.Count == 0 ? options.ShapeInfo?.Invoke(recipe.Model) : null; // no shapes without the model files
+                new RecipeConsistencyChecks(source, local).Check(recipe, shapes);
+                if (names.TryGetValue(recipe.Name, out var first))
                 {
-                    var source = new SourceMap(combination.Tree);
-                    new RecipeConsistencyChecks(source, local).Check(recipe, options.ShapeInfo?.Invoke(recipe.Model));
-                    if (names.TryGetValue(recipe.Name, out var first))
-                    {
-                        local.Add(RecipeProblem.At(source.Of("name"), ProblemSeverity.Error, ProblemCodes.DuplicateRecipeName,
-                            $"two matrix combinations are both named '{recipe.Name}' (first at {first.Format(boundary.Root)}); make the values distinct"));
-                    }
-
-                    names.TryAdd(recipe.Name, source.Of("name"));
+                    local.Add(RecipeProblem.At(source.Of("name"), ProblemSeverity.Error, ProblemCodes.DuplicateRecipeName,
+                        $"two matrix combinations are both named '{recipe.Name}' (first at {first.Format(boundary.Root)}); make the values distinct"));
                 }
 
+                names.TryAdd(recipe.Name, source.Of("name"));
                 recipes.Add(recipe);
             }
 

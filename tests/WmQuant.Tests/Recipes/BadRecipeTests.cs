@@ -115,6 +115,10 @@ public class BadRecipeTests
         yield return Case("missing file reported beside other problems", R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nseed: -3\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
             "r.yaml(4,7): error WMQ1104: seed is -3; allowed: >= 0");
+        yield return Case("missing file does not hide a cross-setting rule",
+            R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nquantization:\n  method: gptq\n  activations: { bits: 8 }\n"),
+            "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
+            "r.yaml(6,16): error WMQ1201: quantization.activations must be none with method 'gptq', which quantizes weights only; use smoothquant, omniquant, omse or rtn to quantize activations");
         yield return Case("matrix value escaping the repository", R(V + "matrix:\n  model.checkpoint: [m.safetensors, ../../x.safetensors]\n"),
             "r.yaml(5,37): error WMQ1302: checkpoint '../../x.safetensors' resolves to {top}/x.safetensors, outside the repository {root}; keep recipe inputs inside the repository");
         yield return Case("problem in a base reported in the base",
