@@ -73,6 +73,7 @@ internal static class ValidateCommand
                 Errors = result.Problems.Count(p => p.Severity == ProblemSeverity.Error),
                 Warnings = result.Problems.Count(p => p.Severity == ProblemSeverity.Warning),
                 result.Problems,
+                result.SourceFiles,
                 result.Recipes,
             }, JsonOutput));
         }

@@ -10,6 +10,9 @@ namespace WmQuant.Recipes;
 /// <param name="Recipes">One recipe, or one per matrix combination; empty when any error was found.</param>
 public sealed record RecipeLoadResult(IReadOnlyList<RecipeProblem> Problems, IReadOnlyList<Recipe> Recipes)
 {
+    /// <summary>Every recipe file that was read (the recipe, then its bases), so builds can rerun when any of them changes.</summary>
+    public IReadOnlyList<string> SourceFiles { get; init; } = [];
+
     /// <summary>True when no problem is an error (warnings allowed).</summary>
     public bool IsValid => Problems.All(p => p.Severity != ProblemSeverity.Error);
 }
@@ -38,10 +41,11 @@ public static class RecipeLoader
             return new RecipeLoadResult(problems, []);
         }
 
-        var composition = new RecipeComposer(boundary, problems).Compose(file);
+        var composer = new RecipeComposer(boundary, problems);
+        var composition = composer.Compose(file);
         if (composition.Root is null)
         {
-            return Finish(problems, []);
+            return Finish(problems, []) with { SourceFiles = composer.Files };
         }
 
         var combinations = new MatrixExpander(problems, options.MaxMatrixCombinations).Expand(composition.Root);
@@ -74,7 +78,7 @@ public static class RecipeLoader
             problems.AddRange(local);
         }
 
-        return Finish(problems, recipes);
+        return Finish(problems, recipes) with { SourceFiles = composer.Files };
     }
 
     private static RecipeLoadResult Finish(List<RecipeProblem> problems, List<Recipe> recipes)

@@ -83,10 +83,12 @@ public class RecipeLoadingTests
         ws.Write("base/mid.yaml", "extends: root.yaml\nname: mid\ncalibration: { episodes: 10 }\n");
         ws.Write("leaf.yaml", "extends: base/mid.yaml\nname: leaf\nquantization:\n  weights: { bits: 8 }\ngates:\n  - { metric: success_rate, min: 0.9 }\n");
 
-        var recipe = Single(ws.Load("leaf.yaml"));
+        var result = ws.Load("leaf.yaml");
+        var recipe = Single(result);
 
         Assert.Multiple(() =>
         {
+            Assert.That(result.SourceFiles, Is.EqualTo(new[] { "leaf.yaml", "base/mid.yaml", "base/root.yaml" }.Select(f => Path.Combine(ws.Root, f))));
             Assert.That(recipe.Name, Is.EqualTo("leaf"));
             Assert.That(recipe.Seed, Is.EqualTo(7));
             Assert.That(recipe.Model.Checkpoint, Is.EqualTo(Path.Combine(ws.Root, "models", "w.safetensors")));

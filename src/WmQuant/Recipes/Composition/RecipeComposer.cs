@@ -15,7 +15,11 @@ internal sealed record Composition(YamlTreeMapping? Root, bool Complete);
 internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<RecipeProblem> problems)
 {
     private readonly RecipePathResolver paths = new(boundary, problems);
+    private readonly List<string> files = [];
     private bool complete = true;
+
+    /// <summary>Every recipe file read, the extending file first: the inputs an incremental build must watch.</summary>
+    public IReadOnlyList<string> Files => files;
 
     public Composition Compose(string file)
     {
@@ -26,6 +30,7 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Re
 
     private YamlTreeMapping? Load(string file, List<string> chain)
     {
+        files.Add(file);
         var node = YamlTreeReader.ReadFile(file, problems);
         if (node is null)
         {
