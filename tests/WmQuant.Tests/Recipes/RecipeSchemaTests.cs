@@ -128,7 +128,7 @@ public partial class RecipeSchemaTests
         });
     }
 
-    [FsCheck.NUnit.Property(MaxTest = 300)]
+    [FsCheck.NUnit.Property(MaxTest = 300, Replay = Seeds.Replay)]
     public Property Bits_are_valid_exactly_when_2_to_8_or_16(int bits)
     {
         var problems = Validate($"quantization:\n  weights: {{ bits: {bits} }}\n");
@@ -136,7 +136,7 @@ public partial class RecipeSchemaTests
         return (problems.Count == 0 == expectedValid).Label($"bits {bits}: {string.Join("; ", problems)}");
     }
 
-    [FsCheck.NUnit.Property(MaxTest = 200)]
+    [FsCheck.NUnit.Property(MaxTest = 200, Replay = Seeds.Replay)]
     public Property Every_single_edit_of_a_key_is_suggested_back(NonNegativeInt pick, NonNegativeInt position, char replacement)
     {
         var keys = RecipeSchema.Root.Fields.Select(f => f.Name).ToList();
@@ -148,7 +148,7 @@ public partial class RecipeSchemaTests
         return (typo == key || (suggestion is not null && NameSuggester.Distance(typo, suggestion) <= 1)).Label($"{key} -> {typo} -> {suggestion}");
     }
 
-    [FsCheck.NUnit.Property(MaxTest = 200)]
+    [FsCheck.NUnit.Property(MaxTest = 200, Replay = Seeds.Replay)]
     public Property Levenshtein_is_a_metric(string a, string b, string c)
     {
         a ??= string.Empty;

@@ -73,6 +73,14 @@ public static partial class YamlTreeReader
                 "malformed YAML: " + CleanMessage(ex.Message)));
             return null;
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet 18.1 rejects some tags (e.g. "!x:" as a global tag) with an ArgumentException and no position.
+            string reason = ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
+            problems.Add(RecipeProblem.At(builder.At(builder.LastEnd), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
+                $"malformed YAML after this point: {reason}"));
+            return null;
+        }
         catch (InvalidOperationException)
         {
             // YamlDotNet 18.1's scanner fails this way on some truncated flow collections; the text is still the user's to fix.
