@@ -54,17 +54,22 @@ public static class RecipeLoader
         foreach (var combination in combinations)
         {
             var local = new List<RecipeProblem>();
-            new SchemaValidator(local, composition.Complete, new RecipePathResolver(boundary, local), options.CheckFiles)
-                .Validate(combination.Tree, RecipeSchema.Root, string.Empty);
-            // Missing files do not stop the cross-setting rules: during development the model often is not there yet.
-            if (local.All(p => p.Code is ProblemCodes.PathNotFound or ProblemCodes.PathEscapesRepository) && composition.Complete)
+            var validator = new SchemaValidator(local, composition.Complete, new RecipePathResolver(boundary, local), options.CheckFiles);
+            validator.Validate(combination.Tree, RecipeSchema.Root, string.Empty);
+
+            // Cross-setting rules still run when some values are invalid: on the recipe without them, defaults in their place.
+            var removed = new List<string>();
+            var tree = TreePruner.Prune(combination.Tree, validator.InvalidNodes, removed);
+            var recheck = new List<RecipeProblem>();
+            new SchemaValidator(recheck, checkRequired: true).Validate(tree, RecipeSchema.Root, string.Empty);
+            if (recheck.Count == 0 && composition.Complete)
             {
                 // The validator already reported every path problem; the binder's own reports would only repeat them.
                 var binder = new RecipeBinder(new RecipePathResolver(boundary, new List<RecipeProblem>()), options, file);
-                var recipe = binder.Bind(combination);
-                var source = new SourceMap(combination.Tree);
+                var recipe = binder.Bind(combination with { Tree = tree });
+                var source = new SourceMap(tree);
                 var shapes = local.Count == 0 ? options.ShapeInfo?.Invoke(recipe.Model) : null; // no shapes without the model files
-                new RecipeConsistencyChecks(source, local).Check(recipe, shapes);
+                new RecipeConsistencyChecks(source, removed, local).Check(recipe, shapes);
                 if (names.TryGetValue(recipe.Name, out var first))
                 {
                     local.Add(RecipeProblem.At(source.Of("name"), ProblemSeverity.Error, ProblemCodes.DuplicateRecipeName,

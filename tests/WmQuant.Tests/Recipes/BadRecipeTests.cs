@@ -119,6 +119,13 @@ public class BadRecipeTests
             R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nquantization:\n  method: gptq\n  activations: { bits: 8 }\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
             "r.yaml(6,16): error WMQ1201: quantization.activations must be none with method 'gptq', which quantizes weights only; use smoothquant, omniquant, omse or rtn to quantize activations");
+        yield return Case("cross-setting rule reported beside a bad value", R(V + "quantization:\n  method: awq\n  weights: { bits: 9 }\n  activations: { bits: 8 }\n"),
+            "r.yaml(6,20): error WMQ1104: quantization.weights.bits is 9; allowed: 2-8 or 16",
+            "r.yaml(7,16): error WMQ1201: quantization.activations must be none with method 'awq', which quantizes weights only; use smoothquant, omniquant, omse or rtn to quantize activations");
+        yield return Case("no rule judges a default standing in for a bad value",
+            R(V + "evaluation:\n  planner: { samples: many, top_k: 400 }\ngates:\n  - { metric: success_rate, min: high }\n"),
+            "r.yaml(5,23): error WMQ1103: evaluation.planner.samples must be an integer (>= 1), got 'many'",
+            "r.yaml(7,34): error WMQ1103: gates[0].min must be a number (any number), got 'high'");
         yield return Case("matrix value escaping the repository", R(V + "matrix:\n  model.checkpoint: [m.safetensors, ../../x.safetensors]\n"),
             "r.yaml(5,37): error WMQ1302: checkpoint '../../x.safetensors' resolves to {top}/x.safetensors, outside the repository {root}; keep recipe inputs inside the repository");
         yield return Case("problem in a base reported in the base",

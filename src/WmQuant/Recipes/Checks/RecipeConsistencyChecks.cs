@@ -1,20 +1,32 @@
 using System.Globalization;
 using WmQuant.Recipes.Binding;
+using WmQuant.Recipes.Schema;
 using S = WmQuant.Recipes.Schema.RecipeSchema;
 
 namespace WmQuant.Recipes.Checks;
 
 /// <summary>Rules that involve several settings (or the model's shapes), checked on the bound recipe.</summary>
-internal sealed class RecipeConsistencyChecks(SourceMap source, ICollection<RecipeProblem> problems)
+/// <remarks>Rules touching a setting the schema rejected (<paramref name="removed"/>) are skipped: its default is not what the user wrote.</remarks>
+internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollection<string> removed, ICollection<RecipeProblem> problems)
 {
+    private bool Removed(params string[] paths) => paths.Any(p => TreePruner.Touches(removed, p));
+
     public void Check(Recipe recipe, IModelShapeInfo? shapes)
     {
-        CheckWeightOnly(recipe);
-        CheckWeights("quantization.weights", recipe.Quantization.Weights, shapes);
+        if (!Removed("quantization.method", "quantization.activations", "quantization.modules"))
+        {
+            CheckWeightOnly(recipe);
+        }
+
+        if (!Removed("quantization.weights"))
+        {
+            CheckWeights("quantization.weights", recipe.Quantization.Weights, shapes);
+        }
+
         foreach (var module in recipe.Quantization.Modules)
         {
             string path = $"quantization.modules.{module.Selector}.weights";
-            if (source.Has(path))
+            if (source.Has(path) && !Removed(path, "quantization.weights"))
             {
                 CheckWeights(path, module.Weights, shapes);
             }
@@ -22,13 +34,13 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, ICollection<Reci
 
         CheckGates(recipe);
         var planner = recipe.Evaluation.Planner;
-        if (planner.TopK > planner.Samples)
+        if (planner.TopK > planner.Samples && !Removed("evaluation.planner.top_k", "evaluation.planner.samples", "evaluation.planner.profile", "environment"))
         {
             Error("evaluation.planner.top_k", ProblemCodes.PlannerInconsistent,
                 $"evaluation.planner.top_k is {N(planner.TopK)}, more than samples ({N(planner.Samples)}); allowed: 1-{N(planner.Samples)}");
         }
 
-        if ((recipe.Calibration.SeedOffset - recipe.Evaluation.SeedOffset) % 99 == 0)
+        if ((recipe.Calibration.SeedOffset - recipe.Evaluation.SeedOffset) % 99 == 0 && !Removed("calibration.seed_offset", "evaluation.seed_offset"))
         {
             Add("calibration.seed_offset", ProblemSeverity.Warning, ProblemCodes.SeedOverlap,
                 $"calibration.seed_offset {N(recipe.Calibration.SeedOffset)} gives the same episode seeds as evaluation.seed_offset {N(recipe.Evaluation.SeedOffset)}; calibration would see the evaluation episodes");
@@ -106,6 +118,11 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, ICollection<Reci
         {
             var gate = recipe.Gates[i];
             string path = $"gates[{i}]";
+            if (Removed(path))
+            {
+                continue;
+            }
+
             var set = new List<(string Key, double Value)>();
             if (gate.Min is { } min)
             {

@@ -11,6 +11,9 @@ namespace WmQuant.Recipes.Schema;
 /// </summary>
 internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problems, bool checkRequired = true, RecipePathResolver? paths = null, bool checkFiles = true)
 {
+    /// <summary>Nodes holding a value the schema rejects, so cross-setting rules can run on what remains (see <see cref="TreePruner"/>).</summary>
+    public HashSet<YamlTreeNode> InvalidNodes { get; } = [];
+
     private const string GlobExample = "'predictor.transformer.layers.*.0.to_qkv'";
 
     public void Validate(YamlTreeNode node, SchemaType type, string path)
@@ -68,6 +71,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             var field = map.Field(entry.Key);
             if (field is null)
             {
+                InvalidNodes.Add(entry.Value);
                 problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.UnknownKey,
                     WithAllowed($"unknown key '{entry.Key}' {Where(path)}", entry.Key, names, string.Join(", ", names))));
                 continue;
@@ -85,7 +89,9 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
         {
             if (field.Required && mapping.Find(field.Name) is null)
             {
-                Report(mapping, ProblemCodes.MissingKey, $"missing required key '{field.Name}' {Where(path)}: {field.Description}");
+                // Reported at the mapping, which is not itself invalid: do not mark it.
+                problems.Add(RecipeProblem.At(mapping.Position, ProblemSeverity.Error, ProblemCodes.MissingKey,
+                    $"missing required key '{field.Name}' {Where(path)}: {field.Description}"));
             }
         }
     }
@@ -109,6 +115,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             bool glob = !named && (entry.Key.Contains('.', StringComparison.Ordinal) || entry.Key.IndexOfAny(['*', '?']) >= 0);
             if (glob && !GlobText().IsMatch(entry.Key))
             {
+                InvalidNodes.Add(entry.Value);
                 problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.BadFormat,
                     $"'{entry.Key}' in {path} is not a valid layer glob; use letters, digits, '_', '.', '*' and '?', as in {GlobExample}"));
                 continue;
@@ -116,6 +123,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
 
             if (!named && !glob)
             {
+                InvalidNodes.Add(entry.Value);
                 problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.UnknownModuleSelector,
                     WithAllowed($"unknown module group '{entry.Key}' in {path}", entry.Key, dictionary.NamedKeys,
                         $"{string.Join(", ", dictionary.NamedKeys)}, or {dictionary.KeyDescription}")));
@@ -234,8 +242,11 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
         }
     }
 
-    private void Report(YamlTreeNode node, string code, string message) =>
+    private void Report(YamlTreeNode node, string code, string message)
+    {
+        InvalidNodes.Add(node);
         problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, code, message));
+    }
 
     /// <summary>"head; did you mean 'x'? allowed: ..." or "head; allowed: ...".</summary>
     internal static string WithAllowed(string head, string typed, IEnumerable<string> candidates, string allowed)
