@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using WmQuant.Cli.Console;
+using WmQuant.Cli.Hosting;
 using WmQuant.Recipes;
 using WmQuant.Recipes.Schema;
 
