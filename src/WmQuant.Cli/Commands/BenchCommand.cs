@@ -19,6 +19,7 @@ internal static class BenchCommand
     {
         var bench = new Command("bench", "Measure model throughput.");
         bench.Subcommands.Add(CreateRollout());
+        bench.Subcommands.Add(BenchPlanCommand.Create());
         return bench;
     }
 

@@ -65,10 +65,6 @@ public sealed class MpcController
         ArgumentNullException.ThrowIfNull(environments);
         ArgumentNullException.ThrowIfNull(seeds);
         int count = seeds.Count;
-        if (environments.Count != count)
-        {
-            throw new ArgumentException($"The environment batch holds {environments.Count} instances for {count} seeds.", nameof(seeds));
-        }
 
         var denormalizer = new ActionDenormalizer(_settings.ActionMean, _settings.ActionStd, environments.Frameskip);
         if (denormalizer.EnvActionDim != environments.EnvActionDim || denormalizer.ModelActionDim != _model.ActionDim)
@@ -85,6 +81,10 @@ public sealed class MpcController
 
         using var runScope = NewDisposeScope();
         environments.Reset(seeds);
+        if (environments.Count != count)
+        {
+            throw new ArgumentException($"The environment batch holds {environments.Count} instances for {count} seeds.", nameof(seeds));
+        }
         var active = Enumerable.Range(0, count).ToList();
         var goal = Encode(environments.ObserveGoals(active), count, environments).LastFrame();
         var start = Encode(environments.Observe(active), count, environments);
