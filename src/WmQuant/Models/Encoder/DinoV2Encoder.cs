@@ -82,7 +82,7 @@ public sealed class DinoV2Encoder : nn.Module<Tensor, Tensor>
         var cls = full[.., ..1];
         var patches = full[.., 1..].reshape(1, m, m, dim).permute(0, 3, 1, 2);
         var scale = (grid + InterpolateOffset) / m;
-        var resized = nn.functional.interpolate(patches, scale_factor: [scale, scale], mode: InterpolationMode.Bicubic, antialias: false);
+        var resized = nn.functional.interpolate(patches, scale_factor: [scale, scale], mode: InterpolationMode.Bicubic, align_corners: false, antialias: false);
         if (resized.shape[2] != grid || resized.shape[3] != grid)
         {
             throw new InvalidOperationException($"positional embedding interpolated to {resized.shape[2]}x{resized.shape[3]}, expected {grid}x{grid}");
