@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return DoctorCommand.Create();
         yield return DataCommand.Create();
         yield return BenchCommand.Create();
+        yield return EvalCommand.Create();
         yield return ValidateCommand.Create();
     }
 }

@@ -1,0 +1,122 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using WmQuant.Cli.Hosting;
+using WmQuant.Environments;
+using WmQuant.Models;
+using WmQuant.Models.Checkpoints;
+using WmQuant.Planning;
+using WmQuant.Planning.Adapters;
+using WmQuant.Planning.Evaluation;
+using WmQuant.Planning.Mpc;
+using WmQuant.Planning.Optimizers;
+using WmQuant.Runtime;
+using static TorchSharp.torch;
+
+namespace WmQuant.Cli.Commands;
+
+/// <summary>
+/// `wmq eval`: plans with a trained model on evaluation episodes (seeds 99·n+1) and reports
+/// success with its 95% interval, distances and per-episode outcomes (the baseline for gates).
+/// </summary>
+internal static class EvalCommand
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public static Command Create()
+    {
+        var runtime = new RuntimeOptionSet();
+        var model = new Option<string>("--model") { Description = "model.safetensors (model.yaml and normalization.json beside it).", Required = true };
+        var env = new Option<string>("--env") { Description = "wall | pusht", Required = true };
+        var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes (seeds 99·n+1).", DefaultValueFactory = _ => 50 };
+        var samples = new Option<int>("--samples") { Description = "CEM samples.", DefaultValueFactory = _ => 300 };
+        var topK = new Option<int>("--top-k") { Description = "CEM elites.", DefaultValueFactory = _ => 30 };
+        var optSteps = new Option<int>("--opt-steps") { Description = "CEM steps per plan (study: Wall 10, PushT 30).", DefaultValueFactory = _ => 10 };
+        var horizon = new Option<int>("--horizon") { Description = "Model actions per plan.", DefaultValueFactory = _ => 5 };
+        var iterations = new Option<int>("--max-iterations") { Description = "MPC iteration cap (study: Wall 50, PushT 30).", DefaultValueFactory = _ => 50 };
+        var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
+        var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
+        var command = new Command("eval", "Evaluate a trained world model with MPC-CEM planning on N episodes.");
+        runtime.AddTo(command);
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, seed, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse =>
+        {
+            string modelPath = parse.GetValue(model)!;
+            var normalizationPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, "normalization.json");
+            if (!File.Exists(normalizationPath))
+            {
+                Console.Error.WriteLine($"{normalizationPath}: error WMQ3001: normalization.json (action and proprio statistics written by wmq train) is missing");
+                return ExitCodes.InvalidInput;
+            }
+
+            var stats = JsonSerializer.Deserialize<NormalizationFile>(File.ReadAllText(normalizationPath), SnakeCase)!;
+            var info = TorchRuntime.Initialize(runtime.Read(parse, parse.GetValue(seed)));
+            var loaded = WorldModelCheckpoint.LoadModel(modelPath);
+            if (loaded.Model is null)
+            {
+                foreach (var problem in loaded.Problems)
+                {
+                    Console.Error.WriteLine($"{modelPath}: error WMQ3002: {problem}");
+                }
+
+                return ExitCodes.InvalidInput;
+            }
+
+            using var worldModel = loaded.Model;
+            worldModel.MoveTo(info.Device, ScalarType.Float32);
+            var config = worldModel.Config;
+            var adapter = new DinoWorldModelPlanningAdapter(worldModel, ToFloats(stats.ProprioMean), ToFloats(stats.ProprioStd));
+            string envName = parse.GetValue(env)!;
+            int renderSize = config.ImageSize == 196 ? 224 : config.ImageSize;
+            var batch = new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(envName, null, renderSize), config.Frameskip);
+            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps));
+            var settings = new EvaluationSettings(
+                new MpcSettings(ToFloats(stats.ActionMean), ToFloats(stats.ActionStd), parse.GetValue(iterations)),
+                PlannerKind.MpcCem,
+                parse.GetValue(episodes),
+                Seed: parse.GetValue(seed),
+                Cem: cem);
+            var progress = new Progress<EvaluationProgress>(p =>
+                Console.Error.WriteLine($"  MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes}/{p.TotalEpisodes} succeeded, {p.ActiveEpisodes} still planning"));
+            var result = new EvaluationRunner(adapter, settings).Run(batch, progress);
+            var inv = CultureInfo.InvariantCulture;
+            Console.WriteLine($"success       {result.Successes}/{result.Outcomes.Count} = {result.SuccessRate.ToString("F3", inv)} (95% Wilson [{result.SuccessInterval.Lower.ToString("F3", inv)}, {result.SuccessInterval.Upper.ToString("F3", inv)}])");
+            Console.WriteLine($"distance      mean final state distance {result.MeanStateDistance.ToString("F3", inv)}");
+            Console.WriteLine($"iterations    mean {result.Outcomes.Average(o => o.IterationsUsed).ToString("F2", inv)} MPC iterations per episode");
+            Console.WriteLine($"time          {result.Elapsed.TotalSeconds.ToString("F1", inv)} s on {info.Device} ({info.Threads} threads)");
+            if (parse.GetValue(output) is { } outPath)
+            {
+                var summary = new
+                {
+                    model = Path.GetFileName(modelPath),
+                    environment = envName,
+                    planner = new { kind = "mpc-cem", cem.Horizon, cem.Samples, cem.TopK, cem.OptSteps, max_iterations = parse.GetValue(iterations) },
+                    seed = parse.GetValue(seed),
+                    device = info.Device.ToString(),
+                    success_rate = result.SuccessRate,
+                    success_interval_95 = new[] { result.SuccessInterval.Lower, result.SuccessInterval.Upper },
+                    mean_state_distance = result.MeanStateDistance,
+                    mean_plan_loss_per_iteration = result.MeanPlanLossPerIteration,
+                    seconds = result.Elapsed.TotalSeconds,
+                    episodes = result.Outcomes.Select(o => new { o.Seed, o.Success, final_distance = o.FinalStateDistance, iterations = o.IterationsUsed }),
+                };
+                string temp = outPath + ".tmp";
+                File.WriteAllText(temp, JsonSerializer.Serialize(summary, Indented));
+                File.Move(temp, outPath, overwrite: true);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static float[] ToFloats(double[] values) => [.. values.Select(v => (float)v)];
+
+    /// <summary>The statistics wmq train writes beside a model.</summary>
+    private sealed record NormalizationFile(double[] ActionMean, double[] ActionStd, double[] ProprioMean, double[] ProprioStd);
+}
