@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using WmQuant.Environments.Datasets;
+
+namespace WmQuant.Cli.Commands;
+
+/// <summary>`wmq data`: offline datasets for training world models on the native environments.</summary>
+internal static class DataCommand
+{
+    public static Command Create()
+    {
+        var data = new Command("data", "Generate and inspect offline trajectory datasets.");
+        data.Subcommands.Add(CreateGenerate());
+        data.Subcommands.Add(CreateInfo());
+        return data;
+    }
+
+    private static Command CreateGenerate()
+    {
+        var env = new Option<string>("--env") { Description = "Environment: wall or pusht.", Required = true };
+        env.AcceptOnlyFromAmong("wall", "pusht");
+        var output = new Option<string>("--out") { Description = "Output folder (dataset.json + states.f32 + actions.f32).", Required = true };
+        var trajectories = new Option<int?>("--trajectories") { Description = "Number of trajectories (default: wall 1920, pusht 400)." };
+        var steps = new Option<int?>("--steps") { Description = "Actions per trajectory (default: wall 50, pusht 100)." };
+        var seed = new Option<int>("--seed") { Description = "Master seed.", DefaultValueFactory = _ => 0 };
+
+        var command = new Command("generate", "Generate a dataset: Wall random walks or PushT scripted pushing with noise.");
+        command.Options.Add(env);
+        command.Options.Add(output);
+        command.Options.Add(trajectories);
+        command.Options.Add(steps);
+        command.Options.Add(seed);
+        command.SetAction(parseResult =>
+        {
+            var name = parseResult.GetValue(env)!;
+            var dir = parseResult.GetValue(output)!;
+            IDatasetGenerator generator = name == "wall" ? new WallRandomWalkGenerator() : new PushTScriptedGenerator();
+            var n = parseResult.GetValue(trajectories) ?? (name == "wall" ? 1920 : 400);
+            var t = parseResult.GetValue(steps) ?? (name == "wall" ? 50 : 100);
+            if (n <= 0 || t <= 0)
+            {
+                Console.Error.WriteLine("error WMQ2001: --trajectories and --steps must be positive.");
+                return 2;
+            }
+
+            var s = parseResult.GetValue(seed);
+            var watch = Stopwatch.StartNew();
+            var lastReported = 0;
+            var gate = new object();
+            var progress = new Progress<int>(done =>
+            {
+                lock (gate)
+                {
+                    var percent = done * 10 / n;
+                    if (percent > lastReported)
+                    {
+                        lastReported = percent;
+                        Console.Error.WriteLine($"  {done}/{n} trajectories ({watch.Elapsed.TotalSeconds:F1} s)");
+                    }
+                }
+            });
+            Console.Error.WriteLine($"Generating {n} {name} trajectories × {t} steps (seed {s}) into {dir}");
+            var dataset = generator.Generate(n, t, s, progress);
+            dataset.Save(dir);
+            var card = dataset.Card;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Wrote {card.Trajectories} trajectories ({card.Trajectories * card.StepsPerTrajectory} steps) to {dir} in {watch.Elapsed.TotalSeconds:F2} s; action mean [{string.Join(", ", card.ActionMean.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}], std [{string.Join(", ", card.ActionStd.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}]"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateInfo()
+    {
+        var dir = new Option<string>("--dir") { Description = "Dataset folder.", Required = true };
+        var command = new Command("info", "Print a dataset's card.");
+        command.Options.Add(dir);
+        command.SetAction(parseResult =>
+        {
+            var path = parseResult.GetValue(dir)!;
+            var cardPath = Path.Combine(path, TrajectoryDataset.CardFileName);
+            if (!File.Exists(cardPath))
+            {
+                Console.Error.WriteLine($"{cardPath}: error WMQ2002: no dataset card; generate one with `wmq data generate`.");
+                return 2;
+            }
+
+            Console.WriteLine(File.ReadAllText(cardPath));
+            return 0;
+        });
+        return command;
+    }
+}
