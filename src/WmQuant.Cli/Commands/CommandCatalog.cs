@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return DoctorCommand.Create();
         yield return DataCommand.Create();
+        yield return BenchCommand.Create();
     }
 }

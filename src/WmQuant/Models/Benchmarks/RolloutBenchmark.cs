@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace WmQuant.Models.Benchmarks;
+
+/// <summary>Settings of one rollout benchmark.</summary>
+/// <param name="Batch">Rollouts per call (episodes × samples).</param>
+/// <param name="Horizon">Actions per rollout (H).</param>
+/// <param name="Observed">Observed frames the rollout starts from (n ≤ H).</param>
+/// <param name="Repeat">Timed calls.</param>
+/// <param name="Warmup">Untimed calls first (kernel selection, allocator).</param>
+/// <param name="Seed">Seed of the random observations and actions.</param>
+public sealed record RolloutBenchmarkSettings(int Batch, int Horizon, int Observed = 1, int Repeat = 5, int Warmup = 2, int Seed = 0);
+
+/// <summary>Timings of one rollout benchmark.</summary>
+/// <param name="MillisecondsPerRollout">Mean wall time of one batched rollout call.</param>
+/// <param name="MinMilliseconds">Fastest call.</param>
+/// <param name="MaxMilliseconds">Slowest call.</param>
+/// <param name="FlopsPerCall">Predictor FLOPs of one call (all batch entries).</param>
+/// <param name="EffectiveTflops">FlopsPerCall / mean time, in TFLOP/s.</param>
+public sealed record RolloutBenchmarkResult(double MillisecondsPerRollout, double MinMilliseconds, double MaxMilliseconds, double FlopsPerCall, double EffectiveTflops);
+
+/// <summary>Times <see cref="DinoWorldModel.Rollout"/> from pre-encoded observations, as a planner calls it.</summary>
+public static class RolloutBenchmark
+{
+    /// <summary>Runs the benchmark on the model's device and dtype.</summary>
+    public static RolloutBenchmarkResult Run(DinoWorldModel model, RolloutBenchmarkSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Batch < 1 || settings.Horizon < 1 || settings.Observed < 1 || settings.Observed > settings.Horizon || settings.Repeat < 1 || settings.Warmup < 0)
+        {
+            throw new ArgumentException($"invalid benchmark settings {settings}", nameof(settings));
+        }
+
+        var config = model.Config;
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)settings.Seed);
+        var device = model.Device;
+        var start = new LatentObservation(
+            randn([settings.Batch, settings.Observed, config.PatchesPerFrame, config.Encoder.Dim], generator: generator).to(model.Dtype, device),
+            randn([settings.Batch, settings.Observed, config.ProprioEmbDim], generator: generator).to(model.Dtype, device));
+        var actions = randn([settings.Batch, settings.Horizon, config.ActionInputDim], generator: generator).to(device);
+
+        for (var i = 0; i < settings.Warmup; i++)
+        {
+            using var warm = NewDisposeScope();
+            model.Rollout(start, actions);
+            Synchronize(device);
+        }
+
+        var times = new List<double>();
+        for (var i = 0; i < settings.Repeat; i++)
+        {
+            using var timed = NewDisposeScope();
+            var watch = Stopwatch.StartNew();
+            model.Rollout(start, actions);
+            Synchronize(device);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        var flops = RolloutFlops.Rollout(config, settings.Observed, settings.Horizon) * settings.Batch;
+        var mean = times.Average();
+        return new RolloutBenchmarkResult(mean, times.Min(), times.Max(), flops, flops / (mean / 1e3) / 1e12);
+    }
+
+    private static void Synchronize(Device device)
+    {
+        if (device.type == DeviceType.CUDA)
+        {
+            cuda.synchronize(device);
+        }
+    }
+}

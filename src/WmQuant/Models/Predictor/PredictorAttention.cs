@@ -1,0 +1,71 @@
+using TorchSharp.Modules;
+using WmQuant.Models.Layers;
+using static TorchSharp.torch;
+
+namespace WmQuant.Models.Predictor;
+
+/// <summary>Predictor attention (upstream layers.i.0): pre-LN, to_qkv without bias, masked multi-head attention, to_out.0.</summary>
+public sealed class PredictorAttention : nn.Module<Tensor, Tensor?, Tensor>
+{
+    private readonly LayerNorm _norm;
+    private readonly QuantizableLinear _toQkv;
+    private readonly QuantizableLinear _toOut;
+    private readonly long _heads;
+
+    /// <summary>Creates attention over <paramref name="dim"/>-wide tokens with heads × dimHead inner width.</summary>
+    public PredictorAttention(long dim, long heads, long dimHead, double eps) : base(nameof(PredictorAttention))
+    {
+        _heads = heads;
+        _norm = nn.LayerNorm(dim, eps);
+        _toQkv = new QuantizableLinear(dim, 3 * heads * dimHead, hasBias: false);
+        _toOut = new QuantizableLinear(heads * dimHead, dim);
+        register_module("norm", _norm);
+        register_module("to_qkv", _toQkv);
+        register_module("to_out", new IndexedChildren(("0", _toOut)));
+    }
+
+    /// <summary>Children are registered by hand under their upstream names; field-based registration would add them twice.</summary>
+    protected override void RegisterComponents()
+    {
+    }
+
+    /// <summary>How the attention itself is computed.</summary>
+    public AttentionKernel Kernel { get; set; } = AttentionKernel.Fused;
+
+    /// <summary>Dropout on the attention weights and output in training mode (upstream applies it in both places).</summary>
+    public double Dropout { get; set; }
+
+    /// <summary>The pre-attention norm.</summary>
+    public LayerNorm Norm => _norm;
+
+    /// <summary>The bias-free q/k/v projection.</summary>
+    public QuantizableLinear ToQkv => _toQkv;
+
+    /// <summary>The output projection (upstream to_out.0).</summary>
+    public QuantizableLinear ToOut => _toOut;
+
+    /// <summary>Attends over <paramref name="input"/> [B, N, D]; <paramref name="allowed"/> is the boolean [N, N] mask or null.</summary>
+    public override Tensor forward(Tensor input, Tensor? allowed)
+    {
+        using var scope = NewDisposeScope();
+        var (q, k, v) = Attention.SplitHeads(_toQkv.forward(_norm.forward(input)), _heads);
+        Tensor attended;
+        if (training && Dropout > 0)
+        {
+            // Dropout sits on the attention weights upstream, which the fused kernel can express only as its own dropout.
+            attended = nn.functional.scaled_dot_product_attention(q, k, v, allowed, Dropout);
+        }
+        else
+        {
+            attended = Attention.Compute(q, k, v, allowed, Kernel);
+        }
+
+        var output = _toOut.forward(Attention.MergeHeads(attended));
+        if (training && Dropout > 0)
+        {
+            output = nn.functional.dropout(output, Dropout, true);
+        }
+
+        return output.MoveToOuterDisposeScope();
+    }
+}
