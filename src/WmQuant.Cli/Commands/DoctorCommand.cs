@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using TorchSharp;
-using WmQuant.Cli.Console;
+using WmQuant.Cli.Hosting;
 using WmQuant.Runtime;
 using static TorchSharp.torch;
 
@@ -82,14 +82,14 @@ internal static class DoctorCommand
         if (asJson)
         {
             var map = report.ToDictionary(r => r.Key, r => r.Value);
-            System.Console.WriteLine(JsonSerializer.Serialize(map, IndentedJson));
+            Console.WriteLine(JsonSerializer.Serialize(map, IndentedJson));
             return;
         }
 
         int width = report.Max(r => r.Key.Length) + 2;
         foreach (var (key, value) in report)
         {
-            System.Console.WriteLine(key.PadRight(width) + value);
+            Console.WriteLine(key.PadRight(width) + value);
         }
     }
 

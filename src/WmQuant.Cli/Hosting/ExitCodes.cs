@@ -1,4 +1,4 @@
-namespace WmQuant.Cli.Console;
+namespace WmQuant.Cli.Hosting;
 
 /// <summary>wmq's exit codes; the README documents them and the MSBuild tasks map them to errors.</summary>
 internal static class ExitCodes

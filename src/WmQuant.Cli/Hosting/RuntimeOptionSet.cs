@@ -1,7 +1,7 @@
 using System.CommandLine;
 using WmQuant.Runtime;
 
-namespace WmQuant.Cli.Console;
+namespace WmQuant.Cli.Hosting;
 
 /// <summary>The --device, --libtorch and --threads options every tensor-using command shares.</summary>
 internal sealed class RuntimeOptionSet
