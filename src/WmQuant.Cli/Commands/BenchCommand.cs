@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
-using WmQuant.Cli.Console;
+using WmQuant.Cli.Hosting;
 using WmQuant.Models;
 using WmQuant.Models.Benchmarks;
 using WmQuant.Models.Checkpoints;
