@@ -34,10 +34,11 @@ internal static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Timed calls.", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed calls before timing.", DefaultValueFactory = _ => 2 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of text." };
+        var compare = new Option<int>("--compare-cpu") { Description = "Also roll out this many batch entries with an fp32 CPU copy of the model and report the difference (0: skip).", DefaultValueFactory = _ => 0 };
 
         var command = new Command("rollout", "Time batched latent rollouts (encode once, predict over the horizon) and report ms per rollout and effective TFLOP/s.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { config, checkpoint, dtype, batch, horizon, observed, repeat, warmup, json })
+        foreach (var option in new Option[] { config, checkpoint, dtype, batch, horizon, observed, repeat, warmup, json, compare })
         {
             command.Options.Add(option);
         }
@@ -98,13 +99,27 @@ internal static class BenchCommand
 
             model.MoveTo(info.Device, dtypeName == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
             var result = RolloutBenchmark.Run(model, settings);
-            Print(parsed.Config!, info, dtypeName, settings, result, parse.GetValue(json));
+            RolloutAgreementResult? agreement = null;
+            var compareBatch = parse.GetValue(compare);
+            if (compareBatch > 0)
+            {
+                using var reference = DinoWorldModel.CreateForLoading(parsed.Config!);
+                using (NewDisposeScope())
+                {
+                    var cpuCopy = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(ScalarType.Float32, CPU));
+                    WorldModelCheckpoint.Apply(reference, cpuCopy);
+                }
+
+                agreement = RolloutAgreement.Compare(reference, model, compareBatch, settings.Horizon, settings.Observed);
+            }
+
+            Print(parsed.Config!, info, dtypeName, settings, result, agreement, parse.GetValue(json));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void Print(WorldModelConfig config, TorchRuntimeInfo info, string dtype, RolloutBenchmarkSettings s, RolloutBenchmarkResult r, bool asJson)
+    private static void Print(WorldModelConfig config, TorchRuntimeInfo info, string dtype, RolloutBenchmarkSettings s, RolloutBenchmarkResult r, RolloutAgreementResult? a, bool asJson)
     {
         var inv = CultureInfo.InvariantCulture;
         if (asJson)
@@ -124,6 +139,12 @@ internal static class BenchCommand
                 ["gflop_per_rollout"] = r.FlopsPerCall / 1e9,
                 ["effective_tflops"] = r.EffectiveTflops,
             };
+            if (a is not null)
+            {
+                map["cpu_fp32_max_abs_error"] = a.MaxAbsoluteError;
+                map["cpu_fp32_final_relative_error"] = a.RelativeError;
+            }
+
             System.Console.WriteLine(JsonSerializer.Serialize(map));
             return;
         }
@@ -134,5 +155,9 @@ internal static class BenchCommand
         System.Console.WriteLine(string.Format(inv, "ms per rollout   {0:F2} (min {1:F2}, max {2:F2})", r.MillisecondsPerRollout, r.MinMilliseconds, r.MaxMilliseconds));
         System.Console.WriteLine(string.Format(inv, "work             {0:F1} GFLOP per rollout call (predictor, dense attention)", r.FlopsPerCall / 1e9));
         System.Console.WriteLine(string.Format(inv, "effective        {0:F3} TFLOP/s", r.EffectiveTflops));
+        if (a is not null)
+        {
+            System.Console.WriteLine(string.Format(inv, "vs fp32 on cpu   max abs error {0:E2}, final-frame relative error {1:E2}", a.MaxAbsoluteError, a.RelativeError));
+        }
     }
 }

@@ -13,6 +13,7 @@ internal static class DataCommand
         var data = new Command("data", "Generate and inspect offline trajectory datasets.");
         data.Subcommands.Add(CreateGenerate());
         data.Subcommands.Add(CreateInfo());
+        data.Subcommands.Add(CreateBench());
         return data;
     }
 
@@ -66,6 +67,64 @@ internal static class DataCommand
             var card = dataset.Card;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {card.Trajectories} trajectories ({card.Trajectories * card.StepsPerTrajectory} steps) to {dir} in {watch.Elapsed.TotalSeconds:F2} s; action mean [{string.Join(", ", card.ActionMean.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}], std [{string.Join(", ", card.ActionStd.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))}]"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateBench()
+    {
+        var env = new Option<string>("--env") { Description = "Environment: wall or pusht.", DefaultValueFactory = _ => "pusht" };
+        env.AcceptOnlyFromAmong("wall", "pusht");
+        var instances = new Option<int>("--instances") { Description = "Parallel environment instances.", DefaultValueFactory = _ => 50 };
+        var steps = new Option<int>("--steps") { Description = "Environment steps per instance.", DefaultValueFactory = _ => 25 };
+        var size = new Option<int>("--size") { Description = "Rendered image size in pixels.", DefaultValueFactory = _ => 224 };
+        var command = new Command("bench", "Time batched stepping and rendering of an environment (what MPC evaluation pays per iteration).");
+        command.Options.Add(env);
+        command.Options.Add(instances);
+        command.Options.Add(steps);
+        command.Options.Add(size);
+        command.SetAction(parseResult =>
+        {
+            var name = parseResult.GetValue(env)!;
+            var n = parseResult.GetValue(instances);
+            var t = parseResult.GetValue(steps);
+            var px = parseResult.GetValue(size);
+            var batch = new WmQuant.Environments.EnvironmentBatch(n, _ => WmQuant.Environments.EnvironmentCatalog.Create(name, imageSize: px));
+            var random = new Random(0);
+            var actions = new double[n * t * batch.ActionDim];
+            for (var i = 0; i < actions.Length; i++)
+            {
+                actions[i] = (random.NextDouble() - 0.5) * 0.6;
+            }
+
+            void ResetAll()
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    var inst = batch.Instances[i];
+                    inst.SetState(inst.SampleEpisode(i).StartState);
+                }
+            }
+
+            ResetAll();
+            batch.StepSequence(actions, t);
+            _ = batch.ObserveAll();
+            const int Repeats = 5;
+            double stepMs = double.MaxValue, renderMs = double.MaxValue;
+            for (var r = 0; r < Repeats; r++)
+            {
+                ResetAll();
+                var watch = Stopwatch.StartNew();
+                batch.StepSequence(actions, t);
+                stepMs = Math.Min(stepMs, watch.Elapsed.TotalMilliseconds);
+                watch.Restart();
+                _ = batch.ObserveAll();
+                renderMs = Math.Min(renderMs, watch.Elapsed.TotalMilliseconds);
+            }
+
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: {n} instances × {t} steps in {stepMs:F2} ms; {n} frames at {px} px in {renderMs:F2} ms (best of {Repeats}, {Environment.ProcessorCount} cores)"));
             return 0;
         });
         return command;

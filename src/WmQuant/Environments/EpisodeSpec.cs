@@ -7,4 +7,5 @@ namespace WmQuant.Environments;
 /// <param name="Seed">The episode seed the pair was drawn from.</param>
 /// <param name="StartState">Simulator state at the start of the episode.</param>
 /// <param name="GoalState">State the planner must reach; the goal image is rendered from it.</param>
-public sealed record EpisodeSpec(int Seed, double[] StartState, double[] GoalState);
+/// <param name="Parameters">Per-episode environment parameters when the task varies them (Wall with random layouts: wall_x, door_y); null otherwise.</param>
+public sealed record EpisodeSpec(int Seed, double[] StartState, double[] GoalState, IReadOnlyDictionary<string, double>? Parameters = null);

@@ -59,6 +59,12 @@ public sealed class DinoWorldModel : nn.Module
             ParameterInitialization.Apply(this, s);
         }
 
+        // DINO-WM freezes the encoder: no gradients flow into it when the predictor trains.
+        foreach (var parameter in encoder.parameters())
+        {
+            parameter.requires_grad = false;
+        }
+
         eval();
     }
 

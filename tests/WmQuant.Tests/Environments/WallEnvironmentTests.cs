@@ -31,6 +31,26 @@ public class WallEnvironmentTests
     }
 
     [Test]
+    public void Random_layouts_vary_per_episode_and_keep_start_and_goal_apart()
+    {
+        var env = new WallEnvironment(imageSize: 65, randomLayouts: true);
+        var wallXs = new HashSet<double>();
+        for (var seed = 0; seed < 200; seed++)
+        {
+            var e = env.SampleEpisode(seed);
+            var wallX = e.Parameters!["wall_x"];
+            wallXs.Add(wallX);
+            Assert.That(Math.Sign(e.StartState[0] - wallX), Is.EqualTo(-Math.Sign(e.GoalState[0] - wallX)));
+            env.Reset(seed);
+            Assert.That(env.Layout.DoorY, Is.EqualTo(e.Parameters["door_y"]));
+            Assert.That(env.Layout.IsInsideSolid(e.StartState[0], e.StartState[1]), Is.False);
+        }
+
+        Assert.That(wallXs, Has.Count.EqualTo(200));
+        Assert.That(new WallEnvironment().SampleEpisode(3).Parameters, Is.Null, "fixed layout by default");
+    }
+
+    [Test]
     public void Success_is_within_four_and_a_half_pixels()
     {
         var env = new WallEnvironment();

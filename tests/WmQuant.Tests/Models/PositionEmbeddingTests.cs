@@ -70,4 +70,23 @@ public class PositionEmbeddingTests
         using var model = new DinoWorldModel(ModelTestSupport.Tiny(), seed: 2);
         Assert.That(ModelTestSupport.Identical(model.Encoder.PositionEmbeddingFor(2), model.Encoder.PosEmbed), Is.True);
     }
+
+    [Test]
+    public void Full_size_geometry_encodes_224_pixel_frames_into_196_tokens()
+    {
+        using var scope = NewDisposeScope();
+        // dinov2-vits14's geometry (37×37 stored positions, 14 px patches, 196 px input) with a narrow, shallow encoder to stay fast.
+        var full = ModelTestSupport.Shipped("dinov2-vits14");
+        var narrow = full with
+        {
+            Encoder = full.Encoder with { Dim = 12, Depth = 1, Heads = 2, MlpDim = 16 },
+            Predictor = full.Predictor with { Depth = 1, Heads = 2, DimHead = 8, MlpDim = 16 },
+            Decoder = full.Decoder with { Enabled = false },
+        };
+        using var model = new DinoWorldModel(narrow, seed: 3);
+        var latent = model.EncodeObservations(rand([1, 2, 3, 224, 224], generator: new Generator(4)), zeros(1, 2, 4));
+        Assert.That(latent.Visual.shape, Is.EqualTo(new long[] { 1, 2, 196, 12 }));
+        Assert.That(model.Encoder.PositionEmbeddingFor(14).shape, Is.EqualTo(new long[] { 1, 197, 12 }));
+        Assert.That(latent.Visual.isfinite().all().item<bool>(), Is.True);
+    }
 }

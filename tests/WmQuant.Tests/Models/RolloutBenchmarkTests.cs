@@ -37,4 +37,17 @@ public class RolloutBenchmarkTests
         Assert.That(result.EffectiveTflops, Is.GreaterThan(0));
         Assert.Throws<ArgumentException>(() => RolloutBenchmark.Run(model, new RolloutBenchmarkSettings(Batch: 4, Horizon: 1, Observed: 2)));
     }
+
+    [Test]
+    public void Agreement_is_exact_for_a_copy_and_small_but_nonzero_for_bf16()
+    {
+        using var reference = new DinoWorldModel(ModelTestSupport.Shipped("reference-wall"), seed: 2);
+        using var copy = new DinoWorldModel(ModelTestSupport.Shipped("reference-wall"), seed: 2);
+        var same = RolloutAgreement.Compare(reference, copy, batch: 2, horizon: 3);
+        Assert.That(same.MaxAbsoluteError, Is.Zero);
+        copy.MoveTo(TorchSharp.torch.CPU, TorchSharp.torch.ScalarType.BFloat16);
+        var bf16 = RolloutAgreement.Compare(reference, copy, batch: 2, horizon: 3);
+        Assert.That(bf16.MaxAbsoluteError, Is.GreaterThan(0));
+        Assert.That(bf16.RelativeError, Is.LessThan(0.05));
+    }
 }

@@ -133,4 +133,23 @@ public class RolloutTests
         layer.SetWeight(zeros_like(layer.Weight));
         Assert.That(model.Rollout(start, actions).Visual[.., 1..].allclose(baseline.Visual[.., 1..]), Is.False);
     }
+
+    [Test]
+    public void Teacher_forced_training_reaches_the_predictor_but_not_the_frozen_encoder()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new DinoWorldModel(ModelTestSupport.Shipped("reference-pusht"), seed: 26);
+        model.train();
+        var (images, proprio) = Observations(model, 2, 4, 12);
+        var latent = model.EncodeObservations(images, proprio);
+        var z = model.ComposeTokens(latent.Visual, latent.Proprio, model.EncodeActions(Actions(model, 2, 4, 13)));
+        var predicted = model.PredictNext(z[.., ..3]);
+        var target = z[.., 1..];
+        var loss = (predicted[.., .., .., ..106] - target[.., .., .., ..106]).pow(2).mean();
+        loss.backward();
+        Assert.That(model.Predictor.PosEmbedding.grad, Is.Not.Null);
+        Assert.That(model.ProprioEncoder.PatchEmbed.weight!.grad, Is.Not.Null);
+        Assert.That(model.Encoder.PosEmbed.requires_grad, Is.False);
+        Assert.That(model.Encoder.PosEmbed.grad, Is.Null);
+    }
 }

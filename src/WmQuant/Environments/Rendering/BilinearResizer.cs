@@ -18,29 +18,47 @@ public static class BilinearResizer
 
         var dst = new byte[width * height * 3];
         var src = source.Pixels;
-        var sx = (double)source.Width / width;
-        var sy = (double)source.Height / height;
+        var (x0s, x1s, wxs) = Taps(source.Width, width);
+        var (y0s, y1s, wys) = Taps(source.Height, height);
+        var stride = source.Width * 3;
         for (var y = 0; y < height; y++)
         {
-            var fy = Math.Clamp(((y + 0.5) * sy) - 0.5, 0, source.Height - 1);
-            var y0 = (int)fy;
-            var y1 = Math.Min(y0 + 1, source.Height - 1);
-            var wy = fy - y0;
+            var row0 = y0s[y] * stride;
+            var row1 = y1s[y] * stride;
+            var wy = wys[y];
             for (var x = 0; x < width; x++)
             {
-                var fx = Math.Clamp(((x + 0.5) * sx) - 0.5, 0, source.Width - 1);
-                var x0 = (int)fx;
-                var x1 = Math.Min(x0 + 1, source.Width - 1);
-                var wx = fx - x0;
+                var c0 = x0s[x] * 3;
+                var c1 = x1s[x] * 3;
+                var wx = wxs[x];
+                var o = ((y * width) + x) * 3;
                 for (var c = 0; c < 3; c++)
                 {
-                    var top = (src[((y0 * source.Width) + x0) * 3 + c] * (1 - wx)) + (src[((y0 * source.Width) + x1) * 3 + c] * wx);
-                    var bottom = (src[((y1 * source.Width) + x0) * 3 + c] * (1 - wx)) + (src[((y1 * source.Width) + x1) * 3 + c] * wx);
-                    dst[((y * width) + x) * 3 + c] = (byte)Math.Clamp(Math.Round((top * (1 - wy)) + (bottom * wy)), 0, 255);
+                    var top = src[row0 + c0 + c] + ((src[row0 + c1 + c] - src[row0 + c0 + c]) * wx);
+                    var bottom = src[row1 + c0 + c] + ((src[row1 + c1 + c] - src[row1 + c0 + c]) * wx);
+                    dst[o + c] = (byte)Math.Clamp((int)(top + ((bottom - top) * wy) + 0.5), 0, 255);
                 }
             }
         }
 
         return new RgbFrame(width, height, dst);
+    }
+
+    // Source indices and weight of the second tap for each destination coordinate (half-pixel centres, clamped at the edges).
+    private static (int[] First, int[] Second, double[] Weight) Taps(int sourceSize, int size)
+    {
+        var first = new int[size];
+        var second = new int[size];
+        var weight = new double[size];
+        var scale = (double)sourceSize / size;
+        for (var i = 0; i < size; i++)
+        {
+            var f = Math.Clamp(((i + 0.5) * scale) - 0.5, 0, sourceSize - 1);
+            first[i] = (int)f;
+            second[i] = Math.Min(first[i] + 1, sourceSize - 1);
+            weight[i] = f - first[i];
+        }
+
+        return (first, second, weight);
     }
 }

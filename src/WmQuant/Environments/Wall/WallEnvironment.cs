@@ -21,14 +21,19 @@ public sealed class WallEnvironment : IPlanningEnvironment
     /// <summary>Highest sampled coordinate.</summary>
     public const double SampleHigh = 56.6;
 
-    private readonly WallRenderer _renderer;
+    private WallRenderer _renderer;
     private double _x;
     private double _y;
 
-    /// <summary>Creates the task on <paramref name="layout"/> (the upstream fixed layout when null), observed at <paramref name="imageSize"/> px.</summary>
-    public WallEnvironment(WallLayout? layout = null, int imageSize = 224)
+    /// <summary>
+    /// Creates the task on <paramref name="layout"/> (the upstream fixed layout when null), observed at
+    /// <paramref name="imageSize"/> px. With <paramref name="randomLayouts"/>, every episode draws its own
+    /// wall_x and door_y from its seed (<see cref="WallLayout.Sample"/>) and <see cref="Reset"/> adopts it.
+    /// </summary>
+    public WallEnvironment(WallLayout? layout = null, int imageSize = 224, bool randomLayouts = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageSize);
+        RandomLayouts = randomLayouts;
         Layout = layout ?? WallLayout.Default;
         ImageSize = imageSize;
         _renderer = new WallRenderer(Layout);
@@ -36,8 +41,18 @@ public sealed class WallEnvironment : IPlanningEnvironment
         _y = Layout.DoorY;
     }
 
-    /// <summary>The wall geometry of this instance.</summary>
-    public WallLayout Layout { get; }
+    /// <summary>The wall geometry in force (changes on <see cref="Reset"/> or <see cref="UseLayout"/> when layouts are random).</summary>
+    public WallLayout Layout { get; private set; }
+
+    /// <summary>Whether each episode draws its own layout.</summary>
+    public bool RandomLayouts { get; }
+
+    /// <summary>Switches the geometry (for replaying an episode whose <see cref="EpisodeSpec.Parameters"/> name a layout).</summary>
+    public void UseLayout(WallLayout layout)
+    {
+        Layout = layout ?? throw new ArgumentNullException(nameof(layout));
+        _renderer = new WallRenderer(layout);
+    }
 
     /// <inheritdoc />
     public string Name => "wall";
@@ -61,8 +76,9 @@ public sealed class WallEnvironment : IPlanningEnvironment
     public EpisodeSpec SampleEpisode(int seed)
     {
         var random = new Random(seed);
-        var left = SampleLow + ((Layout.WallX - BandOffset - SampleLow) * random.NextDouble());
-        var right = Layout.WallX + BandOffset + ((SampleHigh - Layout.WallX - BandOffset) * random.NextDouble());
+        var layout = RandomLayouts ? WallLayout.Sample(new Random(unchecked((seed * 31) + 7))) : Layout;
+        var left = SampleLow + ((layout.WallX - BandOffset - SampleLow) * random.NextDouble());
+        var right = layout.WallX + BandOffset + ((SampleHigh - layout.WallX - BandOffset) * random.NextDouble());
         var startY = SampleLow + ((SampleHigh - SampleLow) * random.NextDouble());
         var goalY = SampleLow + ((SampleHigh - SampleLow) * random.NextDouble());
         if (random.NextDouble() < 0.5)
@@ -70,13 +86,20 @@ public sealed class WallEnvironment : IPlanningEnvironment
             (left, right) = (right, left);
         }
 
-        return new EpisodeSpec(seed, [left, startY], [right, goalY]);
+        var parameters = RandomLayouts ? new Dictionary<string, double> { ["wall_x"] = layout.WallX, ["door_y"] = layout.DoorY } : null;
+        return new EpisodeSpec(seed, [left, startY], [right, goalY], parameters);
     }
 
     /// <inheritdoc />
     public Observation Reset(int seed)
     {
-        SetState(SampleEpisode(seed).StartState);
+        var episode = SampleEpisode(seed);
+        if (episode.Parameters is { } p)
+        {
+            UseLayout(new WallLayout(p["wall_x"], p["door_y"]));
+        }
+
+        SetState(episode.StartState);
         return Observe();
     }
 

@@ -1,0 +1,17 @@
+namespace WmQuant.Planning.Evaluation;
+
+/// <summary>Episode seeds of the study (DESIGN §6), so every tool picks the same episodes.</summary>
+public static class EpisodeSeeds
+{
+    /// <summary>Seed of episode <paramref name="n"/> in <paramref name="set"/>.</summary>
+    public static int Of(EpisodeSeedSet set, int n) => set switch
+    {
+        EpisodeSeedSet.Evaluation => (99 * n) + 1,
+        EpisodeSeedSet.Calibration => (99 * n) + 2,
+        _ => throw new ArgumentOutOfRangeException(nameof(set)),
+    };
+
+    /// <summary>Seeds of episodes first … first + count − 1.</summary>
+    public static IReadOnlyList<int> Range(EpisodeSeedSet set, int count, int first = 0) =>
+        Enumerable.Range(first, count).Select(n => Of(set, n)).ToList();
+}

@@ -1,0 +1,168 @@
+using static TorchSharp.torch;
+
+namespace WmQuant.Quantization.Calibration;
+
+/// <summary>
+/// Running statistics of the inputs [tokens, K] of one layer: global min/max (static activation ranges),
+/// per-channel mean |x| (AWQ) and max |x| (SmoothQuant), and a uniform reservoir sample of input tokens
+/// (OMSE and output-error searches). All tensors live on the CPU in float32 (sums in float64).
+/// </summary>
+public sealed class LayerActivationStatistics : IDisposable
+{
+    private readonly SplitMix64 random;
+    private Tensor absSum;
+    private Tensor absMax;
+    private Tensor reservoir;
+
+    internal LayerActivationStatistics(string layer, long channels, int capacity, SplitMix64 random)
+    {
+        Layer = layer;
+        Channels = channels;
+        Capacity = capacity;
+        this.random = random;
+        Min = double.PositiveInfinity;
+        Max = double.NegativeInfinity;
+        // Long-lived state: kept out of whatever dispose scope the first observation happens in.
+        absSum = zeros(channels, ScalarType.Float64).DetachFromDisposeScope();
+        absMax = zeros(channels, ScalarType.Float32).DetachFromDisposeScope();
+        reservoir = zeros(capacity, channels, ScalarType.Float32).DetachFromDisposeScope();
+    }
+
+    /// <summary>Layer name (the model's parameter-name prefix of the Linear).</summary>
+    public string Layer { get; }
+
+    /// <summary>K, the layer's input width.</summary>
+    public long Channels { get; }
+
+    /// <summary>Most tokens the reservoir keeps.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Tokens observed so far.</summary>
+    public long TokensSeen { get; private set; }
+
+    /// <summary>Smallest input value seen (+∞ before any).</summary>
+    public double Min { get; private set; }
+
+    /// <summary>Largest input value seen (−∞ before any).</summary>
+    public double Max { get; private set; }
+
+    /// <summary>Tokens currently in the reservoir: min(TokensSeen, Capacity).</summary>
+    public int ReservoirCount => (int)Math.Min(TokensSeen, Capacity);
+
+    /// <summary>float32 [K]: mean |x| per input channel over every token seen (zeros before any).</summary>
+    public Tensor MeanAbs() => TokensSeen == 0 ? absSum.to_type(ScalarType.Float32) : (absSum / TokensSeen).to_type(ScalarType.Float32);
+
+    /// <summary>float32 [K]: max |x| per input channel over every token seen (a copy).</summary>
+    public Tensor MaxAbs() => absMax.clone();
+
+    /// <summary>float32 [ReservoirCount, K]: a uniform sample of the tokens seen (a copy).</summary>
+    public Tensor SampledTokens() => reservoir.narrow(0, 0, ReservoirCount).clone();
+
+    /// <summary>Adds tokens [M, K] (already flattened, float32, any device).</summary>
+    internal void Add(Tensor tokens)
+    {
+        long count = tokens.shape[0];
+        if (count == 0)
+        {
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        var abs = tokens.abs();
+        Min = Math.Min(Min, tokens.min().cpu().item<float>());
+        Max = Math.Max(Max, tokens.max().cpu().item<float>());
+        absSum.add_(abs.to_type(ScalarType.Float64).sum([0]).cpu());
+        absMax.copy_(maximum(absMax, abs.amax([0]).cpu()));
+        SampleIntoReservoir(tokens, count);
+        TokensSeen += count;
+    }
+
+    /// <summary>Algorithm R: token g (0-based, global) fills slot g while there is room, else replaces a uniform slot with probability Capacity/(g+1).</summary>
+    private void SampleIntoReservoir(Tensor tokens, long count)
+    {
+        var sourceOfSlot = new Dictionary<long, long>();
+        for (long t = 0; t < count; t++)
+        {
+            long global = TokensSeen + t;
+            if (global < Capacity)
+            {
+                sourceOfSlot[global] = t;
+                continue;
+            }
+
+            ulong draw = random.NextBelow((ulong)global + 1);
+            if (draw < (ulong)Capacity)
+            {
+                sourceOfSlot[(long)draw] = t; // a later token overwrites an earlier one in the same slot, as in the sequential algorithm
+            }
+        }
+
+        if (sourceOfSlot.Count == 0)
+        {
+            return;
+        }
+
+        var slots = tensor(sourceOfSlot.Keys.ToArray(), ScalarType.Int64);
+        var sources = tensor(sourceOfSlot.Values.ToArray(), ScalarType.Int64, tokens.device);
+        reservoir.index_copy_(0, slots, tokens.index_select(0, sources).cpu());
+    }
+
+    internal Dictionary<string, Tensor> ToTensors()
+    {
+        return new Dictionary<string, Tensor>(StringComparer.Ordinal)
+        {
+            [Key(Layer, "input_min")] = tensor(new[] { Min }, ScalarType.Float64),
+            [Key(Layer, "input_max")] = tensor(new[] { Max }, ScalarType.Float64),
+            [Key(Layer, "input_abs_sum")] = absSum.clone(),
+            [Key(Layer, "input_abs_max")] = absMax.clone(),
+            [Key(Layer, "tokens_seen")] = tensor(new[] { TokensSeen }, ScalarType.Int64),
+            [Key(Layer, "reservoir")] = SampledTokens(),
+            [Key(Layer, "rng_state")] = tensor(new[] { unchecked((long)random.State) }, ScalarType.Int64),
+        };
+    }
+
+    internal static LayerActivationStatistics FromTensors(IReadOnlyDictionary<string, Tensor> tensors, string layer, int capacity)
+    {
+        var sum = Get(tensors, layer, "input_abs_sum", ScalarType.Float64);
+        long channels = sum.shape[0];
+        var rng = new SplitMix64(unchecked((ulong)Get(tensors, layer, "rng_state", ScalarType.Int64).item<long>()));
+        var stats = new LayerActivationStatistics(layer, channels, capacity, rng)
+        {
+            Min = Get(tensors, layer, "input_min", ScalarType.Float64).item<double>(),
+            Max = Get(tensors, layer, "input_max", ScalarType.Float64).item<double>(),
+            TokensSeen = Get(tensors, layer, "tokens_seen", ScalarType.Int64).item<long>(),
+        };
+        stats.absSum.copy_(sum);
+        var max = Get(tensors, layer, "input_abs_max", ScalarType.Float32);
+        var sample = Get(tensors, layer, "reservoir", ScalarType.Float32);
+        if (!max.shape.SequenceEqual(new[] { channels }) || !sample.shape.SequenceEqual(new long[] { stats.ReservoirCount, channels }))
+        {
+            throw new InvalidDataException($"Calibration statistics of {layer} have inconsistent shapes (K = {channels}, {stats.ReservoirCount} sampled tokens expected).");
+        }
+
+        stats.absMax.copy_(max);
+        stats.reservoir.narrow(0, 0, stats.ReservoirCount).copy_(sample);
+        return stats;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        absSum.Dispose();
+        absMax.Dispose();
+        reservoir.Dispose();
+    }
+
+    internal static string Key(string layer, string field) => $"{layer}.{field}";
+
+    private static Tensor Get(IReadOnlyDictionary<string, Tensor> tensors, string layer, string field, ScalarType dtype)
+    {
+        string key = Key(layer, field);
+        if (!tensors.TryGetValue(key, out var value))
+        {
+            throw new InvalidDataException($"Calibration tensor {key} is missing.");
+        }
+
+        return value.dtype == dtype ? value : throw new InvalidDataException($"Calibration tensor {key} has dtype {value.dtype}; expected {dtype}.");
+    }
+}

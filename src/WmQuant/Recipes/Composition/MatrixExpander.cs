@@ -1,0 +1,215 @@
+using WmQuant.Recipes.Schema;
+using WmQuant.Recipes.Yaml;
+
+namespace WmQuant.Recipes.Composition;
+
+/// <summary>One recipe tree produced by the matrix (or the recipe itself when there is no matrix).</summary>
+/// <param name="Tree">The settings with this combination's values substituted and the matrix section removed.</param>
+/// <param name="Assignments">The matrix values of this combination, in matrix order.</param>
+internal sealed record MatrixCombination(YamlTreeMapping Tree, IReadOnlyList<MatrixAssignment> Assignments)
+{
+    /// <summary>"-8-group": what is appended to the recipe and artifact names.</summary>
+    public string NameSuffix => string.Concat(Assignments.Select(a => "-" + MatrixExpander.NameSafe(a.Value)));
+}
+
+/// <summary>
+/// Checks a <c>matrix:</c> section (keys are known setting paths, values valid for them, exclude entries refer to
+/// matrix keys and values) and expands it into the cartesian product of recipes.
+/// </summary>
+internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int maxCombinations)
+{
+    private sealed record Axis(string Path, IReadOnlyList<string> Segments, SourcePosition KeyPosition, IReadOnlyList<YamlTreeNode> Values);
+
+    public IReadOnlyList<MatrixCombination> Expand(YamlTreeMapping root)
+    {
+        var matrixEntry = root.Find(RecipeSchema.Matrix.Name);
+        var tree = root.Without(RecipeSchema.Matrix.Name);
+        if (matrixEntry is null)
+        {
+            return [new MatrixCombination(tree, [])];
+        }
+
+        int before = problems.Count(p => p.Severity == ProblemSeverity.Error);
+        var (axes, excludes) = ReadMatrix(matrixEntry.Value);
+        if (problems.Count(p => p.Severity == ProblemSeverity.Error) > before || axes.Count == 0)
+        {
+            return [new MatrixCombination(tree, [])];
+        }
+
+        long total = axes.Aggregate(1L, (n, a) => n * a.Values.Count);
+        if (total > maxCombinations)
+        {
+            Report(matrixEntry.Value.Position, ProblemCodes.MatrixSize,
+                $"the matrix expands to {total} combinations; at most {maxCombinations} are allowed");
+            return [new MatrixCombination(tree, [])];
+        }
+
+        var combinations = new List<MatrixCombination>();
+        foreach (var choice in Product(axes))
+        {
+            if (excludes.Any(exclude => exclude.All(pair => Text(choice[axes.FindIndex(a => a.Path == pair.Key)]) == pair.Value)))
+            {
+                continue;
+            }
+
+            var combined = tree;
+            var assignments = new List<MatrixAssignment>();
+            for (int i = 0; i < axes.Count; i++)
+            {
+                combined = SetAt(combined, axes[i].Segments, 0, choice[i], axes[i].KeyPosition);
+                assignments.Add(new MatrixAssignment(axes[i].Path, Text(choice[i])));
+            }
+
+            combinations.Add(new MatrixCombination(combined, assignments));
+        }
+
+        if (combinations.Count == 0)
+        {
+            Report(matrixEntry.Value.Position, ProblemCodes.MatrixSize, "exclude removes every combination of the matrix; nothing would run");
+            return [new MatrixCombination(tree, [])];
+        }
+
+        return combinations;
+    }
+
+    private (List<Axis> Axes, List<Dictionary<string, string>> Excludes) ReadMatrix(YamlTreeNode node)
+    {
+        var axes = new List<Axis>();
+        var excludes = new List<Dictionary<string, string>>();
+        if (node is not YamlTreeMapping mapping)
+        {
+            Report(node.Position, ProblemCodes.WrongType, $"matrix must be a mapping of setting paths to lists of values, got {ScalarParsing.Describe(node)}");
+            return (axes, excludes);
+        }
+
+        foreach (var entry in mapping.Entries.Where(e => e.Key != MatrixType.ExcludeKey))
+        {
+            var lookup = RecipeSchema.Resolve(entry.Key);
+            if (lookup.Type is null || lookup.Segments is null)
+            {
+                string allowed = lookup.Allowed.Count == 0 ? "(nothing: the path goes past a setting)" : string.Join(", ", lookup.Allowed);
+                problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.UnknownMatrixKey,
+                    SchemaValidator.WithAllowed($"matrix key '{entry.Key}' names no setting: '{lookup.UnknownSegment}' is unknown", lookup.UnknownSegment ?? string.Empty, lookup.Allowed, allowed)));
+                continue;
+            }
+
+            if (entry.Value is not YamlTreeSequence { Items.Count: > 0 } values)
+            {
+                Report(entry.Value.Position, entry.Value is YamlTreeSequence ? ProblemCodes.BadList : ProblemCodes.WrongType,
+                    $"matrix '{entry.Key}' must be a non-empty list of values, got {(entry.Value is YamlTreeSequence ? "an empty list" : ScalarParsing.Describe(entry.Value))}");
+                continue;
+            }
+
+            var validator = new SchemaValidator(problems);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var value in values.Items)
+            {
+                validator.Validate(value, lookup.Type, entry.Key);
+                if (!seen.Add(Text(value)))
+                {
+                    Report(value.Position, ProblemCodes.BadList, $"matrix '{entry.Key}' lists '{Text(value)}' more than once");
+                }
+            }
+
+            axes.Add(new Axis(entry.Key, lookup.Segments, entry.KeyPosition, values.Items));
+        }
+
+        if (mapping.Get(MatrixType.ExcludeKey) is { } excludeNode)
+        {
+            ReadExcludes(excludeNode, axes, excludes);
+        }
+
+        return (axes, excludes);
+    }
+
+    private void ReadExcludes(YamlTreeNode node, List<Axis> axes, List<Dictionary<string, string>> excludes)
+    {
+        if (node is not YamlTreeSequence sequence)
+        {
+            Report(node.Position, ProblemCodes.WrongType, $"matrix exclude must be a list of mappings, got {ScalarParsing.Describe(node)}");
+            return;
+        }
+
+        foreach (var item in sequence.Items)
+        {
+            if (item is not YamlTreeMapping { Entries.Count: > 0 } entryMap)
+            {
+                Report(item.Position, ProblemCodes.WrongType, $"a matrix exclude entry must be a non-empty mapping of matrix keys to values, got {ScalarParsing.Describe(item)}");
+                continue;
+            }
+
+            var exclude = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in entryMap.Entries)
+            {
+                var axis = axes.FirstOrDefault(a => a.Path == pair.Key);
+                var keys = axes.Select(a => a.Path).ToList();
+                if (axis is null)
+                {
+                    problems.Add(RecipeProblem.At(pair.KeyPosition, ProblemSeverity.Error, ProblemCodes.BadMatrixExclude,
+                        SchemaValidator.WithAllowed($"matrix exclude names '{pair.Key}', which is not a matrix key", pair.Key, keys, string.Join(", ", keys))));
+                    continue;
+                }
+
+                var values = axis.Values.Select(Text).ToList();
+                if (!values.Contains(Text(pair.Value)))
+                {
+                    Report(pair.Value.Position, ProblemCodes.BadMatrixExclude,
+                        $"matrix exclude value '{Text(pair.Value)}' is not among the values of '{pair.Key}': {string.Join(", ", values)}");
+                    continue;
+                }
+
+                exclude[pair.Key] = Text(pair.Value);
+            }
+
+            excludes.Add(exclude);
+        }
+    }
+
+    private static IEnumerable<YamlTreeNode[]> Product(List<Axis> axes)
+    {
+        var index = new int[axes.Count];
+        while (true)
+        {
+            yield return axes.Select((a, i) => a.Values[index[i]]).ToArray();
+            int k = axes.Count - 1;
+            while (k >= 0 && ++index[k] == axes[k].Values.Count)
+            {
+                index[k] = 0;
+                k--;
+            }
+
+            if (k < 0)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Replaces (or creates) the value at a key path; a scalar in the way (activations: none) becomes a mapping.</summary>
+    private static YamlTreeMapping SetAt(YamlTreeMapping mapping, IReadOnlyList<string> segments, int index, YamlTreeNode value, SourcePosition position)
+    {
+        string key = segments[index];
+        if (index == segments.Count - 1)
+        {
+            return mapping.With(key, value, position);
+        }
+
+        var child = mapping.Get(key) as YamlTreeMapping ?? new YamlTreeMapping([], position);
+        return mapping.With(key, SetAt(child, segments, index + 1, value, position), position);
+    }
+
+    /// <summary>A matrix value as text: a scalar's value, or a mapping's or list's scalars joined with '-'.</summary>
+    internal static string Text(YamlTreeNode node) => node switch
+    {
+        YamlTreeScalar scalar => scalar.Value,
+        YamlTreeMapping mapping => string.Join("-", mapping.Entries.Select(e => Text(e.Value))),
+        YamlTreeSequence sequence => string.Join("-", sequence.Items.Select(Text)),
+        _ => string.Empty,
+    };
+
+    internal static string NameSafe(string value) =>
+        new(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
+
+    private void Report(SourcePosition position, string code, string message) =>
+        problems.Add(RecipeProblem.At(position, ProblemSeverity.Error, code, message));
+}

@@ -1,0 +1,275 @@
+using WmQuant.Recipes;
+using WmQuant.Runtime;
+
+namespace WmQuant.Tests.Recipes;
+
+public class RecipeLoadingTests
+{
+    private const string V = RecipeWorkspace.ValidHead;
+
+    private sealed record Shapes(int MaxLinearInputWidth, IReadOnlyList<int> LinearInputWidths) : IModelShapeInfo;
+
+    private static Recipe Single(RecipeLoadResult result)
+    {
+        Assert.That(result.Problems.Where(p => p.Severity == ProblemSeverity.Error), Is.Empty);
+        Assert.That(result.Recipes, Has.Count.EqualTo(1));
+        return result.Recipes[0];
+    }
+
+    [Test]
+    public void A_minimal_recipe_gets_every_documented_default()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", V);
+        var result = ws.Load("r.yaml");
+        var recipe = Single(result);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Problems, Is.Empty);
+            Assert.That(recipe.Name, Is.EqualTo("t"));
+            Assert.That(recipe.Model, Is.EqualTo(new ModelSpec(Path.Combine(ws.Root, "m.safetensors"), null)));
+            Assert.That(recipe.Environment, Is.EqualTo(EnvironmentKind.Wall));
+            Assert.That(recipe.Device, Is.EqualTo(new DeviceRequest(DeviceKind.Auto)));
+            Assert.That(recipe.Seed, Is.Zero);
+            Assert.That(recipe.Calibration, Is.EqualTo(new CalibrationSpec(50, 2, 2)));
+            Assert.That(recipe.Quantization.Method, Is.EqualTo(QuantizationMethod.Rtn));
+            Assert.That(recipe.Quantization.Weights, Is.EqualTo(new WeightSpec(4, WeightGranularity.Group, 128, true)));
+            Assert.That(recipe.Quantization.Activations, Is.Null);
+            Assert.That(recipe.Quantization.Modules, Is.Empty);
+            Assert.That(recipe.Quantization.Options.SmoothQuant, Is.EqualTo(new SmoothQuantOptions(0.5, false)));
+            Assert.That(recipe.Quantization.Options.OmniQuant, Is.EqualTo(new OmniQuantOptions(20, 1e-2, 5e-3, true, true)));
+            Assert.That(recipe.Quantization.Options.Awq, Is.EqualTo(new AwqOptions(20, true)));
+            Assert.That(recipe.Evaluation.Episodes, Is.EqualTo(50));
+            Assert.That(recipe.Evaluation.SeedOffset, Is.EqualTo(1));
+            Assert.That(recipe.Evaluation.Planner, Is.EqualTo(new PlannerSpec("default", PlannerKind.MpcCem, 5, 300, 30, 10, 50, 1.0)));
+            Assert.That(recipe.Gates, Is.Empty);
+            Assert.That(recipe.Artifact.Name, Is.EqualTo("t"));
+            Assert.That(recipe.Artifact.Version, Is.EqualTo("0.1.0"));
+            Assert.That(recipe.Artifact.Formats, Is.EqualTo(new[] { ArtifactFormat.Safetensors }));
+            Assert.That(recipe.MatrixValues, Is.Empty);
+        });
+    }
+
+    [Test]
+    public void Planner_defaults_follow_environment_and_profile_and_explicit_keys_win()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("pusht.yaml", "name: p\nmodel: { checkpoint: m.safetensors }\nenvironment: pusht\n");
+        ws.Write("cpu.yaml", V + "evaluation:\n  planner: { profile: cpu, samples: 100, kind: open-loop-gd }\n");
+        var tuned = PlannerDefaults.Standard.With(EnvironmentKind.Wall, "cpu", new PlannerSpec("ignored", PlannerKind.MpcCem, 4, 32, 4, 3, 20, 1.0));
+
+        var pusht = Single(ws.Load("pusht.yaml")).Evaluation.Planner;
+        var cpu = Single(ws.Load("cpu.yaml")).Evaluation.Planner;
+        var cpuTuned = Single(ws.Load("cpu.yaml", new RecipeLoadOptions { PlannerDefaults = tuned })).Evaluation.Planner;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(pusht, Is.EqualTo(new PlannerSpec("default", PlannerKind.MpcCem, 5, 300, 30, 30, 30, 1.0)));
+            Assert.That(cpu, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGd, 5, 100, 8, 5, 50, 1.0)));
+            Assert.That(cpuTuned, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGd, 4, 100, 4, 3, 20, 1.0)));
+        });
+    }
+
+    [Test]
+    public void Extends_deep_merges_mappings_replaces_lists_and_resolves_paths_from_each_file()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("models/w.safetensors", "x");
+        ws.Write("base/root.yaml",
+            "name: root\nmodel: { checkpoint: ../models/w.safetensors }\nenvironment: wall\nseed: 7\n"
+            + "quantization:\n  weights: { bits: 4, group_size: 64, symmetric: false }\n"
+            + "gates:\n  - { metric: success_rate, min: 0.8 }\n  - { metric: success_rate, max_drop_vs_baseline: 0.05 }\n");
+        ws.Write("base/mid.yaml", "extends: root.yaml\nname: mid\ncalibration: { episodes: 10 }\n");
+        ws.Write("leaf.yaml", "extends: base/mid.yaml\nname: leaf\nquantization:\n  weights: { bits: 8 }\ngates:\n  - { metric: success_rate, min: 0.9 }\n");
+
+        var result = ws.Load("leaf.yaml");
+        var recipe = Single(result);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.SourceFiles, Is.EqualTo(new[] { "leaf.yaml", "base/mid.yaml", "base/root.yaml" }.Select(f => Path.Combine(ws.Root, f))));
+            Assert.That(recipe.Name, Is.EqualTo("leaf"));
+            Assert.That(recipe.Seed, Is.EqualTo(7));
+            Assert.That(recipe.Model.Checkpoint, Is.EqualTo(Path.Combine(ws.Root, "models", "w.safetensors")));
+            Assert.That(recipe.Calibration.Episodes, Is.EqualTo(10));
+            Assert.That(recipe.Calibration.MpcIterations, Is.EqualTo(2));
+            Assert.That(recipe.Quantization.Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Group, 64, false)));
+            Assert.That(recipe.Gates, Has.Count.EqualTo(1), "lists are replaced, not concatenated");
+            Assert.That(recipe.Gates[0].Min, Is.EqualTo(0.9));
+            Assert.That(recipe.Gates[0].Position, Is.EqualTo(new SourcePosition(Path.Combine(ws.Root, "leaf.yaml"), 6, 5)));
+            Assert.That(recipe.SourceFile, Is.EqualTo(Path.Combine(ws.Root, "leaf.yaml")));
+        });
+    }
+
+    [Test]
+    public void Matrix_expands_the_cartesian_product_minus_exclusions_with_derived_names()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", V + "artifact: { name: art }\nmatrix:\n"
+            + "  quantization.weights.bits: [8, 4, 3]\n"
+            + "  quantization.weights.granularity: [channel, group]\n"
+            + "  exclude:\n    - { quantization.weights.bits: 3, quantization.weights.granularity: channel }\n");
+
+        var result = ws.Load("r.yaml");
+
+        Assert.That(result.IsValid, Is.True, string.Join("\n", result.Problems));
+        Assert.That(result.Recipes.Select(r => r.Name), Is.EqualTo(new[] { "t-8-channel", "t-8-group", "t-4-channel", "t-4-group", "t-3-group" }));
+        var last = result.Recipes[^1];
+        Assert.Multiple(() =>
+        {
+            Assert.That(last.Quantization.Weights, Is.EqualTo(new WeightSpec(3, WeightGranularity.Group, 128, true)));
+            Assert.That(last.Artifact.Name, Is.EqualTo("art-3-group"));
+            Assert.That(last.MatrixValues, Is.EqualTo(new[]
+            {
+                new MatrixAssignment("quantization.weights.bits", "3"),
+                new MatrixAssignment("quantization.weights.granularity", "group"),
+            }));
+            Assert.That(result.Recipes[0].Quantization.Weights.Granularity, Is.EqualTo(WeightGranularity.Channel));
+        });
+    }
+
+    [Test]
+    public void Matrix_can_sweep_whole_mappings_and_module_override_settings()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", V + "matrix:\n"
+            + "  quantization.activations: [none, { bits: 8, granularity: per-tensor }]\n"
+            + "  quantization.modules.encoder.weights.bits: [8, 16]\n");
+
+        var result = ws.Load("r.yaml");
+
+        Assert.That(result.IsValid, Is.True, string.Join("\n", result.Problems));
+        Assert.That(result.Recipes.Select(r => r.Name), Is.EqualTo(new[] { "t-none-8", "t-none-16", "t-8-per-tensor-8", "t-8-per-tensor-16" }));
+        var last = result.Recipes[^1];
+        Assert.Multiple(() =>
+        {
+            Assert.That(last.Quantization.Activations, Is.EqualTo(new ActivationSpec(8, ActivationGranularity.PerTensor)));
+            Assert.That(last.Quantization.Modules, Has.Count.EqualTo(1));
+            Assert.That(last.Quantization.Modules[0].Selector, Is.EqualTo("encoder"));
+            Assert.That(last.Quantization.Modules[0].Weights, Is.EqualTo(new WeightSpec(16, WeightGranularity.Group, 128, true)));
+            Assert.That(last.Quantization.Modules[0].Activations, Is.EqualTo(new ActivationSpec(8, ActivationGranularity.PerTensor)), "inherited");
+        });
+    }
+
+    [Test]
+    public void Module_overrides_inherit_unset_settings_and_accept_layer_globs()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", V + "quantization:\n  method: smoothquant\n  weights: { bits: 4, group_size: 32 }\n"
+            + "  activations: { bits: 8, granularity: per-token }\n  modules:\n"
+            + "    encoder: { weights: { bits: 8, granularity: channel }, activations: none }\n"
+            + "    predictor.transformer.layers.*.0.to_qkv: { weights: { bits: 6 } }\n");
+
+        var modules = Single(ws.Load("r.yaml")).Quantization.Modules;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(modules.Select(m => (m.Selector, m.IsGlob)), Is.EqualTo(new[] { ("encoder", false), ("predictor.transformer.layers.*.0.to_qkv", true) }));
+            Assert.That(modules[0].Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Channel, 32, true)));
+            Assert.That(modules[0].Activations, Is.Null);
+            Assert.That(modules[1].Weights, Is.EqualTo(new WeightSpec(6, WeightGranularity.Group, 32, true)));
+            Assert.That(modules[1].Activations, Is.EqualTo(new ActivationSpec(8, ActivationGranularity.PerToken)));
+            Assert.That(modules[1].Position.Line, Is.EqualTo(10));
+        });
+    }
+
+    [Test]
+    public void Group_size_is_checked_against_the_model_input_widths()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("big.yaml", V + "quantization:\n  weights: { group_size: 512 }\n");
+        ws.Write("partial.yaml", V + "quantization:\n  weights: { group_size: 128 }\n");
+        var options = new RecipeLoadOptions { ShapeInfo = _ => new Shapes(404, [384, 404, 1536, 404]) };
+        var wide = new RecipeLoadOptions { ShapeInfo = _ => new Shapes(1536, [384, 404, 1536]) };
+
+        var big = ws.Load("big.yaml", options);
+        var partial = ws.Load("partial.yaml", wide);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(big.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+            {
+                "big.yaml(5,26): error WMQ1202: quantization.weights.group_size is 512, larger than the widest quantized input (404); allowed: 1-404",
+            }));
+            Assert.That(big.Recipes, Is.Empty);
+            Assert.That(partial.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+            {
+                "partial.yaml(5,26): warning WMQ1203: quantization.weights.group_size 128 does not divide input width 404: each row gets 3 full group(s) and a partial group of 20",
+            }));
+            Assert.That(partial.IsValid, Is.True, "a warning does not invalidate a recipe");
+            Assert.That(partial.Recipes, Has.Count.EqualTo(1));
+        });
+    }
+
+    [Test]
+    public void Warnings_are_reported_without_blocking()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", V + "calibration: { seed_offset: 100 }\nquantization:\n  weights: { granularity: channel, group_size: 64 }\n");
+
+        var result = ws.Load("r.yaml");
+
+        Assert.That(result.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+        {
+            "r.yaml(4,29): warning WMQ1209: calibration.seed_offset 100 gives the same episode seeds as evaluation.seed_offset 1; calibration would see the evaluation episodes",
+            "r.yaml(6,48): warning WMQ1207: quantization.weights.group_size has no effect with granularity channel",
+        }));
+        Assert.That(result.Recipes, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void File_checks_can_be_skipped_but_the_repository_boundary_cannot()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", "name: t\nmodel: { checkpoint: models/absent.safetensors }\nenvironment: wall\n");
+        ws.Write("escape.yaml", "name: t\nmodel: { checkpoint: ../../elsewhere.safetensors }\nenvironment: wall\n");
+        var noFiles = new RecipeLoadOptions { CheckFiles = false };
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(ws.Load("r.yaml").IsValid, Is.False);
+            Assert.That(ws.Load("r.yaml", noFiles).IsValid, Is.True);
+            Assert.That(ws.Load("escape.yaml", noFiles).Problems.Single().Code, Is.EqualTo(ProblemCodes.PathEscapesRepository));
+            Assert.That(ws.Load("escape.yaml", noFiles with { RepositoryRoot = Path.GetDirectoryName(ws.Outside) }).IsValid, Is.True,
+                "an explicit, wider root admits the path");
+        });
+    }
+
+    [Test]
+    public void A_symbolic_link_leading_out_of_the_repository_is_an_escape()
+    {
+        using var ws = new RecipeWorkspace();
+        string outside = Path.Combine(ws.Outside, "real.safetensors");
+        File.WriteAllText(outside, "x");
+        File.CreateSymbolicLink(Path.Combine(ws.Root, "link.safetensors"), outside);
+        ws.Write("r.yaml", "name: t\nmodel: { checkpoint: link.safetensors }\nenvironment: wall\n");
+
+        var result = ws.Load("r.yaml");
+
+        Assert.That(result.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+        {
+            $"r.yaml(2,22): error WMQ1302: checkpoint 'link.safetensors' is a symbolic link to {outside}, outside the repository {ws.Root}; keep recipe inputs inside the repository",
+        }));
+    }
+
+    [Test]
+    public void A_missing_recipe_file_is_a_problem_not_an_exception()
+    {
+        using var ws = new RecipeWorkspace();
+        var result = ws.Load("absent.yaml");
+        Assert.That(result.Problems.Single().ToCanonicalString(ws.Root),
+            Is.EqualTo($"absent.yaml(1,1): error WMQ1001: recipe '{Path.Combine(ws.Root, "absent.yaml")}' not found (resolved to {Path.Combine(ws.Root, "absent.yaml")})"));
+    }
+
+    [Test]
+    public void Anchors_and_aliases_are_resolved()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("r.yaml", V + "quantization:\n  weights: &w { bits: 8, granularity: channel }\n  modules:\n    encoder: { weights: *w }\n");
+
+        var recipe = Single(ws.Load("r.yaml"));
+
+        Assert.That(recipe.Quantization.Modules[0].Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Channel, 128, true)));
+    }
+}
