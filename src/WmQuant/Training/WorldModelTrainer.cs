@@ -310,8 +310,10 @@ public sealed class WorldModelTrainer
         var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32) / 255.0;
         var visual = model.EncodeVisual(images);
         visual = visual.reshape(b, frames, visual.shape[1], visual.shape[2]);
-        var proprioEmb = model.EncodeProprio(tensor(proprio).reshape(b, frames, data.ProprioDim));
-        var actionEmb = model.EncodeActions(tensor(actions).reshape(b, frames, actionWidth));
+        // clone(): a tensor made from a managed array can sit on its (varying) alignment, and CPU kernels
+        // pick alignment-dependent paths whose results differ in the last bit; torch's own buffers are aligned.
+        var proprioEmb = model.EncodeProprio(tensor(proprio).reshape(b, frames, data.ProprioDim).clone());
+        var actionEmb = model.EncodeActions(tensor(actions).reshape(b, frames, actionWidth).clone());
         var z = model.ComposeTokens(visual, proprioEmb, actionEmb);
         var observed = _config.Encoder.Dim + _config.ProprioTokenDim;
         var prediction = model.PredictNext(z[.., .._config.NumHist]);

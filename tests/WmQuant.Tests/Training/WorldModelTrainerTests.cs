@@ -68,26 +68,9 @@ public sealed class WorldModelTrainerTests
     [Test]
     public void SameSeedGivesByteIdenticalWeightsAndAnotherSeedDoesNot()
     {
-        foreach (var (e, p) in new[] { (0, 1), (0, 2), (1, 0), (2, 0) })
-        {
-            var x = Train(Settings(e, p, seed: 7), TrainingTestSupport.TemporaryDirectory("wmq-train"));
-            var y = Train(Settings(e, p, seed: 7), TrainingTestSupport.TemporaryDirectory("wmq-train"));
-            TestContext.Out.WriteLine($"DIFF {e} {p} {x.ModelSha256 == y.ModelSha256}");
-        }
-
         var a = Train(Settings(4, 4, seed: 7), TrainingTestSupport.TemporaryDirectory("wmq-train"));
         var b = Train(Settings(4, 4, seed: 7), TrainingTestSupport.TemporaryDirectory("wmq-train"));
         var c = Train(Settings(4, 4, seed: 8), TrainingTestSupport.TemporaryDirectory("wmq-train"));
-
-        var wa = WmQuant.IO.Safetensors.SafetensorsTorch.Load(a.ModelPath);
-        var wb = WmQuant.IO.Safetensors.SafetensorsTorch.Load(b.ModelPath);
-        foreach (var k in wa.Keys)
-        {
-            if (!wa[k].eq(wb[k]).all().item<bool>())
-            {
-                TestContext.Out.WriteLine("DIFF " + k + " " + (wa[k] - wb[k]).abs().max().item<float>());
-            }
-        }
 
         Assert.Multiple(() =>
         {
