@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return DataCommand.Create();
         yield return BenchCommand.Create();
         yield return ValidateCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

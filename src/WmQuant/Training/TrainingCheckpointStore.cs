@@ -71,6 +71,15 @@ public sealed class TrainingCheckpointStore(string outputDirectory)
         return final;
     }
 
+    /// <summary>Removes every checkpoint: once the final model is written they would only make a rerun resume near the end instead of starting afresh.</summary>
+    public void Clear()
+    {
+        if (System.IO.Directory.Exists(Directory))
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+    }
+
     /// <summary>The newest complete checkpoint, or null when there is none.</summary>
     public LoadedTrainingCheckpoint? LoadLatest()
     {

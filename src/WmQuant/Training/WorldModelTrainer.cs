@@ -100,7 +100,11 @@ public sealed class WorldModelTrainer
         return problems;
     }
 
-    /// <summary>Runs (or resumes, when &lt;out&gt;/checkpoints holds one) the whole training and writes the outputs into <paramref name="outputDirectory"/>.</summary>
+    /// <summary>
+    /// Runs (or resumes, when &lt;out&gt;/checkpoints holds one) the whole training and writes the outputs into
+    /// <paramref name="outputDirectory"/>; the checkpoints are removed once the final model is written.
+    /// Cancelling throws <see cref="OperationCanceledException"/> and keeps the last checkpoint for resuming.
+    /// </summary>
     public TrainingResult Train(string outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
     {
         Directory.CreateDirectory(outputDirectory);
@@ -175,6 +179,7 @@ public sealed class WorldModelTrainer
             model.eval();
             var wall = previousSeconds + clock.Elapsed.TotalSeconds;
             var modelPath = TrainingOutputs.Write(outputDirectory, model, _dataset.Card, _settings, losses, wall, _device);
+            store.Clear();
             return new TrainingResult(modelPath, TrainingOutputs.Sha256(modelPath), losses, wall, resumedFrom);
         }
         finally

@@ -55,6 +55,7 @@ public sealed class WorldModelTrainerTests
         Assert.Multiple(() =>
         {
             Assert.That(loaded.Problems, Is.Empty);
+            Assert.That(Directory.Exists(Path.Combine(output, "checkpoints")), Is.False, "a finished run leaves no checkpoint to resume from");
             Assert.That(loaded.Model!.Config, Is.EqualTo(TrainingTestSupport.TinyWall()));
             Assert.That(record.RootElement.GetProperty("model_sha256").GetString(), Is.EqualTo(TrainingOutputs.Sha256(result.ModelPath)));
             Assert.That(record.RootElement.GetProperty("losses").GetArrayLength(), Is.EqualTo(6));
@@ -99,6 +100,7 @@ public sealed class WorldModelTrainerTests
         Assert.Throws<OperationCanceledException>(() => Train(settings, output, stopper, cancel.Token));
         Assert.That(File.Exists(Path.Combine(output, TrainingOutputs.ModelFileName)), Is.False, "an interrupted run leaves no final model");
 
+        Assert.That(Directory.GetDirectories(Path.Combine(output, "checkpoints")).Select(Path.GetFileName), Is.EqualTo(new[] { $"step-{expectedResumeStep:D9}" }), "only the newest checkpoint is kept");
         var resumed = Train(settings, output);
 
         Assert.Multiple(() =>
