@@ -88,8 +88,17 @@ internal static class TrainCommand
             var watch = Stopwatch.StartNew();
             var lastStep = 0;
             var lastTime = TimeSpan.Zero;
+            var started = false;
             var progress = new InlineProgress(p =>
             {
+                if (!started)
+                {
+                    // Time from the first finished step on, so frame rendering and setup do not count as step time.
+                    started = true;
+                    lastStep = p.Step;
+                    lastTime = watch.Elapsed;
+                }
+
                 if (p.Step % settings.LogEvery != 0 && p.Step != p.TotalSteps)
                 {
                     return;

@@ -223,7 +223,9 @@ public sealed class WorldModelTrainer
                 var perStep = run.Clock.Elapsed.TotalSeconds / Math.Max(1, finishedGlobal);
                 var left = (_settings.EncoderSteps + _settings.PredictorSteps) - GlobalStep(phase, done);
                 run.Progress?.Report(new TrainingProgress(phase, done, total, loss, TimeSpan.FromSeconds(perStep * left)));
-                if (_settings.CheckpointEvery > 0 && done % _settings.CheckpointEvery == 0 && done < total)
+                // Also at the end of pre-training, so an interruption early in phase 2 does not redo phase 1's tail.
+                var phaseEnd = done == total && phase == TrainingPhase.EncoderPretraining;
+                if (_settings.CheckpointEvery > 0 && ((done % _settings.CheckpointEvery == 0 && done < total) || phaseEnd))
                 {
                     WriteCheckpoint(run, phase, done);
                 }

@@ -82,6 +82,7 @@ public sealed class WorldModelTrainerTests
     }
 
     [TestCase(TrainingPhase.EncoderPretraining, 5, 4)]
+    [TestCase(TrainingPhase.Predictor, 1, 6)]
     [TestCase(TrainingPhase.Predictor, 5, 10)]
     public void ARunResumedFromACheckpointEndsWithTheSameWeights(TrainingPhase stopPhase, int stopAfterStep, int expectedResumeStep)
     {
