@@ -12,5 +12,6 @@ internal static class CommandCatalog
         yield return BenchCommand.Create();
         yield return EvalCommand.Create();
         yield return ValidateCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using WmQuant.Cli.Hosting;
+using WmQuant.Environments.Datasets;
+using WmQuant.Models.Config;
+using WmQuant.Runtime;
+using WmQuant.Training;
+
+namespace WmQuant.Cli.Commands;
+
+/// <summary>`wmq train`: trains a reference world model (encoder pre-training, then predictor) on a generated dataset.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var runtime = new RuntimeOptionSet();
+        var config = new Option<string>("--config") { Description = "Model config YAML (e.g. models/configs/reference-wall.yaml).", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset folder from `wmq data generate`.", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: model.safetensors, model.yaml, normalization.json, training.json; checkpoints/ for resuming (rerun the same command).", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, batches and dropout.", DefaultValueFactory = _ => 0 };
+        var encoderSteps = new Option<int>("--encoder-steps") { Description = "Encoder pre-training steps (autoencoder with the decoder).", DefaultValueFactory = _ => 2000 };
+        var predictorSteps = new Option<int>("--predictor-steps") { Description = "Predictor training steps.", DefaultValueFactory = _ => 5000 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per step.", DefaultValueFactory = _ => 32 };
+        var logEvery = new Option<int>("--log-every") { Description = "Print and record the loss every N steps.", DefaultValueFactory = _ => 50 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a resumable checkpoint every N steps (0: never).", DefaultValueFactory = _ => 500 };
+        var noFrameCache = new Option<bool>("--no-frame-cache") { Description = "Render frames per batch instead of once up front (saves trajectories × (steps+1) × 3·S² bytes of memory)." };
+
+        var command = new Command("train", "Train a DINO-WM reference model: encoder pre-training as an autoencoder, then the predictor with teacher forcing. Rerunning into the same --out resumes from its last checkpoint.");
+        runtime.AddTo(command);
+        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, noFrameCache })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse =>
+        {
+            var parsed = WorldModelConfigYaml.Load(parse.GetValue(config)!);
+            if (!parsed.Ok)
+            {
+                return Fail("WMQ2101", parsed.Problems);
+            }
+
+            TrajectoryDataset dataset;
+            try
+            {
+                dataset = TrajectoryDataset.Open(parse.GetValue(data)!);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
+            {
+                return Fail("WMQ2102", [e.Message]);
+            }
+
+            var settings = new TrainingSettings
+            {
+                Seed = parse.GetValue(seed),
+                BatchSize = parse.GetValue(batchSize),
+                EncoderSteps = parse.GetValue(encoderSteps),
+                PredictorSteps = parse.GetValue(predictorSteps),
+                LogEvery = parse.GetValue(logEvery),
+                CheckpointEvery = parse.GetValue(checkpointEvery),
+                CacheFrames = !parse.GetValue(noFrameCache),
+            };
+            var problems = WorldModelTrainer.Problems(parsed.Config!, dataset.Card, settings);
+            if (problems.Count > 0)
+            {
+                return Fail("WMQ2103", problems);
+            }
+
+            TorchRuntimeInfo info;
+            try
+            {
+                info = TorchRuntime.Initialize(runtime.Read(parse, settings.Seed));
+            }
+            catch (TorchRuntimeException e)
+            {
+                return Fail("WMQ2104", [e.Message]);
+            }
+
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            var inv = CultureInfo.InvariantCulture;
+            var watch = Stopwatch.StartNew();
+            var lastStep = 0;
+            var lastTime = TimeSpan.Zero;
+            var started = false;
+            var progress = new InlineProgress(p =>
+            {
+                if (!started)
+                {
+                    // Time from the first finished step on, so frame rendering and setup do not count as step time.
+                    started = true;
+                    lastStep = p.Step;
+                    lastTime = watch.Elapsed;
+                }
+
+                if (p.Step % settings.LogEvery != 0 && p.Step != p.TotalSteps)
+                {
+                    return;
+                }
+
+                var now = watch.Elapsed;
+                var perStep = p.Step > lastStep ? (now - lastTime).TotalMilliseconds / (p.Step - lastStep) : 0;
+                lastStep = p.Step == p.TotalSteps ? 0 : p.Step;
+                lastTime = now;
+                Console.WriteLine(string.Create(inv, $"{p.Phase,-18} {p.Step,6}/{p.TotalSteps,-6} loss {p.Loss:G5}  {perStep:F1} ms/step  ETA {p.Remaining:hh\\:mm\\:ss}"));
+            });
+            try
+            {
+                Console.WriteLine($"training {parsed.Config!.Name} on {dataset.Card.Environment} ({dataset.Count} trajectories) on {info.Device} with {info.Threads} threads; seed {settings.Seed}");
+                var trainer = new WorldModelTrainer(parsed.Config!, dataset, settings, info.Device);
+                var result = trainer.Train(parse.GetValue(output)!, progress, cancel.Token);
+                Console.WriteLine(string.Create(inv, $"wrote {result.ModelPath} (sha256 {result.ModelSha256}) after {result.WallSeconds:F1} s{(result.ResumedFrom is { } r ? $", resumed at step {r}" : "")}"));
+                return ExitCodes.Ok;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("interrupted: rerun the same command to resume from the last checkpoint");
+                return ExitCodes.RuntimeFailure;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+        });
+        return command;
+    }
+
+    private static int Fail(string code, IEnumerable<string> problems)
+    {
+        foreach (var problem in problems)
+        {
+            Console.Error.WriteLine($"error {code}: {problem}");
+        }
+
+        return ExitCodes.InvalidInput;
+    }
+
+    /// <summary>Prints on the training thread, in step order (System.Progress would post to the thread pool).</summary>
+    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

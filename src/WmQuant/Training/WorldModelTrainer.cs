@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp.Modules;
+using WmQuant.Environments.Datasets;
+using WmQuant.Models;
+using WmQuant.Models.Checkpoints;
+using WmQuant.Models.Config;
+using WmQuant.Models.Encoder;
+using WmQuant.Models.Layers;
+using static TorchSharp.torch;
+
+namespace WmQuant.Training;
+
+/// <summary>What a finished run produced.</summary>
+/// <param name="ModelPath">&lt;out&gt;/model.safetensors (model.yaml, normalization.json and training.json lie beside it).</param>
+/// <param name="ModelSha256">SHA-256 of the weights file, hex.</param>
+/// <param name="Losses">Recorded losses of both phases.</param>
+/// <param name="WallSeconds">Training wall time, resumed segments included.</param>
+/// <param name="ResumedFrom">Global step the run resumed at, or null when it started fresh.</param>
+public sealed record TrainingResult(string ModelPath, string ModelSha256, IReadOnlyList<LossRecord> Losses, double WallSeconds, int? ResumedFrom);
+
+/// <summary>
+/// Trains a DINO-WM reference model in two phases. Phase 1 pre-trains the encoder as an autoencoder with
+/// the decoder (MSE between decoded and input frames) and then freezes both, standing in for DINOv2's
+/// pre-training (DESIGN §4). Upstream trains its decoder on detached encoder latents; here the decoder
+/// learns on the latents of the encoder being trained with it, which is the same thing once the encoder
+/// is frozen, since the decoder is never trained again. Phase 2 trains the predictor, action and proprio
+/// encoders as upstream: teacher-forced MSE between the prediction of every frame and the next frame's
+/// tokens (detached), over the visual and proprio channels only.
+/// </summary>
+/// <remarks>
+/// Every step draws its batch from <see cref="TrainingSeeds.Batch"/> and reseeds torch from
+/// <see cref="TrainingSeeds.Torch"/>, and checkpoints hold weights and Adam moments, so a resumed run ends
+/// with the same weights as an uninterrupted one (on the same device and thread count).
+/// </remarks>
+public sealed class WorldModelTrainer
+{
+    private const string EncoderOptimizer = "encoder";
+    private const string DecoderOptimizer = "decoder";
+    private const string PredictorOptimizer = "predictor";
+    private const string EmbeddingOptimizer = "embeddings";
+
+    private readonly WorldModelConfig _config;
+    private readonly TrajectoryDataset _dataset;
+    private readonly TrainingSettings _settings;
+    private readonly Device _device;
+    private readonly ILogger _logger;
+    private readonly TrainingWindow _window;
+
+    /// <summary>Sets up a run; call <see cref="Problems"/> first to turn user mistakes into messages.</summary>
+    public WorldModelTrainer(WorldModelConfig config, TrajectoryDataset dataset, TrainingSettings settings, Device? device = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(dataset);
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = Problems(config, dataset.Card, settings);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("cannot train: " + string.Join("; ", problems));
+        }
+
+        _config = config;
+        _dataset = dataset;
+        _settings = settings;
+        _device = device ?? CPU;
+        _logger = logger ?? NullLogger.Instance;
+        _window = new TrainingWindow(config.NumHist + config.NumPred, config.Frameskip);
+    }
+
+    /// <summary>Why <paramref name="config"/>, <paramref name="card"/> and <paramref name="settings"/> cannot train together (empty when they can).</summary>
+    public static IReadOnlyList<string> Problems(WorldModelConfig config, DatasetCard card, TrainingSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(card);
+        ArgumentNullException.ThrowIfNull(settings);
+        var problems = new List<string>(config.Validate());
+        problems.AddRange(settings.Validate());
+        if (config.ActionDim != card.ActionDim)
+        {
+            problems.Add($"model action_dim {config.ActionDim} differs from the dataset's {card.ActionDim}");
+        }
+
+        if (config.ProprioDim != card.ProprioDim)
+        {
+            problems.Add($"model proprio_dim {config.ProprioDim} differs from the dataset's {card.ProprioDim}");
+        }
+
+        var span = (config.NumHist + config.NumPred) * config.Frameskip;
+        if (card.StepsPerTrajectory < span)
+        {
+            problems.Add($"trajectories have {card.StepsPerTrajectory} steps; a window of {config.NumHist + config.NumPred} frames every {config.Frameskip} steps needs {span}");
+        }
+
+        if (settings.EncoderSteps > 0 && !config.Decoder.Enabled)
+        {
+            problems.Add("encoder pre-training needs the decoder: enable decoder in the model config or pass 0 encoder steps");
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Runs (or resumes, when &lt;out&gt;/checkpoints holds one) the whole training and writes the outputs into
+    /// <paramref name="outputDirectory"/>; the checkpoints are removed once the final model is written.
+    /// Cancelling throws <see cref="OperationCanceledException"/> and keeps the last checkpoint for resuming.
+    /// </summary>
+    public TrainingResult Train(string outputDirectory, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        Directory.CreateDirectory(outputDirectory);
+        var store = new TrainingCheckpointStore(outputDirectory);
+        using var model = new DinoWorldModel(_config, _settings.Seed).MoveTo(_device, ScalarType.Float32);
+
+        // The fused CPU attention kernel's backward is not bit-reproducible across runs (seen as 1-ulp
+        // differences in the predictor after one step); the written-out kernel is, and costs little on CPU.
+        if (_device.type == TorchSharp.DeviceType.CPU)
+        {
+            model.AttentionKernel = AttentionKernel.Explicit;
+        }
+        var named = model.named_parameters().ToList();
+        IEnumerable<(string, Parameter)> Group(params string[] prefixes) =>
+            named.Where(p => prefixes.Any(x => p.name.StartsWith(x + ".", StringComparison.Ordinal)));
+        var optimizers = new Dictionary<string, AdamWOptimizer>
+        {
+            [EncoderOptimizer] = new(Group("encoder"), _settings.EncoderLearningRate, 0),
+            [DecoderOptimizer] = new(Group("decoder"), _settings.DecoderLearningRate, 0),
+            [PredictorOptimizer] = new(Group("predictor"), _settings.PredictorLearningRate, _settings.WeightDecay),
+            [EmbeddingOptimizer] = new(Group("action_encoder", "proprio_encoder"), _settings.EmbeddingLearningRate, _settings.WeightDecay),
+        };
+        try
+        {
+            var losses = new List<LossRecord>();
+            var phase = TrainingPhase.EncoderPretraining;
+            var startStep = 0;
+            double previousSeconds = 0;
+            int? resumedFrom = null;
+            var checkpoint = store.LoadLatest();
+            if (checkpoint is not null)
+            {
+                using (var scope = NewDisposeScope())
+                {
+                    var problems = WorldModelCheckpoint.Apply(model, checkpoint.Weights);
+                    if (problems.Count > 0)
+                    {
+                        throw new InvalidDataException($"checkpoint in {store.Directory} does not fit this model: {string.Join("; ", problems)}");
+                    }
+
+                    foreach (var (name, optimizer) in optimizers)
+                    {
+                        var prefix = name + "/";
+                        var state = checkpoint.OptimizerState.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
+                            .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+                        optimizer.Restore(state, checkpoint.State.OptimizerSteps.GetValueOrDefault(name));
+                    }
+                }
+
+                phase = checkpoint.State.Phase;
+                startStep = checkpoint.State.Step;
+                losses.AddRange(checkpoint.State.Losses);
+                previousSeconds = checkpoint.State.ElapsedSeconds;
+                resumedFrom = GlobalStep(phase, startStep);
+                if (_logger.IsEnabled(LogLevel.Information))
+                {
+                    _logger.LogInformation("resuming from {Checkpoint}: {Phase} step {Step}", store.Directory, phase, startStep);
+                }
+            }
+
+            using var data = new TrainingData(_dataset, _config.ImageSize, _settings.CacheFrames);
+            var clock = Stopwatch.StartNew();
+            var remainingAtStart = (_settings.EncoderSteps + _settings.PredictorSteps) - (resumedFrom ?? 0);
+            var context = new RunContext(model, data, optimizers, losses, store, progress, clock, previousSeconds, remainingAtStart, cancellation);
+            if (phase == TrainingPhase.EncoderPretraining)
+            {
+                RunPhase(context, TrainingPhase.EncoderPretraining, startStep, _settings.EncoderSteps, EncoderStep);
+                startStep = 0;
+            }
+
+            RunPhase(context, TrainingPhase.Predictor, startStep, _settings.PredictorSteps, PredictorStep);
+            model.eval();
+            var wall = previousSeconds + clock.Elapsed.TotalSeconds;
+            var modelPath = TrainingOutputs.Write(outputDirectory, model, _dataset.Card, _settings, losses, wall, _device);
+            store.Clear();
+            return new TrainingResult(modelPath, TrainingOutputs.Sha256(modelPath), losses, wall, resumedFrom);
+        }
+        finally
+        {
+            foreach (var optimizer in optimizers.Values)
+            {
+                optimizer.Dispose();
+            }
+        }
+    }
+
+    private int GlobalStep(TrainingPhase phase, int step) => phase == TrainingPhase.EncoderPretraining ? step : _settings.EncoderSteps + step;
+
+    private void RunPhase(RunContext run, TrainingPhase phase, int from, int total, Func<RunContext, Random, double> step)
+    {
+        var model = run.Model;
+        model.train();
+        if (phase == TrainingPhase.EncoderPretraining)
+        {
+            SetTrainable(model.Encoder, true);
+        }
+
+        try
+        {
+            for (var s = from; s < total; s++)
+            {
+                run.Cancellation.ThrowIfCancellationRequested();
+                manual_seed(TrainingSeeds.Torch(_settings.Seed, phase, s));
+                var loss = step(run, new Random(TrainingSeeds.Batch(_settings.Seed, phase, s)));
+                var done = s + 1;
+                if (done % _settings.LogEvery == 0 || done == total)
+                {
+                    run.Losses.Add(new LossRecord(phase, done, loss));
+                    if (_logger.IsEnabled(LogLevel.Information))
+                    {
+                        _logger.LogInformation("{Phase} step {Step}/{Total} loss {Loss:G5}", phase, done, total, loss);
+                    }
+                }
+
+                var finishedGlobal = GlobalStep(phase, done) - ((_settings.EncoderSteps + _settings.PredictorSteps) - run.RemainingAtStart);
+                var perStep = run.Clock.Elapsed.TotalSeconds / Math.Max(1, finishedGlobal);
+                var left = (_settings.EncoderSteps + _settings.PredictorSteps) - GlobalStep(phase, done);
+                run.Progress?.Report(new TrainingProgress(phase, done, total, loss, TimeSpan.FromSeconds(perStep * left)));
+                // Also at the end of pre-training, so an interruption early in phase 2 does not redo phase 1's tail.
+                var phaseEnd = done == total && phase == TrainingPhase.EncoderPretraining;
+                if (_settings.CheckpointEvery > 0 && ((done % _settings.CheckpointEvery == 0 && done < total) || phaseEnd))
+                {
+                    WriteCheckpoint(run, phase, done);
+                }
+            }
+        }
+        finally
+        {
+            if (phase == TrainingPhase.EncoderPretraining)
+            {
+                SetTrainable(model.Encoder, false);
+            }
+
+            model.eval();
+        }
+    }
+
+    private void WriteCheckpoint(RunContext run, TrainingPhase phase, int done)
+    {
+        using var scope = NewDisposeScope();
+        var optimizerState = new Dictionary<string, Tensor>();
+        foreach (var (name, optimizer) in run.Optimizers)
+        {
+            foreach (var (key, value) in optimizer.StateTensors())
+            {
+                optimizerState[name + "/" + key] = value;
+            }
+        }
+
+        var state = new TrainingResumeState(
+            phase,
+            done,
+            run.Optimizers.ToDictionary(kv => kv.Key, kv => kv.Value.StepCount),
+            [.. run.Losses],
+            run.PreviousSeconds + run.Clock.Elapsed.TotalSeconds);
+        var path = run.Store.Write(GlobalStep(phase, done), state, run.Model.state_dict(), optimizerState);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("checkpoint {Path}", path);
+        }
+    }
+
+    private double EncoderStep(RunContext run, Random random)
+    {
+        using var scope = NewDisposeScope();
+        var items = new (int, int)[_settings.BatchSize];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = (random.Next(run.Data.Count), random.Next(run.Data.Steps + 1));
+        }
+
+        var model = run.Model;
+        var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32) / 255.0;
+        var visual = model.Encoder.forward(ImagePreprocessing.ToEncoderInput(images, _config.ImageSize, model.Dtype));
+        var reconstruction = model.Decoder!.forward(visual);
+        var loss = nn.functional.mse_loss(reconstruction, images);
+        model.zero_grad();
+        loss.backward();
+        run.Optimizers[EncoderOptimizer].Step();
+        run.Optimizers[DecoderOptimizer].Step();
+        return loss.item<float>();
+    }
+
+    private double PredictorStep(RunContext run, Random random)
+    {
+        using var scope = NewDisposeScope();
+        var b = _settings.BatchSize;
+        var frames = _window.Frames;
+        var data = run.Data;
+        var items = new (int, int)[b * frames];
+        var actionWidth = _config.Frameskip * data.ActionDim;
+        var actions = new float[b * frames * actionWidth];
+        var proprio = new float[b * frames * data.ProprioDim];
+        var starts = _window.StartCount(data.Steps);
+        for (var i = 0; i < b; i++)
+        {
+            var trajectory = random.Next(data.Count);
+            var start = random.Next(starts);
+            _window.CopyActions(data.NormalisedActions[trajectory], data.ActionDim, start, actions.AsSpan(i * frames * actionWidth, frames * actionWidth));
+            for (var k = 0; k < frames; k++)
+            {
+                var time = _window.FrameTime(start, k);
+                items[(i * frames) + k] = (trajectory, time);
+                data.NormalisedProprio[trajectory].AsSpan(time * data.ProprioDim, data.ProprioDim)
+                    .CopyTo(proprio.AsSpan(((i * frames) + k) * data.ProprioDim, data.ProprioDim));
+            }
+        }
+
+        var model = run.Model;
+        var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32) / 255.0;
+        var visual = model.EncodeVisual(images);
+        visual = visual.reshape(b, frames, visual.shape[1], visual.shape[2]);
+        // clone(): a tensor made from a managed array can sit on its (varying) alignment, and CPU kernels
+        // pick alignment-dependent paths whose results differ in the last bit; torch's own buffers are aligned.
+        var proprioEmb = model.EncodeProprio(tensor(proprio).reshape(b, frames, data.ProprioDim).clone());
+        var actionEmb = model.EncodeActions(tensor(actions).reshape(b, frames, actionWidth).clone());
+        var z = model.ComposeTokens(visual, proprioEmb, actionEmb);
+        var observed = _config.Encoder.Dim + _config.ProprioTokenDim;
+        var prediction = model.PredictNext(z[.., .._config.NumHist]);
+        var target = z[.., _config.NumPred..].detach();
+        var loss = nn.functional.mse_loss(prediction[.., .., .., ..observed], target[.., .., .., ..observed]);
+        model.zero_grad();
+        loss.backward();
+        run.Optimizers[PredictorOptimizer].Step();
+        run.Optimizers[EmbeddingOptimizer].Step();
+        return loss.item<float>();
+    }
+
+    private static void SetTrainable(nn.Module module, bool trainable)
+    {
+        foreach (var parameter in module.parameters())
+        {
+            parameter.requires_grad = trainable;
+        }
+    }
+
+    private sealed record RunContext(
+        DinoWorldModel Model,
+        TrainingData Data,
+        Dictionary<string, AdamWOptimizer> Optimizers,
+        List<LossRecord> Losses,
+        TrainingCheckpointStore Store,
+        IProgress<TrainingProgress>? Progress,
+        Stopwatch Clock,
+        double PreviousSeconds,
+        int RemainingAtStart,
+        CancellationToken Cancellation);
+}

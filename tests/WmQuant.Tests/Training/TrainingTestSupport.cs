@@ -1,0 +1,49 @@
+using WmQuant.Environments.Datasets;
+using WmQuant.Models.Config;
+
+namespace WmQuant.Tests.Training;
+
+/// <summary>A tiny Wall dataset and model shared by the training tests.</summary>
+internal static class TrainingTestSupport
+{
+    private static readonly Lazy<string> SharedDataset = new(() => CreateDataset(10, 20, seed: 3));
+
+    /// <summary>10 Wall random walks × 20 steps, generated once per test run.</summary>
+    public static string DatasetDirectory => SharedDataset.Value;
+
+    public static WorldModelConfig TinyWall() => new()
+    {
+        Name = "tiny-wall",
+        ImageSize = 32,
+        PatchSize = 8,
+        Encoder = new EncoderConfig { Dim = 16, Depth = 1, Heads = 2, MlpDim = 32, PosEmbedGrid = 4, LayerScaleInit = 1.0 },
+        Predictor = new PredictorConfig { Depth = 1, Heads = 2, DimHead = 8, MlpDim = 32, Dropout = 0.1 },
+        Decoder = new DecoderConfig { Enabled = true, Channels = 8, Upsamplings = 2 },
+        NumHist = 1,
+        Frameskip = 2,
+        ActionDim = 2,
+        ActionEmbDim = 4,
+        ProprioDim = 2,
+        ProprioEmbDim = 4,
+    };
+
+    public static string CreateDataset(int trajectories, int steps, int seed)
+    {
+        var directory = TemporaryDirectory("wmq-train-data");
+        new WallRandomWalkGenerator().Generate(trajectories, steps, seed).Save(directory);
+        return directory;
+    }
+
+    public static string TemporaryDirectory(string prefix)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+}
+
+/// <summary>Reports synchronously (System.Progress posts to a thread pool, which would race the assertions).</summary>
+internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
