@@ -35,11 +35,12 @@ internal static class EvalCommand
         var optSteps = new Option<int>("--opt-steps") { Description = "CEM steps per plan (study: Wall 10, PushT 30).", DefaultValueFactory = _ => 10 };
         var horizon = new Option<int>("--horizon") { Description = "Model actions per plan.", DefaultValueFactory = _ => 5 };
         var iterations = new Option<int>("--max-iterations") { Description = "MPC iteration cap (study: Wall 50, PushT 30).", DefaultValueFactory = _ => 50 };
+        var sigma = new Option<double>("--sigma") { Description = "CEM initial standard deviation in normalised action units (study: 1).", DefaultValueFactory = _ => 1.0 };
         var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model with MPC-CEM planning on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, seed, output })
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, seed, output })
         {
             command.Options.Add(option);
         }
@@ -74,7 +75,7 @@ internal static class EvalCommand
             string envName = parse.GetValue(env)!;
             int renderSize = config.ImageSize == 196 ? 224 : config.ImageSize;
             var batch = new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(envName, null, renderSize), config.Frameskip);
-            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps));
+            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
             var settings = new EvaluationSettings(
                 new MpcSettings(ToFloats(stats.ActionMean), ToFloats(stats.ActionStd), parse.GetValue(iterations)),
                 PlannerKind.MpcCem,
@@ -95,7 +96,7 @@ internal static class EvalCommand
                 {
                     model = Path.GetFileName(modelPath),
                     environment = envName,
-                    planner = new { kind = "mpc-cem", cem.Horizon, cem.Samples, cem.TopK, cem.OptSteps, max_iterations = parse.GetValue(iterations) },
+                    planner = new { kind = "mpc-cem", cem.Horizon, cem.Samples, cem.TopK, cem.OptSteps, cem.InitialSigma, max_iterations = parse.GetValue(iterations) },
                     seed = parse.GetValue(seed),
                     device = info.Device.ToString(),
                     success_rate = result.SuccessRate,
