@@ -10,6 +10,9 @@ using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Planning.Mpc;
 using WmQuant.Planning.Optimizers;
+using WmQuant.Quantization.Methods;
+using WmQuant.Quantization.Model;
+using WmQuant.Quantization.Primitives;
 using WmQuant.Runtime;
 using static TorchSharp.torch;
 
@@ -36,11 +39,17 @@ internal static class EvalCommand
         var horizon = new Option<int>("--horizon") { Description = "Model actions per plan.", DefaultValueFactory = _ => 5 };
         var iterations = new Option<int>("--max-iterations") { Description = "MPC iteration cap (study: Wall 50, PushT 30).", DefaultValueFactory = _ => 50 };
         var sigma = new Option<double>("--sigma") { Description = "CEM initial standard deviation in normalised action units (study: 1).", DefaultValueFactory = _ => 1.0 };
+        var weightBits = new Option<int>("--weight-bits") { Description = "Fake-quantize Linear weights to this many bits (2-8; 16 = float).", DefaultValueFactory = _ => 16 };
+        var granularity = new Option<string>("--granularity") { Description = "tensor | channel | group", DefaultValueFactory = _ => "channel" };
+        var groupSize = new Option<int>("--group-size") { Description = "Group size along the input dim for --granularity group.", DefaultValueFactory = _ => 128 };
+        var scope = new Option<string>("--scope") { Description = "all | encoder | predictor: which Linears are quantized.", DefaultValueFactory = _ => "all" };
+        var method = new Option<string>("--method") { Description = "rtn | omse", DefaultValueFactory = _ => "rtn" };
+        var actBits = new Option<int>("--act-bits") { Description = "Fake-quantize the inputs of quantized Linears per token (dynamic) to this many bits; 16 = float.", DefaultValueFactory = _ => 16 };
         var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model with MPC-CEM planning on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, seed, output })
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, output })
         {
             command.Options.Add(option);
         }
@@ -71,6 +80,28 @@ internal static class EvalCommand
             using var worldModel = loaded.Model;
             worldModel.MoveTo(info.Device, ScalarType.Float32);
             var config = worldModel.Config;
+            string quantization = "fp32";
+            if (parse.GetValue(weightBits) != 16 || parse.GetValue(actBits) != 16)
+            {
+                var granularityValue = parse.GetValue(granularity) switch
+                {
+                    "tensor" => WeightGranularity.PerTensor,
+                    "group" => WeightGranularity.PerGroup,
+                    "channel" => WeightGranularity.PerChannel,
+                    var other => throw new ArgumentException($"--granularity must be tensor, channel or group (got '{other}')"),
+                };
+                var weights = new WeightQuantConfig(parse.GetValue(weightBits), granularityValue, parse.GetValue(groupSize));
+                string scopeValue = parse.GetValue(scope)!;
+                var plan = new ModelQuantizationPlan(
+                    scopeValue is "all" or "encoder" ? weights : null,
+                    scopeValue is "all" or "predictor" ? weights : null,
+                    parse.GetValue(actBits) == 16 ? null : new ActivationQuantConfig(parse.GetValue(actBits), ActivationGranularity.PerTokenDynamic));
+                IWeightQuantMethod weightMethod = parse.GetValue(method) == "omse" ? new OmseWeightMethod() : new RtnWeightMethod();
+                var layers = WorldModelQuantizer.Apply(worldModel, plan, weightMethod);
+                quantization = $"{weightMethod.Name} W{weights.Bits} {parse.GetValue(granularity)}{(granularityValue == WeightGranularity.PerGroup ? parse.GetValue(groupSize).ToString(CultureInfo.InvariantCulture) : "")} A{parse.GetValue(actBits)} on {scopeValue} ({layers.Count} Linears)";
+                Console.WriteLine($"quantization  {quantization}");
+            }
+
             var adapter = new DinoWorldModelPlanningAdapter(worldModel, ToFloats(stats.ProprioMean), ToFloats(stats.ProprioStd));
             string envName = parse.GetValue(env)!;
             int renderSize = config.ImageSize == 196 ? 224 : config.ImageSize;
@@ -97,6 +128,7 @@ internal static class EvalCommand
                     model = Path.GetFileName(modelPath),
                     environment = envName,
                     planner = new { kind = "mpc-cem", cem.Horizon, cem.Samples, cem.TopK, cem.OptSteps, cem.InitialSigma, max_iterations = parse.GetValue(iterations) },
+                    quantization,
                     seed = parse.GetValue(seed),
                     device = info.Device.ToString(),
                     success_rate = result.SuccessRate,
