@@ -34,11 +34,7 @@ public sealed class CemPlanner : IActionPlanner
     public PlanResult Plan(PlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        long episodes = request.Start.BatchSize();
-        if (request.NoiseSeeds.Count != episodes || request.Goal.BatchSize() != episodes)
-        {
-            throw new ArgumentException("Start, goal and noise seeds must have one entry per episode.", nameof(request));
-        }
+        long episodes = request.EpisodeCount();
 
         int h = _settings.Horizon, s = _settings.Samples, k = _settings.TopK, a = _model.ActionDim;
         var dtype = _model.DType;

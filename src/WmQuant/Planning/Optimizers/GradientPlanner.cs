@@ -33,11 +33,7 @@ public sealed class GradientPlanner : IActionPlanner
     public PlanResult Plan(PlanRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        long episodes = request.Start.BatchSize();
-        if (request.NoiseSeeds.Count != episodes || request.Goal.BatchSize() != episodes)
-        {
-            throw new ArgumentException("Start, goal and noise seeds must have one entry per episode.", nameof(request));
-        }
+        long episodes = request.EpisodeCount();
 
         int h = _settings.Horizon, a = _model.ActionDim;
         var dtype = _model.DType;
