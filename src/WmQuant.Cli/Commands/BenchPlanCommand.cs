@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using WmQuant.Cli.Hosting;
-using WmQuant.Environments;
 using WmQuant.Models;
 using WmQuant.Models.Config;
 using WmQuant.Planning;
@@ -66,8 +65,7 @@ internal static class BenchPlanCommand
             model.MoveTo(info.Device, dtypeName == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
             var adapter = new DinoWorldModelPlanningAdapter(model);
             string envName = parse.GetValue(env)!;
-            int renderSize = modelConfig.ImageSize == 196 ? 224 : modelConfig.ImageSize;
-            var batch = new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(envName, null, renderSize), modelConfig.Frameskip);
+            var batch = EnvironmentEpisodeBatch.ForModel(envName, modelConfig);
             var actionDim = modelConfig.ActionDim;
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), 1.0, parse.GetValue(maxBatch));
             var settings = new EvaluationSettings(

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using WmQuant.Cli.Hosting;
-using WmQuant.Environments;
 using WmQuant.Models;
 using WmQuant.Models.Checkpoints;
 using WmQuant.Planning;
@@ -104,8 +103,7 @@ internal static class EvalCommand
 
             var adapter = new DinoWorldModelPlanningAdapter(worldModel, ToFloats(stats.ProprioMean), ToFloats(stats.ProprioStd));
             string envName = parse.GetValue(env)!;
-            int renderSize = config.ImageSize == 196 ? 224 : config.ImageSize;
-            var batch = new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(envName, null, renderSize), config.Frameskip);
+            var batch = EnvironmentEpisodeBatch.ForModel(envName, config);
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
             var settings = new EvaluationSettings(
                 new MpcSettings(ToFloats(stats.ActionMean), ToFloats(stats.ActionStd), parse.GetValue(iterations)),

@@ -29,6 +29,17 @@ public sealed class EnvironmentEpisodeBatch : IEpisodeBatch
         ProprioDim = probe.ProprioDim;
     }
 
+    /// <summary>
+    /// A batch of the named environment for a model: frames render at the model's image size,
+    /// except that 196 px models (DINOv2 ViT-S/14) see 224 px frames resized, as upstream does.
+    /// </summary>
+    public static EnvironmentEpisodeBatch ForModel(string environment, Models.Config.WorldModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        int renderSize = config.ImageSize == 196 ? 224 : config.ImageSize;
+        return new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(environment, null, renderSize), config.Frameskip);
+    }
+
     /// <inheritdoc />
     public int Count => environments.Length;
 
