@@ -54,6 +54,9 @@ public sealed class DinoWorldModel : nn.Module
             layer.FullName = name;
         }
 
+        action_encoder.FullName = ModuleGroups.Prefix(ModuleGroup.ActionEncoder) + ".patch_embed";
+        proprio_encoder.FullName = ModuleGroups.Prefix(ModuleGroup.ProprioEncoder) + ".patch_embed";
+
         if (seed is { } s)
         {
             ParameterInitialization.Apply(this, s);
@@ -122,6 +125,15 @@ public sealed class DinoWorldModel : nn.Module
     /// <summary>Every quantizable Linear with its full state-dict-style name, in model order.</summary>
     public IEnumerable<(string Name, QuantizableLinear Layer)> NamedLinears() =>
         named_modules().Where(m => m.module is QuantizableLinear).Select(m => (m.name, (QuantizableLinear)m.module));
+
+    /// <summary>
+    /// Every layer quantization can reach, with its full name, in model order: the Linears, then the action and
+    /// proprio step embeddings (kernel-1 convolutions, named "action_encoder.patch_embed" and "proprio_encoder.patch_embed").
+    /// </summary>
+    public IEnumerable<(string Name, IQuantizableLayer Layer)> NamedQuantizableLayers() =>
+        NamedLinears().Select(l => (l.Name, (IQuantizableLayer)l.Layer))
+            .Append((action_encoder.FullName, action_encoder))
+            .Append((proprio_encoder.FullName, proprio_encoder));
 
     /// <summary>Parameter count of one group (e.g. 22,056,576 for the full-size encoder).</summary>
     public long ParameterCount(ModuleGroup group) =>

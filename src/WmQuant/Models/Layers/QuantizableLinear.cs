@@ -10,7 +10,7 @@ namespace WmQuant.Models.Layers;
 /// activation fake-quant transforms them, and weight fake-quant or packed weights replace
 /// its weight data in place.
 /// </summary>
-public sealed class QuantizableLinear : nn.Module<Tensor, Tensor>
+public sealed class QuantizableLinear : nn.Module<Tensor, Tensor>, IQuantizableLayer
 {
 #pragma warning disable IDE1006 // Field names are the upstream state-dict names.
     private Parameter weight;
@@ -44,6 +44,9 @@ public sealed class QuantizableLinear : nn.Module<Tensor, Tensor>
 
     /// <summary>The weight [out, in].</summary>
     public Parameter Weight => weight;
+
+    /// <inheritdoc />
+    public Tensor WeightMatrix => weight;
 
     /// <summary>The bias [out], or null for bias-free layers such as the predictor's to_qkv.</summary>
     public Parameter? Bias => bias;

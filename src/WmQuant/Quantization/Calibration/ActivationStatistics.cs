@@ -63,6 +63,16 @@ public sealed class ActivationStatistics : IDisposable
         }
     }
 
+    /// <summary>Statistics of <paramref name="layer"/>, or null when it was never observed.</summary>
+    public LayerActivationStatistics? TryGet(string layer)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        lock (gate)
+        {
+            return layers.GetValueOrDefault(layer);
+        }
+    }
+
     /// <summary>Records an input [..., K] of <paramref name="layer"/>; safe to call from several threads.</summary>
     /// <exception cref="ArgumentException">The layer was seen before with another width K (a wiring bug).</exception>
     public void Observe(string layer, Tensor input)

@@ -71,7 +71,7 @@ public sealed class LayerActivationStatistics : IDisposable
         var abs = tokens.abs();
         Min = Math.Min(Min, tokens.min().cpu().item<float>());
         Max = Math.Max(Max, tokens.max().cpu().item<float>());
-        absSum.add_(abs.to_type(ScalarType.Float64).sum([0]).cpu());
+        absSum.add_(abs.sum([0], type: ScalarType.Float64).cpu());
         absMax.copy_(maximum(absMax, abs.amax([0]).cpu()));
         SampleIntoReservoir(tokens, count);
         TokensSeen += count;

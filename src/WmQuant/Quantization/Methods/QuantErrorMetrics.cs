@@ -20,7 +20,13 @@ public static class QuantErrorMetrics
     /// ‖XWᵀ − XŴᵀ‖²_F / n for tokens X [..., K] (n = number of tokens), computed as ‖X(W − Ŵ)ᵀ‖² in float32
     /// matmul with a float64 sum; no bias, as a bias cancels in the difference.
     /// </summary>
-    public static double OutputMse(Tensor inputs, Tensor weight, Tensor fakeQuantWeight)
+    public static double OutputMse(Tensor inputs, Tensor weight, Tensor fakeQuantWeight) => OutputMse(inputs, weight, fakeQuantWeight, null);
+
+    /// <summary>
+    /// ‖XWᵀ − Q(X)Ŵᵀ‖²_F / n: the output error of a layer whose weight and input are both quantized
+    /// (<paramref name="inputQuantizer"/> is Q; null means the input stays in float, which gives the form above).
+    /// </summary>
+    public static double OutputMse(Tensor inputs, Tensor weight, Tensor fakeQuantWeight, Func<Tensor, Tensor>? inputQuantizer)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(weight);
@@ -33,8 +39,11 @@ public static class QuantErrorMetrics
             return 0;
         }
 
-        var diff = weight.to_type(ScalarType.Float32) - fakeQuantWeight.to_type(ScalarType.Float32);
-        var outputError = tokens.matmul(diff.t());
+        var w = weight.to_type(ScalarType.Float32);
+        var wq = fakeQuantWeight.to_type(ScalarType.Float32);
+        var outputError = inputQuantizer is null
+            ? tokens.matmul((w - wq).t())
+            : tokens.matmul(w.t()) - inputQuantizer(tokens).matmul(wq.t());
         return outputError.to_type(ScalarType.Float64).square().sum().item<double>() / tokens.shape[0];
     }
 

@@ -14,6 +14,17 @@ public sealed record ShrinkGrid(double Start = 1.0, double Step = 0.01, int Coun
     /// <summary>The grid recorded by default in artifact metadata.</summary>
     public static ShrinkGrid Default { get; } = new();
 
+    /// <summary>
+    /// A grid of <paramref name="candidates"/> ratios from 1 down to 0.11 (the default's span), so a recipe's
+    /// "candidates" count maps onto the study's grid; 90 gives exactly <see cref="Default"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Fewer than 2 candidates.</exception>
+    public static ShrinkGrid WithCandidates(int candidates)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(candidates, 2);
+        return candidates == Default.Count ? Default : new ShrinkGrid(1.0, 0.89 / (candidates - 1), candidates);
+    }
+
     /// <summary>The ratios as float32 values, in search order; every one must lie in (0, 1].</summary>
     /// <exception cref="ArgumentOutOfRangeException">The grid leaves (0, 1] or is empty (a programming error).</exception>
     public float[] Ratios()
