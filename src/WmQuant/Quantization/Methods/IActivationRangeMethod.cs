@@ -25,14 +25,15 @@ public sealed class MinMaxActivationRange : IActivationRangeMethod
         ArgumentNullException.ThrowIfNull(statistics);
         ArgumentNullException.ThrowIfNull(config);
         var range = new ActivationRange(statistics.Min, statistics.Max);
-        var single = new ShrinkGrid(1.0, 0.01, 1);
+        const string grid = "1 (min/max, no search)";
         if (statistics.ReservoirCount == 0)
         {
-            return new ActivationRangeChoice(range, 1, double.NaN, double.NaN, single.ToString());
+            return new ActivationRangeChoice(range, 1, double.NaN, double.NaN, grid);
         }
 
         using var tokens = statistics.SampledTokens();
-        return OmseActivationRangeSearch.Search(tokens, range, config, single);
+        double mse = OmseActivationRangeSearch.Mse(tokens, range, config);
+        return new ActivationRangeChoice(range, 1, mse, mse, grid);
     }
 }
 

@@ -1,0 +1,149 @@
+using WmQuant.Models;
+using WmQuant.Quantization.Calibration;
+using WmQuant.Quantization.Methods;
+using WmQuant.Quantization.Model;
+using WmQuant.Quantization.Primitives;
+using static TorchSharp.torch;
+
+namespace WmQuant.Tests.Quantization;
+
+public class ModelMethodTests
+{
+    private static readonly WeightQuantConfig W4g = new(4, WeightGranularity.PerGroup);
+    private static readonly ActivationQuantConfig A8Static = new(8, ActivationGranularity.PerTensorStatic);
+
+    [TestCase(QuantizationMethodKind.Awq)]
+    [TestCase(QuantizationMethodKind.SmoothQuant)]
+    [TestCase(QuantizationMethodKind.OmniQuant)]
+    [TestCase(QuantizationMethodKind.Gptq)]
+    public void Methods_recipes_can_name_but_this_build_lacks_are_error_values(QuantizationMethodKind kind)
+    {
+        var lookup = QuantizationMethodCatalog.Create(kind);
+        Assert.That(lookup.Ok, Is.False);
+        Assert.That(lookup.Error!.Code, Is.EqualTo(QuantizationError.NotImplemented));
+        Assert.That(lookup.Error.Message, Does.Contain($"'{QuantizationMethodCatalog.NameOf(kind)}' is not implemented yet").And.Contain("rtn, omse"));
+        Assert.That(QuantizationMethodCatalog.Create("smoothquant").Error!.Code, Is.EqualTo(QuantizationError.NotImplemented));
+        Assert.That(QuantizationMethodCatalog.Create("fp8").Error!.Code, Is.EqualTo(QuantizationError.InvalidRequest));
+        Assert.That(QuantizationMethodCatalog.Create("omse").Method!.Name, Is.EqualTo("omse"));
+    }
+
+    [Test]
+    public void Static_activation_ranges_without_calibration_are_an_error_and_leave_the_model_unchanged()
+    {
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 3);
+        var before = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer.WeightMatrix.detach().clone());
+        var method = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!;
+        var outcome = method.Apply(model, null, ModelQuantizationPlan.Study(W4g, A8Static));
+        Assert.That(outcome.Ok, Is.False);
+        Assert.That(outcome.Error!.Code, Is.EqualTo(QuantizationError.CalibrationRequired));
+        Assert.Throws<InvalidOperationException>(() => outcome.Unwrap());
+        foreach (var (name, layer) in model.NamedQuantizableLayers())
+        {
+            Assert.That(QuantModelTestSupport.Identical(layer.WeightMatrix.detach(), before[name]), Is.True, name);
+            Assert.That(layer.InputTransform, Is.Null, name);
+        }
+
+        using var partial = new CalibrationSet(new ActivationStatistics());
+        partial.Statistics.Observe("encoder.blocks.0.attn.qkv", ones(4, 32));
+        var mismatch = method.Apply(model, partial, ModelQuantizationPlan.Study(W4g, A8Static));
+        Assert.That(mismatch.Error!.Code, Is.EqualTo(QuantizationError.CalibrationMismatch));
+        Assert.That(mismatch.Error.Message, Does.Contain("encoder.blocks.0.attn.proj"));
+    }
+
+    [TestCase(QuantizationMethodKind.Rtn)]
+    [TestCase(QuantizationMethodKind.Omse)]
+    public void Calibrated_w4_a8_static_installs_quantizers_and_reports_every_layer(QuantizationMethodKind kind)
+    {
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 3);
+        using var calibration = QuantModelTestSupport.Calibrate(model);
+        var original = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer.WeightMatrix.detach().clone());
+        var plan = ModelQuantizationPlan.Study(W4g, A8Static);
+        using var result = QuantizationMethodCatalog.Create(kind).Method!.Apply(model, calibration, plan).Unwrap();
+
+        Assert.That(result.Method, Is.EqualTo(QuantizationMethodCatalog.NameOf(kind)));
+        Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
+        Assert.That(result.FloatLayers, Is.EqualTo(new[] { "action_encoder.patch_embed", "proprio_encoder.patch_embed" }));
+        foreach (var report in result.Reports.Where(r => r.IsFloat))
+        {
+            Assert.That(report.Settings, Is.EqualTo("float"));
+            Assert.That(report.OutputMse, Is.Null);
+        }
+
+        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
+        foreach (var record in result.Quantized)
+        {
+            var report = record.Report;
+            var stats = calibration.TryGet(record.Name)!;
+            Assert.That(report.CalibrationTokens, Is.EqualTo(stats.TokensSeen).And.GreaterThan(0));
+            Assert.That(report.Weights!.WeightMse, Is.GreaterThan(0));
+            Assert.That(report.Weights.OutputMse, Is.GreaterThan(0), "weight-only output error on calibration tokens");
+            Assert.That(report.OutputMse, Is.GreaterThan(0), "weight and input error together");
+            Assert.That(report.Activations!.Range!.Value.Max, Is.LessThanOrEqualTo(stats.Max));
+            Assert.That(report.Activations.Parameters!.Value.ZeroPoint, Is.Not.Null, "asymmetric by default");
+            Assert.That(layers[record.Name].InputTransform, Is.Not.Null);
+            Assert.That(QuantModelTestSupport.Identical(layers[record.Name].WeightMatrix.detach(), WeightQuantizer.Dequantize(record.Codes!)), Is.True);
+            if (kind == QuantizationMethodKind.Rtn)
+            {
+                Assert.That(report.Activations.ClipRatio, Is.EqualTo(1));
+                Assert.That(report.Activations.Range!.Value, Is.EqualTo(new ActivationRange(stats.Min, stats.Max)));
+            }
+            else
+            {
+                Assert.That(report.Activations.Mse, Is.LessThanOrEqualTo(report.Activations.UnclippedMse!.Value));
+            }
+
+            // The installed quantizer is the reported one.
+            var tokens = stats.SampledTokens();
+            var expected = ActivationQuantizer.FakeQuantizePerTensor(tokens, report.Activations.Range!.Value, A8Static);
+            Assert.That(QuantModelTestSupport.Identical(layers[record.Name].InputTransform!(tokens), expected), Is.True);
+        }
+
+        Assert.That(QuantModelTestSupport.Identical(layers["action_encoder.patch_embed"].WeightMatrix.detach(), original["action_encoder.patch_embed"]), Is.True);
+        var again = QuantizationMethodCatalog.Create(kind).Method!.Apply(model, calibration, plan);
+        Assert.That(again.Error!.Code, Is.EqualTo(QuantizationError.InvalidRequest), "a model is quantized once");
+    }
+
+    [Test]
+    public void Omse_output_error_on_calibration_tokens_is_not_worse_than_rtn_overall()
+    {
+        using var rtnModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 4);
+        using var omseModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 4);
+        using var calibration = QuantModelTestSupport.Calibrate(rtnModel);
+        var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerChannel));
+        using var rtn = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(rtnModel, calibration, plan).Unwrap();
+        using var omse = QuantizationMethodCatalog.Create(QuantizationMethodKind.Omse).Method!.Apply(omseModel, calibration, plan).Unwrap();
+        double rtnWeight = rtn.Quantized.Sum(l => l.Report.Weights!.WeightMse);
+        double omseWeight = omse.Quantized.Sum(l => l.Report.Weights!.WeightMse);
+        TestContext.Out.WriteLine($"W3 channel: weight MSE RTN {rtnWeight:E3} OMSE {omseWeight:E3}; output MSE RTN {rtn.Quantized.Sum(l => l.Report.OutputMse!.Value):E3} OMSE {omse.Quantized.Sum(l => l.Report.OutputMse!.Value):E3}");
+        Assert.That(omseWeight, Is.LessThan(rtnWeight));
+    }
+
+    [Test]
+    public void Mixed_precision_gives_each_group_its_bits_and_per_token_activations_need_no_calibration()
+    {
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 5);
+        var plan = new ModelQuantizationPlan(new WeightQuantConfig(8, WeightGranularity.PerChannel), W4g, new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic))
+            .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ActionEncoder), new WeightQuantConfig(6, WeightGranularity.PerChannel), null));
+        using var result = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(model, null, plan).Unwrap();
+        foreach (var record in result.Layers)
+        {
+            int? bits = record.Codes?.Config.Bits;
+            int? expected = record.Name switch
+            {
+                var n when n.StartsWith("encoder.", StringComparison.Ordinal) => 8,
+                var n when n.StartsWith("predictor.", StringComparison.Ordinal) => 4,
+                "action_encoder.patch_embed" => 6,
+                _ => null,
+            };
+            Assert.That(bits, Is.EqualTo(expected), record.Name);
+            Assert.That(record.Report.OutputMse, Is.Null, "no calibration, no output error");
+            if (record.Codes is { } codes)
+            {
+                Assert.That(codes.Codes.abs().max().item<int>(), Is.LessThanOrEqualTo(codes.Config.MaxCode));
+            }
+        }
+
+        Assert.That(result.Layers.Single(l => l.Name == "action_encoder.patch_embed").InputQuantizer, Is.Null);
+        Assert.That(result.Layers.Single(l => l.Name == "encoder.blocks.0.attn.qkv").InputQuantizer!.StaticParameters, Is.Null);
+    }
+}
