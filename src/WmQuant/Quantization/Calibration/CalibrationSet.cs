@@ -122,7 +122,7 @@ public sealed class CalibrationSet : IDisposable
             var statistics = ActivationStatistics.FromTensors(restored);
             return new CalibrationLoadResult(new CalibrationSet(statistics, provenance), null);
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException or SafetensorsFormatException or IOException or FormatException)
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException or SafetensorsFormatException or IOException or FormatException or ArgumentException or NotSupportedException)
         {
             return new CalibrationLoadResult(null, $"{directory}: unreadable calibration set: {e.Message}");
         }

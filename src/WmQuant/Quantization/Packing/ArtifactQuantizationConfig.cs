@@ -205,7 +205,8 @@ public sealed record ArtifactQuantizationConfig(int FormatVersion, string Method
             "float32" => ScaleStorage.Float32,
             var other => throw new FormatException($"{group}.weights.scale_dtype '{other}' is not float16 or float32"),
         };
-        return new WeightQuantConfig(element.GetProperty("num_bits").GetInt32(), granularity, element.GetProperty("group_size").GetInt32(), element.GetProperty("symmetric").GetBoolean(), storage);
+        var config = new WeightQuantConfig(element.GetProperty("num_bits").GetInt32(), granularity, element.GetProperty("group_size").GetInt32(), element.GetProperty("symmetric").GetBoolean(), storage);
+        return config.IsBypass ? throw new FormatException($"{group}.weights: 16 bits is float, which belongs in 'ignore' (or null weights)") : config;
     }
 
     private static ActivationQuantConfig? ReadActivations(JsonElement element, string group)
@@ -226,6 +227,7 @@ public sealed record ArtifactQuantizationConfig(int FormatVersion, string Method
             throw new FormatException($"{group}.input_activations: only per-token ranges are dynamic and only per-tensor ranges static here");
         }
 
-        return new ActivationQuantConfig(element.GetProperty("num_bits").GetInt32(), granularity, element.GetProperty("symmetric").GetBoolean());
+        var config = new ActivationQuantConfig(element.GetProperty("num_bits").GetInt32(), granularity, element.GetProperty("symmetric").GetBoolean());
+        return config.IsBypass ? throw new FormatException($"{group}.input_activations: 16 bits is float, which is written as null") : config;
     }
 }

@@ -91,39 +91,38 @@ public static partial class SensitivityScan
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var saved = members.Select(m => layers[m.Name].WeightMatrix.detach().clone()).ToList();
+            var savedTransforms = members.Select(m => layers[m.Name].InputTransform).ToList();
             var unitPlan = new ModelQuantizationPlan(null, null)
             {
                 Overrides = [.. members.Select(m => new QuantScopeRule(LayerSelector.Glob(m.Name), m.Weights, m.Activations))],
             };
-            var outcome = method.Apply(model, calibration, unitPlan);
-            if (outcome.Error is { } error)
-            {
-                return new SensitivityOutcome(null, error);
-            }
-
             double[] quantizedLoss;
             Tensor quantizedActions;
             double? outputMse;
-            using (var result = outcome.Result!)
+            try
             {
-                try
+                var outcome = method.Apply(model, calibration, unitPlan);
+                if (outcome.Error is { } error)
                 {
-                    var (start, goal) = Encode();
-                    quantizedActions = planner.Plan(new PlanRequest(start, goal, noiseSeeds)).Actions;
-                    quantizedLoss = Loss(start, goal, quantizedActions);
-                }
-                finally
-                {
-                    for (int i = 0; i < members.Count; i++)
-                    {
-                        var layer = layers[members[i].Name];
-                        layer.SetWeight(saved[i]);
-                        layer.InputTransform = null;
-                    }
+                    return new SensitivityOutcome(null, error);
                 }
 
+                using var result = outcome.Result!;
+                var (start, goal) = Encode();
+                quantizedActions = planner.Plan(new PlanRequest(start, goal, noiseSeeds)).Actions;
+                quantizedLoss = Loss(start, goal, quantizedActions);
                 var quantizedReports = result.Quantized.Select(r => r.Report.OutputMse).ToList();
                 outputMse = quantizedReports.All(m => m is not null) ? quantizedReports.Sum(m => m!.Value) : null;
+            }
+            finally
+            {
+                // Bit-exact restore, whatever happened (a method error leaves the layers as they were anyway).
+                for (int i = 0; i < members.Count; i++)
+                {
+                    var layer = layers[members[i].Name];
+                    layer.SetWeight(saved[i]);
+                    layer.InputTransform = savedTransforms[i];
+                }
             }
 
             double[] regret = Loss(fpStart, fpGoal, quantizedActions);

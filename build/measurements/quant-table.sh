@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Issue 7's RTN table on the bundled Wall model, study planner settings, 50 evaluation episodes
+# (seeds 99·n+1), fake quantization, symmetric weights with fp16 scales; activations per-token dynamic,
+# asymmetric. Each line writes <name>.json (wmq eval --out) and <name>.log under $OUT.
+#
+# Run on the GPU machine through the device tool, after ../shared/device/bundle.sh src/WmQuant.Cli/WmQuant.Cli.csproj:
+#   carry [".device"], command: bash build/measurements/quant-table.sh [name ...]
+# With names, only those rows run (the whole table may not fit one 10-minute device command); names are
+# the first argument of each `row` line below (fp32 w8 w6 w4-channel w4-g128 w3-channel w3-g128 w8a8-token
+# enc-w4 pred-w4).
+set -euo pipefail
+: "${OUT:?OUT must name the output folder (the device tool sets it)}"
+mkdir -p "$OUT"
+
+model=models/wall/model.safetensors
+study=(--model "$model" --env wall --episodes 50 --samples 300 --top-k 30 --opt-steps 10 --max-iterations 50 --sigma 1 --seed 0 --device cuda --method rtn)
+wanted=("$@")
+
+row() {
+  local name=$1
+  shift
+  if ((${#wanted[@]})) && [[ ! " ${wanted[*]} " == *" $name "* ]]; then
+    return 0
+  fi
+  echo "== $name: wmq eval $*" >&2
+  local start=$SECONDS
+  bash .device/run.sh eval "${study[@]}" "$@" --out "$OUT/$name.json" >"$OUT/$name.log" 2>&1
+  echo "== $name done in $((SECONDS - start)) s: $(grep -m1 '^success' "$OUT/$name.log" || true)" >&2
+}
+
+row fp32
+row w8         --weight-bits 8 --granularity channel --scope all
+row w6         --weight-bits 6 --granularity channel --scope all
+row w4-channel --weight-bits 4 --granularity channel --scope all
+row w4-g128    --weight-bits 4 --granularity group --group-size 128 --scope all
+row w3-channel --weight-bits 3 --granularity channel --scope all
+row w3-g128    --weight-bits 3 --granularity group --group-size 128 --scope all
+row w8a8-token --weight-bits 8 --granularity channel --scope all --act-bits 8
+row enc-w4     --weight-bits 4 --granularity channel --scope encoder
+row pred-w4    --weight-bits 4 --granularity channel --scope predictor
+# Once `wmq eval` has --act-granularity (static ranges need a calibration run first):
+# row w8a8-tensor --weight-bits 8 --granularity channel --scope all --act-bits 8 --act-granularity tensor
