@@ -16,16 +16,16 @@ public class ModelArtifactTests
     /// <summary>The five cases (W4 g128 sym, W3 channel, W8 asym, mixed enc W8 / pred W4, W8A8 per-tensor static), with the given methods.</summary>
     private static IEnumerable<TestCaseData> Required(QuantizationMethodKind w3Method, QuantizationMethodKind staticMethod)
     {
-        yield return new TestCaseData("W4 g128 sym", ModelQuantizationPlan.Study(W4g128), QuantizationMethodKind.Rtn);
-        yield return new TestCaseData("W3 channel", ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerChannel)), w3Method);
-        yield return new TestCaseData("W8 asym", ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel, symmetric: false)), QuantizationMethodKind.Rtn);
-        yield return new TestCaseData("enc W8 / pred W4", new ModelQuantizationPlan(W8, W4g128), QuantizationMethodKind.Rtn);
-        yield return new TestCaseData("W8A8 per-tensor static", ModelQuantizationPlan.Study(W8, new ActivationQuantConfig(8, ActivationGranularity.PerTensorStatic)), staticMethod);
+        yield return new TestCaseData("W4 g128 sym", ModelQuantizationPlan.Study(W4g128), QuantizationMethodKind.Rtn).SetArgDisplayNames("W4 g128 sym");
+        yield return new TestCaseData("W3 channel", ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerChannel)), w3Method).SetArgDisplayNames("W3 channel");
+        yield return new TestCaseData("W8 asym", ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel, symmetric: false)), QuantizationMethodKind.Rtn).SetArgDisplayNames("W8 asym");
+        yield return new TestCaseData("enc W8 / pred W4", new ModelQuantizationPlan(W8, W4g128), QuantizationMethodKind.Rtn).SetArgDisplayNames("enc W8 / pred W4");
+        yield return new TestCaseData("W8A8 per-tensor static", ModelQuantizationPlan.Study(W8, new ActivationQuantConfig(8, ActivationGranularity.PerTensorStatic)), staticMethod).SetArgDisplayNames("W8A8 per-tensor static");
     }
 
     public static IEnumerable<TestCaseData> TinyPlans() => Required(QuantizationMethodKind.Omse, QuantizationMethodKind.Omse).Append(
         new TestCaseData("W6 + A8 per-token, W5 g32 asym proprio", ModelQuantizationPlan.Study(new WeightQuantConfig(6, WeightGranularity.PerChannel), new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic))
-            .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ProprioEncoder), new WeightQuantConfig(5, WeightGranularity.PerGroup, 32, symmetric: false), null)), QuantizationMethodKind.Rtn));
+            .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ProprioEncoder), new WeightQuantConfig(5, WeightGranularity.PerGroup, 32, symmetric: false), null)), QuantizationMethodKind.Rtn).SetArgDisplayNames("W6 + A8 per-token, W5 g32 asym proprio"));
 
     public static IEnumerable<TestCaseData> WallPlans() => Required(QuantizationMethodKind.Rtn, QuantizationMethodKind.Rtn);
 
