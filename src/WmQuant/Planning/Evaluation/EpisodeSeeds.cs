@@ -4,10 +4,13 @@ namespace WmQuant.Planning.Evaluation;
 public static class EpisodeSeeds
 {
     /// <summary>Seed of episode <paramref name="n"/> in <paramref name="set"/>.</summary>
-    public static int Of(EpisodeSeedSet set, int n) => set switch
+    public static int Of(EpisodeSeedSet set, int n) => (99 * n) + Offset(set);
+
+    /// <summary>The offset b of a set's seeds 99·n + b.</summary>
+    public static int Offset(EpisodeSeedSet set) => set switch
     {
-        EpisodeSeedSet.Evaluation => (99 * n) + 1,
-        EpisodeSeedSet.Calibration => (99 * n) + 2,
+        EpisodeSeedSet.Evaluation => 1,
+        EpisodeSeedSet.Calibration => 2,
         _ => throw new ArgumentOutOfRangeException(nameof(set)),
     };
 
