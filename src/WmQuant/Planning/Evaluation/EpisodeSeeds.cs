@@ -15,6 +15,9 @@ public static class EpisodeSeeds
     };
 
     /// <summary>Seeds of episodes first … first + count − 1.</summary>
-    public static IReadOnlyList<int> Range(EpisodeSeedSet set, int count, int first = 0) =>
-        Enumerable.Range(first, count).Select(n => Of(set, n)).ToList();
+    public static IReadOnlyList<int> Range(EpisodeSeedSet set, int count, int first = 0) => Range(Offset(set), count, first);
+
+    /// <summary>Seeds 99·n + <paramref name="offset"/> of episodes first … first + count − 1 (a recipe may pick its own offset).</summary>
+    public static IReadOnlyList<int> Range(int offset, int count, int first = 0) =>
+        Enumerable.Range(first, count).Select(n => (99 * n) + offset).ToList();
 }

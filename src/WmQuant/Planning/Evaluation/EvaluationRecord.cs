@@ -76,7 +76,7 @@ public sealed record EvaluationRecord(
             quantization,
             planner,
             result.Outcomes.Count,
-            EpisodeSeeds.Offset(settings.SeedSet),
+            settings.EffectiveSeedOffset,
             settings.Seed,
             device,
             result.Successes,
