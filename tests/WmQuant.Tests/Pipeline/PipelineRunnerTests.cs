@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using WmQuant.IO.Safetensors;
 using WmQuant.Pipeline;
 using WmQuant.Pipeline.Artifacts;
+using WmQuant.Pipeline.Inputs;
+using WmQuant.Planning.Evaluation;
 using WmQuant.Runtime;
 
 namespace WmQuant.Tests.Pipeline;
@@ -134,6 +136,50 @@ public sealed class PipelineRunnerTests
         // Resuming reuses what finished before the interruption.
         var resumed = new PipelineRunner(Options(ws)).Run(recipe);
         Assert.That(resumed.CacheHits, Is.EquivalentTo(new[] { "evaluate-fp", "quantize" }));
+    }
+
+    [Test]
+    public void AMatchingBaselineFileBesideTheModelReplacesTheFpEvaluation()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("reuse"));
+        var first = new PipelineRunner(Options(ws, cache: false)).Run(recipe).Manifest!;
+        var baseline = first.Baseline!;
+        string file = Path.Combine(ws.Root, "models", "wall", ModelBaselineFile.FileName);
+        File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(
+            new ModelBaselineFile(baseline.ModelSha256, [baseline with { Planner = baseline.Planner with { Samples = 99 } }, baseline]),
+            EvaluationRecord.JsonOptions));
+
+        var second = new PipelineRunner(Options(ws)).Run(recipe);
+        Assert.That(second.CacheHits, Is.EqualTo(new[] { "evaluate-fp" }));
+        Assert.That(second.Manifest!.Baseline, Is.EqualTo(baseline).Using<EvaluationRecord>((a, b) => a.Episodes.SequenceEqual(b.Episodes) && a.Planner == b.Planner));
+
+        // A different planner setting does not match: the FP model is evaluated.
+        var other = ws.Load(ws.WriteRecipe("reuse", weights: "{ bits: 8, granularity: channel }").Replace("x", "x", StringComparison.Ordinal));
+        var third = new PipelineRunner(Options(ws)).Run(other with { Evaluation = other.Evaluation with { Planner = other.Evaluation.Planner with { TopK = 3 } } });
+        Assert.That(third.CacheHits, Does.Not.Contain("evaluate-fp"));
+    }
+
+    [Test]
+    public void TheNupkgFormatPacksTheFolderDeterministically()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("pkg", formats: "[safetensors, nupkg]"));
+        new PipelineRunner(Options(ws)).Run(recipe);
+        string package = Path.Combine(ws.Output, "pkg-artifact.1.2.3.nupkg");
+        string first = TrainedModelHash(package);
+        new PipelineRunner(Options(ws)).Run(recipe);
+
+        Assert.That(TrainedModelHash(package), Is.EqualTo(first), "same inputs, same package bytes");
+        using var reader = new NuGet.Packaging.PackageArchiveReader(package);
+        var identity = reader.GetIdentity();
+        Assert.Multiple(() =>
+        {
+            Assert.That(identity.Id, Is.EqualTo("pkg-artifact"));
+            Assert.That(identity.Version.ToNormalizedString(), Is.EqualTo("1.2.3"));
+            Assert.That(reader.GetFiles(), Does.Contain("content/wmq/pkg-artifact/manifest.json").And.Contain("content/wmq/pkg-artifact/model.safetensors"));
+            Assert.That(reader.NuspecReader.GetDescription(), Does.Contain("bits per quantized weight").And.Contain("Gates: passed"));
+        });
     }
 
     private static string WithoutTimings(string manifest)

@@ -25,7 +25,7 @@ internal sealed class PipelineWorkspace : IDisposable
     public string Cache => Path.Combine(Root, ".wmq", "cache");
 
     /// <summary>A small recipe (2 episodes, at most 2 MPC iterations, CPU planner) with the given extra blocks.</summary>
-    public string WriteRecipe(string name, string gates = "  - { metric: success_rate, min: 0.0 }", string method = "rtn", string weights = "{ bits: 4, granularity: group, group_size: 32 }")
+    public string WriteRecipe(string name, string gates = "  - { metric: success_rate, min: 0.0 }", string method = "rtn", string weights = "{ bits: 4, granularity: group, group_size: 32 }", string formats = "[safetensors]")
     {
         string path = Path.Combine(Root, name + ".yaml");
         File.WriteAllText(path, $"""
@@ -43,7 +43,7 @@ internal sealed class PipelineWorkspace : IDisposable
               planner: {"{"} profile: cpu, samples: 16, top_k: 4, opt_steps: 2, max_iterations: 2 {"}"}
             gates:
             {gates}
-            artifact: {"{"} name: {name}-artifact, version: 1.2.3 {"}"}
+            artifact: {"{"} name: {name}-artifact, version: 1.2.3, formats: {formats} {"}"}
 
             """);
         return path;
