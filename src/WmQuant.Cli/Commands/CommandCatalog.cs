@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return RunCommand.Create();
         yield return RunCommand.Create("sweep");
+        yield return InspectCommand.Create();
         yield return DoctorCommand.Create();
         yield return DataCommand.Create();
         yield return BenchCommand.Create();

@@ -63,6 +63,17 @@ public sealed class PipelineRunnerTests
         string layer = manifest.Quantization.Layers[0].Name;
         Assert.That(names, Does.Contain(layer + ".weight_packed").And.Contain(layer + ".weight_scale").And.Not.Contain(layer + ".weight"));
         Assert.That(File.ReadAllText(Path.Combine(dir, "MODEL_CARD.md")), Does.Contain("# w4-artifact 1.2.3").And.Contain("wmq run w4.yaml"));
+
+        Assert.That(ArtifactVerifier.Verify(dir, manifest), Is.Empty);
+        File.AppendAllText(Path.Combine(dir, "MODEL_CARD.md"), "edited");
+        File.WriteAllText(Path.Combine(dir, "extra.txt"), "x");
+        File.Delete(Path.Combine(dir, "recipe.yaml"));
+        Assert.That(ArtifactVerifier.Verify(dir, manifest), Is.EquivalentTo(new[]
+        {
+            $"MODEL_CARD.md: SHA-256 {TrainedModelHash(Path.Combine(dir, "MODEL_CARD.md"))} differs from the manifest's {manifest.Files.Single(f => f.Path == "MODEL_CARD.md").Sha256} (modified after it was written)",
+            "recipe.yaml: listed in the manifest but missing",
+            "extra.txt: not listed in the manifest",
+        }));
     }
 
     [Test]
