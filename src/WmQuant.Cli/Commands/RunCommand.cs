@@ -37,9 +37,12 @@ internal static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON result object on standard output (progress goes to standard error)." };
         var quiet = new Option<bool>("--quiet") { Description = "Plain progress lines, no live display (the default when CI is set or output is redirected)." };
         var repoRoot = new Option<string?>("--repo-root") { Description = "Folder recipe paths may not leave (default: the nearest ancestor with a .git entry)." };
-        var command = new Command(name, name == "sweep"
-            ? "Run every matrix combination of a recipe and print a table of the results."
-            : "Run a recipe end to end: baseline, quantize, evaluate, gate, write the versioned artifact.");
+        var command = new Command(name, name switch
+        {
+            "sweep" => "Run every matrix combination of a recipe and print a table of the results.",
+            "quantize" => "Quantize and pack a recipe's model into its artifact folder without evaluating it (gates are not judged).",
+            _ => "Run a recipe end to end: baseline, quantize, evaluate, gate, write the versioned artifact.",
+        });
         command.Arguments.Add(recipe);
         foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot })
         {
@@ -51,7 +54,7 @@ internal static class RunCommand
             parse.GetValue(recipe)!,
             parse.GetValue(output),
             parse.GetValue(noCache) ? null : parse.GetValue(cache) ?? "",
-            parse.GetValue(skipEval),
+            parse.GetValue(skipEval) || name == "quantize",
             parse.GetValue(skipGates),
             parse.GetValue(json),
             parse.GetValue(quiet) || Console.IsErrorRedirected || Environment.GetEnvironmentVariable("CI") is { Length: > 0 },
