@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
+        yield return RunCommand.Create("sweep");
         yield return DoctorCommand.Create();
         yield return DataCommand.Create();
         yield return BenchCommand.Create();
