@@ -7,6 +7,7 @@ namespace WmQuant.Reports;
 /// <summary>Draws every figure a report can have, in report order; a figure whose data is empty comes back skipped with its reason.</summary>
 internal static class ReportFigures
 {
+    /// <summary>The five figures of <paramref name="report"/>, in the order both documents show them.</summary>
     public static IReadOnlyList<ReportFigure> Render(RunReport report) =>
     [
         SuccessVsBits(report),

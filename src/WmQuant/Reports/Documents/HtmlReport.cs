@@ -35,6 +35,7 @@ internal static class HtmlReport
         p.skipped { color: #666; font-style: italic; }
         """;
 
+    /// <summary>The HTML page of <paramref name="report"/> with <paramref name="figures"/> (as rendered for it).</summary>
     public static string Build(RunReport report, IReadOnlyList<ReportFigure> figures)
     {
         var html = new StringBuilder();

@@ -9,6 +9,7 @@ namespace WmQuant.Reports.Documents;
 /// </summary>
 internal static class MarkdownReport
 {
+    /// <summary>The markdown text of <paramref name="report"/> with <paramref name="figures"/> (as rendered for it).</summary>
     public static string Build(RunReport report, IReadOnlyList<ReportFigure> figures)
     {
         var md = new StringBuilder();
