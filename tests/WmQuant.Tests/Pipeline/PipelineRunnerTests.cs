@@ -43,7 +43,7 @@ public sealed class PipelineRunnerTests
         {
             Assert.That(manifest.Version, Is.EqualTo("1.2.3"));
             Assert.That(manifest.Status, Is.EqualTo("passed"));
-            Assert.That(manifest.Files.Select(f => f.Path), Is.SupersetOf(new[] { "MODEL_CARD.md", "model.safetensors", "recipe.yaml", "recipe.resolved.json" }));
+            Assert.That(manifest.Files.Select(f => f.Path), Is.SupersetOf(new[] { "MODEL_CARD.md", "model.safetensors", "recipe.yaml", "recipe.resolved.json", "report/report.html", "report/report.md", "report/loss_per_cem_step.png" }));
             foreach (var file in manifest.Files)
             {
                 Assert.That(TrainedModelHash(Path.Combine(dir, file.Path)), Is.EqualTo(file.Sha256), file.Path);
