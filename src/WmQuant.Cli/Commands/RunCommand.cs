@@ -37,6 +37,7 @@ internal static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON result object on standard output (progress goes to standard error)." };
         var quiet = new Option<bool>("--quiet") { Description = "Plain progress lines, no live display (the default when CI is set or output is redirected)." };
         var repoRoot = new Option<string?>("--repo-root") { Description = "Folder recipe paths may not leave (default: the nearest ancestor with a .git entry)." };
+        var version = new Option<string?>("--artifact-version") { Description = "SemVer version for the artifact instead of the recipe's (e.g. a release tag without its 'v')." };
         var command = new Command(name, name switch
         {
             "sweep" => "Run every matrix combination of a recipe and print a table of the results.",
@@ -44,7 +45,7 @@ internal static class RunCommand
             _ => "Run a recipe end to end: baseline, quantize, evaluate, gate, write the versioned artifact.",
         });
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot })
+        foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot, version })
         {
             command.Options.Add(option);
         }
@@ -59,11 +60,12 @@ internal static class RunCommand
             parse.GetValue(json),
             parse.GetValue(quiet) || Console.IsErrorRedirected || Environment.GetEnvironmentVariable("CI") is { Length: > 0 },
             parse.GetValue(repoRoot),
-            name == "sweep"), cancellationToken)));
+            name == "sweep",
+            parse.GetValue(version)), cancellationToken)));
         return command;
     }
 
-    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table);
+    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table, string? ArtifactVersion);
 
     private static int Execute(ParseResult parse, RuntimeOptionSet runtimeOptions, Settings settings, CancellationToken cancellationToken)
     {
@@ -80,6 +82,18 @@ internal static class RunCommand
             human.WriteLine($"{settings.Recipe}: invalid recipe, nothing was run");
             WriteJson(settings, "invalid_input", [], loaded.Problems.Select(p => p.ToCanonicalString(cwd)).ToList());
             return ExitCodes.InvalidInput;
+        }
+
+        if (settings.ArtifactVersion is { } requested)
+        {
+            if (!NuGet.Versioning.SemanticVersion.TryParse(requested, out _))
+            {
+                human.WriteLine($"error WMQ3102: --artifact-version '{requested}' is not a SemVer version (e.g. 1.2.0 or 1.2.0-rc.1)");
+                WriteJson(settings, "invalid_input", [], [$"--artifact-version '{requested}' is not a SemVer version"]);
+                return ExitCodes.InvalidInput;
+            }
+
+            loaded = loaded with { Recipes = [.. loaded.Recipes.Select(x => x with { Artifact = x.Artifact with { Version = requested } })] };
         }
 
         string root = settings.RepoRoot is { } r ? Path.GetFullPath(r) : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(settings.Recipe))!).Root;
