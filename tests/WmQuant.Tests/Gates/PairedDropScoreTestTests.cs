@@ -88,6 +88,22 @@ public class PairedDropScoreTestTests
         Assert.That(rejected, Is.GreaterThan(100), "many outcomes must fail at 50 pairs");
     }
 
+    [Test]
+    public void Beyond_the_exact_limit_a_corrected_score_test_decides_and_the_bound_still_agrees()
+    {
+        const int n = PairedDropScoreTest.ExactPairLimit + 200;
+        (int Lost, int Gained)[] outcomes = [(150, 50), (90, 30), (60, 0), (0, 0), (300, 10)];
+        foreach (var (lost, gained) in outcomes)
+        {
+            bool rejects = PairedDropScoreTest.Rejects(lost, gained, n, 0.05, 0.05);
+            double bound = PairedDropScoreTest.LowerBound(lost, gained, n, 0.05, 0.05);
+            Assert.That(bound > 0.05, Is.EqualTo(rejects), $"({lost}, {gained})");
+        }
+
+        Assert.That(PairedDropScoreTest.Rejects(150, 50, n, 0.05, 0.05), Is.True, "a drop of 0.083 over 1200 pairs");
+        Assert.That(PairedDropScoreTest.Rejects(90, 30, n, 0.05, 0.05), Is.False, "a drop of exactly 0.05");
+    }
+
     private static IEnumerable<(int Lost, int Gained)> Outcomes(int n)
     {
         for (int b = 0; b <= n; b++)

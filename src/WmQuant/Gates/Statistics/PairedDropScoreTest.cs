@@ -13,7 +13,7 @@ namespace WmQuant.Gates.Statistics;
 /// </summary>
 public static class PairedDropScoreTest
 {
-    /// <summary>Above this many pairs the (n+1)(n+2)/2 outcome tables get slow; the normal critical value is used instead (the score test is then accurate).</summary>
+    /// <summary>Above this many pairs the (n+1)(n+2)/2-outcome table takes seconds; a continuity-corrected score test against the normal quantile is used instead.</summary>
     public const int ExactPairLimit = 1000;
 
     private const int GridPoints = 200;
@@ -25,11 +25,7 @@ public static class PairedDropScoreTest
     public static double Score(int lost, int gained, int pairs, double delta)
     {
         double n = pairs, b = lost, c = gained;
-        double a2 = 2 * n;
-        double b2 = -b - c + (((2 * n) - b + c) * delta);
-        double c2 = -c * delta * (1 - delta);
-        double discriminant = Math.Max(0, (b2 * b2) - (4 * a2 * c2));
-        double gainedProbability = (-b2 + Math.Sqrt(discriminant)) / (2 * a2);
+        double gainedProbability = RestrictedGainedProbability(lost, gained, pairs, delta);
         double variance = n * ((2 * gainedProbability) + (delta * (1 - delta)));
         double numerator = b - c - (n * delta);
         if (variance <= 1e-300)
@@ -40,11 +36,23 @@ public static class PairedDropScoreTest
         return numerator / Math.Sqrt(variance);
     }
 
+    /// <summary>Maximum-likelihood probability of a gained pair when the drop is fixed at <paramref name="delta"/> (Tango's closed form, a root of a quadratic).</summary>
+    private static double RestrictedGainedProbability(int lost, int gained, int pairs, double delta)
+    {
+        double n = pairs, b = lost, c = gained;
+        double a2 = 2 * n;
+        double b2 = -b - c + (((2 * n) - b + c) * delta);
+        double c2 = -c * delta * (1 - delta);
+        double discriminant = Math.Max(0, (b2 * b2) - (4 * a2 * c2));
+        return (-b2 + Math.Sqrt(discriminant)) / (2 * a2);
+    }
+
     /// <summary>True when the drop is significantly larger than <paramref name="delta"/> at level <paramref name="alpha"/> (the gate fails).</summary>
     public static bool Rejects(int lost, int gained, int pairs, double delta, double alpha)
     {
         Check(lost, gained, pairs);
-        return Score(lost, gained, pairs, delta) >= CachedCriticalScore(pairs, delta, alpha);
+        var (statistic, critical) = Decision(lost, gained, pairs, delta, alpha);
+        return statistic(delta) >= critical;
     }
 
     /// <summary>
@@ -56,13 +64,13 @@ public static class PairedDropScoreTest
     public static double LowerBound(int lost, int gained, int pairs, double delta, double alpha)
     {
         Check(lost, gained, pairs);
-        double critical = CachedCriticalScore(pairs, delta, alpha);
+        var (statistic, critical) = Decision(lost, gained, pairs, delta, alpha);
         double lo, hi;
-        if (Score(lost, gained, pairs, delta) >= critical)
+        if (statistic(delta) >= critical)
         {
             lo = delta;
             hi = Math.BitDecrement(1.0);
-            if (Score(lost, gained, pairs, hi) >= critical)
+            if (statistic(hi) >= critical)
             {
                 return hi;
             }
@@ -71,7 +79,7 @@ public static class PairedDropScoreTest
         {
             lo = Math.BitIncrement(-1.0);
             hi = delta;
-            if (Score(lost, gained, pairs, lo) < critical)
+            if (statistic(lo) < critical)
             {
                 return -1;
             }
@@ -81,7 +89,7 @@ public static class PairedDropScoreTest
         for (int i = 0; i < BoundIterations; i++)
         {
             double mid = 0.5 * (lo + hi);
-            if (Score(lost, gained, pairs, mid) >= critical)
+            if (statistic(mid) >= critical)
             {
                 lo = mid;
             }
@@ -95,8 +103,9 @@ public static class PairedDropScoreTest
     }
 
     /// <summary>
-    /// The critical score: the test rejects when <see cref="Score"/> ≥ this. Infinite when no outcome is extreme
-    /// enough (tiny samples).
+    /// The exact critical score: the test rejects when <see cref="Score"/> ≥ this. Infinite when no outcome is
+    /// extreme enough (tiny samples). Takes seconds above a few hundred pairs; <see cref="Rejects"/> computes it
+    /// up to <see cref="ExactPairLimit"/> pairs only.
     /// </summary>
     public static double CriticalScore(int pairs, double delta, double alpha)
     {
@@ -104,11 +113,6 @@ public static class PairedDropScoreTest
         if (!(delta > -1 && delta < 1) || !(alpha > 0 && alpha < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(delta), $"Need −1 < delta < 1 and 0 < alpha < 1 (got {delta}, {alpha}).");
-        }
-
-        if (pairs > ExactPairLimit)
-        {
-            return NormalDistribution.Quantile(1 - alpha);
         }
 
         var table = new OutcomeTable(pairs, delta);
@@ -125,6 +129,35 @@ public static class PairedDropScoreTest
         }
 
         return end == 0 ? double.PositiveInfinity : table.ScoreAt(end - 1);
+    }
+
+    /// <summary>
+    /// The statistic (as a function of the hypothesised drop) and the critical value a decision compares it with:
+    /// Tango's score and the exact critical value up to <see cref="ExactPairLimit"/> pairs; beyond, Tango's score
+    /// with a half-pair continuity correction against the normal quantile (exact enumeration at 400 pairs puts
+    /// its worst false-failure rate at 4.8% for α = 5%, where the uncorrected score reaches 5.7%).
+    /// </summary>
+    private static (Func<double, double> Statistic, double Critical) Decision(int lost, int gained, int pairs, double delta, double alpha)
+    {
+        if (pairs <= ExactPairLimit)
+        {
+            return (d => Score(lost, gained, pairs, d), CachedCriticalScore(pairs, delta, alpha));
+        }
+
+        return (d => CorrectedScore(lost, gained, pairs, d), NormalDistribution.Quantile(1 - alpha));
+    }
+
+    private static double CorrectedScore(int lost, int gained, int pairs, double delta)
+    {
+        double gainedProbability = RestrictedGainedProbability(lost, gained, pairs, delta);
+        double variance = pairs * ((2 * gainedProbability) + (delta * (1 - delta)));
+        double numerator = lost - gained - (pairs * delta) - 0.5;
+        if (variance <= 1e-300)
+        {
+            return numerator > 0 ? double.PositiveInfinity : numerator < 0 ? double.NegativeInfinity : 0;
+        }
+
+        return numerator / Math.Sqrt(variance);
     }
 
     private static double CachedCriticalScore(int pairs, double delta, double alpha)
@@ -145,16 +178,23 @@ public static class PairedDropScoreTest
         }
     }
 
-    /// <summary>Every (lost, gained) outcome of n pairs, sorted by decreasing score, with its probability under a boundary null.</summary>
+    /// <summary>
+    /// Every (lost, gained) outcome of n pairs, sorted by decreasing score, with its probability under a boundary
+    /// null. Outcomes whose probability stays below <see cref="NegligibleMass"/>/count for every nuisance value (found
+    /// in closed form: the restricted maximum-likelihood point) are not summed; their total, at most
+    /// <see cref="NegligibleMass"/>, is added to every sum instead, so skipping them keeps the test conservative.
+    /// </summary>
     private sealed class OutcomeTable
     {
+        private const double NegligibleMass = 1e-15;
         private readonly int n;
         private readonly double delta;
         private readonly double[] score;
-        private readonly int[] lost;
-        private readonly int[] gained;
-        private readonly double[] logMultinomial;
         private readonly int[] groupStart;
+        private readonly int[] keptPosition;
+        private readonly int[] keptLost;
+        private readonly int[] keptGained;
+        private readonly double[] keptLogMultinomial;
         private readonly double gainedLow;
         private readonly double gainedHigh;
 
@@ -186,19 +226,26 @@ public static class PairedDropScoreTest
             }
 
             score = new double[count];
-            lost = new int[count];
-            gained = new int[count];
-            logMultinomial = new double[count];
             groupStart = new int[count];
+            var kept = new List<(int Position, int Lost, int Gained, double LogMultinomial)>();
+            double negligible = Math.Log(NegligibleMass / count) - 1;
             for (int i = 0; i < count; i++)
             {
-                (score[i], lost[i], gained[i]) = cells[i];
-                logMultinomial[i] = logFactorial[n] - logFactorial[lost[i]] - logFactorial[gained[i]] - logFactorial[n - lost[i] - gained[i]];
-                bool tied = i > 0 && (score[i] == score[i - 1]
-                    || Math.Abs(score[i] - score[i - 1]) <= 1e-12 * Math.Max(1, Math.Abs(score[i])));
+                var (z, b, c) = cells[i];
+                score[i] = z;
+                bool tied = i > 0 && (z == score[i - 1] || Math.Abs(z - score[i - 1]) <= 1e-12 * Math.Max(1, Math.Abs(z)));
                 groupStart[i] = tied ? groupStart[i - 1] : i;
+                double logMultinomial = logFactorial[n] - logFactorial[b] - logFactorial[c] - logFactorial[n - b - c];
+                if (logMultinomial + MaxLogLikelihood(b, c) >= negligible)
+                {
+                    kept.Add((i, b, c, logMultinomial));
+                }
             }
 
+            keptPosition = [.. kept.Select(x => x.Position)];
+            keptLost = [.. kept.Select(x => x.Lost)];
+            keptGained = [.. kept.Select(x => x.Gained)];
+            keptLogMultinomial = [.. kept.Select(x => x.LogMultinomial)];
             gainedLow = Math.Max(0, -delta);
             gainedHigh = (1 - delta) / 2;
         }
@@ -210,11 +257,11 @@ public static class PairedDropScoreTest
         /// <summary>Length of the longest prefix, ending at a tie-group boundary, whose probability stays ≤ α at every grid point.</summary>
         public int FirstCellAbove(double alpha)
         {
-            int first = score.Length;
+            int first = keptPosition.Length;
             for (int j = 0; j <= GridPoints; j++)
             {
                 var p = Probabilities(GridValue(j));
-                double cumulative = 0;
+                double cumulative = NegligibleMass;
                 for (int i = 0; i < first; i++)
                 {
                     cumulative += Probability(i, p);
@@ -226,17 +273,19 @@ public static class PairedDropScoreTest
                 }
             }
 
-            return first == score.Length ? first : groupStart[first];
+            return first == keptPosition.Length ? score.Length : groupStart[keptPosition[first]];
         }
 
         /// <summary>Supremum over the nuisance parameter of the probability of the first <paramref name="end"/> outcomes: grid, then golden-section search around the best grid point.</summary>
         public double RefinedSupremum(int end)
         {
+            int kept = Array.BinarySearch(keptPosition, end);
+            kept = kept >= 0 ? kept : ~kept;
             int best = 0;
             double bestValue = double.NegativeInfinity;
             for (int j = 0; j <= GridPoints; j++)
             {
-                double value = PrefixProbability(end, GridValue(j));
+                double value = PrefixProbability(kept, GridValue(j));
                 if (value > bestValue)
                 {
                     bestValue = value;
@@ -247,7 +296,7 @@ public static class PairedDropScoreTest
             double lo = GridValue(Math.Max(0, best - 1)), hi = GridValue(Math.Min(GridPoints, best + 1));
             double ratio = (Math.Sqrt(5) - 1) / 2;
             double x1 = hi - (ratio * (hi - lo)), x2 = lo + (ratio * (hi - lo));
-            double f1 = PrefixProbability(end, x1), f2 = PrefixProbability(end, x2);
+            double f1 = PrefixProbability(kept, x1), f2 = PrefixProbability(kept, x2);
             for (int i = 0; i < 60 && hi - lo > 1e-12; i++)
             {
                 if (f1 < f2)
@@ -256,7 +305,7 @@ public static class PairedDropScoreTest
                     x1 = x2;
                     f1 = f2;
                     x2 = lo + (ratio * (hi - lo));
-                    f2 = PrefixProbability(end, x2);
+                    f2 = PrefixProbability(kept, x2);
                 }
                 else
                 {
@@ -264,20 +313,28 @@ public static class PairedDropScoreTest
                     x2 = x1;
                     f2 = f1;
                     x1 = hi - (ratio * (hi - lo));
-                    f1 = PrefixProbability(end, x1);
+                    f1 = PrefixProbability(kept, x1);
                 }
             }
 
             return Math.Max(bestValue, Math.Max(f1, f2));
         }
 
+        /// <summary>Log-likelihood of an outcome at its restricted maximum-likelihood nuisance value: its largest log-probability over the boundary null.</summary>
+        private double MaxLogLikelihood(int b, int c)
+        {
+            double q = RestrictedGainedProbability(b, c, n, delta);
+            var p = Probabilities(Math.Clamp(q, Math.Max(0, -delta), (1 - delta) / 2));
+            return Term(b, p.LogLost) + Term(c, p.LogGained) + Term(n - b - c, p.LogTie);
+        }
+
         private double GridValue(int j) => gainedLow + ((gainedHigh - gainedLow) * j / GridPoints);
 
-        private double PrefixProbability(int end, double gainedProbability)
+        private double PrefixProbability(int kept, double gainedProbability)
         {
             var p = Probabilities(gainedProbability);
-            double sum = 0;
-            for (int i = 0; i < end; i++)
+            double sum = NegligibleMass;
+            for (int i = 0; i < kept; i++)
             {
                 sum += Probability(i, p);
             }
@@ -294,8 +351,8 @@ public static class PairedDropScoreTest
 
         private double Probability(int i, (double LogLost, double LogGained, double LogTie) p)
         {
-            int ties = n - lost[i] - gained[i];
-            double log = logMultinomial[i] + Term(lost[i], p.LogLost) + Term(gained[i], p.LogGained) + Term(ties, p.LogTie);
+            int ties = n - keptLost[i] - keptGained[i];
+            double log = keptLogMultinomial[i] + Term(keptLost[i], p.LogLost) + Term(keptGained[i], p.LogGained) + Term(ties, p.LogTie);
             return Math.Exp(log);
         }
 
