@@ -41,8 +41,11 @@ internal static class RegressionGate
     private static GateVerdict SuccessRate(GateSpec gate, double allowed, IReadOnlyList<(EpisodeRecord Baseline, EpisodeRecord Candidate)> pairs)
     {
         int n = pairs.Count;
-        int lost = pairs.Count(p => p.Baseline.Success && !p.Candidate.Success);
-        int gained = pairs.Count(p => !p.Baseline.Success && p.Candidate.Success);
+        var comparison = PairedComparison.Compare(
+            pairs.Select(p => (p.Baseline.Seed, p.Baseline.Success)).ToList(),
+            pairs.Select(p => (p.Candidate.Seed, p.Candidate.Success)).ToList());
+        int lost = comparison.OnlyFirst;
+        int gained = comparison.OnlySecond;
         double drop = (double)(lost - gained) / n;
         double alpha = 1 - gate.Confidence;
         double bound;

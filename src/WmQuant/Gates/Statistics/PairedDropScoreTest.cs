@@ -7,7 +7,7 @@ namespace WmQuant.Gates.Statistics;
 /// Episodes are ordered by Tango's score statistic (the restricted-maximum-likelihood score for a paired
 /// difference of proportions); the critical value is the smallest score whose tail probability stays ≤ α for
 /// every value of the nuisance parameter (the gained-pair probability) on the boundary drop = δ.
-/// Tango's statistic alone, referred to the normal distribution, fails up to 6-7% of the time at α = 5% with
+/// Tango's statistic alone, referred to the normal distribution, fails 5.7-6.3% of the time at α = 5% with
 /// 50 episodes (few discordant pairs); taking the supremum over the nuisance parameter makes the false-failure
 /// rate ≤ α by construction, and gives more power than a continuity correction.
 /// </summary>
