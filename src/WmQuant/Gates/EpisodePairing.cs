@@ -37,7 +37,7 @@ internal static class EpisodePairing
     }
 
     /// <summary>Pairs sorted by seed, or why the seeds do not pair (both runs already checked with <see cref="Problem"/>).</summary>
-    public static (IReadOnlyList<(EpisodeRecord Baseline, EpisodeRecord Candidate)> Pairs, string? Problem) Pair(EvaluatedRun candidate, EvaluatedRun baseline)
+    public static (IReadOnlyList<(GateEpisode Baseline, GateEpisode Candidate)> Pairs, string? Problem) Pair(EvaluatedRun candidate, EvaluatedRun baseline)
     {
         var baselineBySeed = baseline.Episodes.ToDictionary(e => e.Seed);
         var candidateSeeds = candidate.Episodes.Select(e => e.Seed).ToHashSet();

@@ -38,7 +38,7 @@ internal static class RegressionGate
         return distances ? StateDistance(gate, allowed, pairs) : SuccessRate(gate, allowed, pairs);
     }
 
-    private static GateVerdict SuccessRate(GateSpec gate, double allowed, IReadOnlyList<(EpisodeRecord Baseline, EpisodeRecord Candidate)> pairs)
+    private static GateVerdict SuccessRate(GateSpec gate, double allowed, IReadOnlyList<(GateEpisode Baseline, GateEpisode Candidate)> pairs)
     {
         int n = pairs.Count;
         var comparison = PairedComparison.Compare(
@@ -115,7 +115,7 @@ internal static class RegressionGate
         return (double)discordant / n * ((2 * theta) - 1);
     }
 
-    private static GateVerdict StateDistance(GateSpec gate, double allowed, IReadOnlyList<(EpisodeRecord Baseline, EpisodeRecord Candidate)> pairs)
+    private static GateVerdict StateDistance(GateSpec gate, double allowed, IReadOnlyList<(GateEpisode Baseline, GateEpisode Candidate)> pairs)
     {
         if (pairs.Count < 2)
         {

@@ -1,5 +1,6 @@
 using WmQuant.Gates;
 using WmQuant.Gates.Statistics;
+using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
 
 namespace WmQuant.Tests.Gates;
@@ -288,6 +289,21 @@ public class GateEvaluatorTests
         Assert.Throws<ArgumentException>(() => GateEvaluator.Evaluate(badConfidence, Run(successes: 1), null));
     }
 
+    [Test]
+    public void A_stored_evaluation_becomes_a_run_with_its_episodes_and_scalars()
+    {
+        var record = new EvaluationRecord("wall", "sha", "fp32", new PlannerRecord(WmQuant.Planning.PlannerKind.MpcCem, 5, 10, 3, 2, 1.0, 5, 1.0),
+            2, 1, 0, "cpu", 1, 0.5, [0.1, 0.9], 0.3, 3.5, [0.5, 0.25], [], [0.1, 0.3], 1.0,
+            [new EpisodeRecord(1, true, 0.1, 2), new EpisodeRecord(100, false, 0.5, 5)]);
+
+        var run = EvaluatedRun.From(record);
+
+        Assert.That(run.Episodes, Is.EqualTo(new[] { new GateEpisode(1, true, 0.1), new GateEpisode(100, false, 0.5) }));
+        Assert.That(run.PlanningLoss, Is.EqualTo(0.25), "the executed plan's objective at the last MPC iteration");
+        Assert.That(run.LatentGap, Is.EqualTo(0.2).Within(1e-15), "mean gap over MPC iterations");
+        Assert.That(run.LatentDrift, Is.Null);
+    }
+
     private static GateSpec Min(GateMetric metric, double value) => new(metric, value, null, null, 0.95, null, Line22);
 
     private static GateSpec Max(GateMetric metric, double value) => new(metric, null, value, null, 0.95, null, Line22);
@@ -296,10 +312,10 @@ public class GateEvaluatorTests
 
     /// <summary>Episodes with seeds 99·i + 1; the first <paramref name="successes"/> succeed.</summary>
     private static EvaluatedRun Run(int successes, int episodes = 50) =>
-        new([.. Enumerable.Range(0, episodes).Select(i => new EpisodeRecord((99 * i) + 1, i < successes, i < successes ? 0.1 : 2.0))]);
+        new([.. Enumerable.Range(0, episodes).Select(i => new GateEpisode((99 * i) + 1, i < successes, i < successes ? 0.1 : 2.0))]);
 
     private static EvaluatedRun Distances(params double[] distances) =>
-        new([.. distances.Select((d, i) => new EpisodeRecord((99 * i) + 1, true, d))]);
+        new([.. distances.Select((d, i) => new GateEpisode((99 * i) + 1, true, d))]);
 
     /// <summary>The baseline with its first <paramref name="lose"/> successes failed and its first <paramref name="gain"/> failures solved.</summary>
     private static EvaluatedRun Swap(EvaluatedRun baseline, int lose, int gain)

@@ -15,8 +15,8 @@ internal sealed class PairedOutcomeSimulator(ulong seed)
 
     public (EvaluatedRun Baseline, EvaluatedRun Candidate) Draw(int episodes, double baselineRate, double candidateRate, double rho)
     {
-        var baseline = new EpisodeRecord[episodes];
-        var candidate = new EpisodeRecord[episodes];
+        var baseline = new GateEpisode[episodes];
+        var candidate = new GateEpisode[episodes];
         for (int i = 0; i < episodes; i++)
         {
             int seed = (99 * i) + 1;
@@ -28,8 +28,8 @@ internal sealed class PairedOutcomeSimulator(ulong seed)
             double baseDistance = Distance(difficulty < baselineRate, Uniform());
             double ownDistance = Distance(draw < candidateRate, Uniform());
             double candidateDistance = copies && (difficulty < baselineRate) == (draw < candidateRate) ? baseDistance : ownDistance;
-            baseline[i] = new EpisodeRecord(seed, difficulty < baselineRate, baseDistance);
-            candidate[i] = new EpisodeRecord(seed, draw < candidateRate, candidateDistance);
+            baseline[i] = new GateEpisode(seed, difficulty < baselineRate, baseDistance);
+            candidate[i] = new GateEpisode(seed, draw < candidateRate, candidateDistance);
         }
 
         return (new EvaluatedRun(baseline), new EvaluatedRun(candidate));
