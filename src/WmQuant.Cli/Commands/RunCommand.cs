@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using WmQuant.Ci;
 using WmQuant.Cli.Hosting;
 using WmQuant.Pipeline;
 using WmQuant.Recipes;
@@ -37,6 +38,7 @@ internal static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON result object on standard output (progress goes to standard error)." };
         var quiet = new Option<bool>("--quiet") { Description = "Plain progress lines, no live display (the default when CI is set or output is redirected)." };
         var repoRoot = new Option<string?>("--repo-root") { Description = "Folder recipe paths may not leave (default: the nearest ancestor with a .git entry)." };
+        var junit = new Option<string?>("--junit") { Description = "Also write the gate verdicts as JUnit XML here (one test case per gate)." };
         var version = new Option<string?>("--artifact-version") { Description = "SemVer version for the artifact instead of the recipe's (e.g. a release tag without its 'v')." };
         var command = new Command(name, name switch
         {
@@ -45,7 +47,7 @@ internal static class RunCommand
             _ => "Run a recipe end to end: baseline, quantize, evaluate, gate, write the versioned artifact.",
         });
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot, version })
+        foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot, version, junit })
         {
             command.Options.Add(option);
         }
@@ -61,11 +63,12 @@ internal static class RunCommand
             parse.GetValue(quiet) || Console.IsErrorRedirected || Environment.GetEnvironmentVariable("CI") is { Length: > 0 },
             parse.GetValue(repoRoot),
             name == "sweep",
-            parse.GetValue(version)), cancellationToken)));
+            parse.GetValue(version),
+            parse.GetValue(junit)), cancellationToken)));
         return command;
     }
 
-    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table, string? ArtifactVersion);
+    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table, string? ArtifactVersion, string? JUnit);
 
     private static int Execute(ParseResult parse, RuntimeOptionSet runtimeOptions, Settings settings, CancellationToken cancellationToken)
     {
@@ -158,6 +161,7 @@ internal static class RunCommand
             PrintTable(human, results);
         }
 
+        WriteCiOutputs(settings, results, root, human);
         string status = results.Any(r => r.Result.Status == PipelineStatus.InvalidInput) ? "invalid_input"
             : results.Any(r => r.Result.Status == PipelineStatus.GateFailed) ? "gate_failed" : "passed";
         WriteJson(settings, status, results, []);
@@ -213,6 +217,39 @@ internal static class RunCommand
             human.WriteLine(m is null
                 ? $"| {recipe.Name} | – | – | – | – | – | {result.Status} |"
                 : string.Create(inv, $"| {recipe.Name} | {m.Quantization.Summary} | {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} | {m.Baseline?.SuccessRate:F2} | {m.Quantized?.SuccessRate:F2} | {m.Quantized?.MeanStateDistance:F2} | {m.Status} |"));
+        }
+    }
+
+    /// <summary>JUnit XML on request; on GitHub Actions a job-summary table and (outside --json) error annotations for failed gates.</summary>
+    private static void WriteCiOutputs(Settings settings, List<(Recipe Recipe, PipelineResult Result)> results, string root, TextWriter human)
+    {
+        var runs = results.Select(r => new CiRunSummary(
+            r.Recipe.Name,
+            r.Result.ArtifactDirectory is { } a ? Path.GetRelativePath(root, a) : "",
+            r.Result.Manifest is { } m ?
+            [
+                new MetricComparison("success_rate", m.Baseline?.SuccessRate, m.Quantized?.SuccessRate),
+                new MetricComparison("state_distance", m.Baseline?.MeanStateDistance, m.Quantized?.MeanStateDistance),
+                new MetricComparison("bits_per_weight", 32, m.Sizes.EffectiveBitsPerQuantizedWeight),
+            ] : [],
+            r.Result.Verdicts)).ToList();
+        if (settings.JUnit is { } junitPath)
+        {
+            JUnitGateReport.Write(junitPath, runs, root);
+            human.WriteLine($"JUnit gate report: {junitPath}");
+        }
+
+        if (GitHubStepSummary.Append(StepSummaryMarkdown.Render(runs, root), Environment.GetEnvironmentVariable) is { } summary)
+        {
+            human.WriteLine($"job summary appended to {summary}");
+        }
+
+        if (!settings.Json && Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
+        {
+            foreach (var line in GitHubAnnotations.Render(results.SelectMany(r => r.Result.Verdicts), root))
+            {
+                Console.Out.WriteLine(line);
+            }
         }
     }
 

@@ -114,8 +114,9 @@ public sealed class PipelineRunner
             }
         }
 
-        var gates = GateStage.Run(recipe, baseline, quantized, options);
-        var status = GateStage.StatusOf(gates, options);
+        var verdicts = GateStage.Run(recipe, baseline, quantized);
+        var gates = GateStage.Entries(recipe, verdicts, options.RepositoryRoot);
+        var status = GateStage.StatusOf(verdicts, options);
         progress?.Report(new PipelineProgress("artifact", "writing", 0, 1));
         string name = ArtifactName(recipe);
         var staging = ArtifactWriter.CreateStaging(options.OutputDirectory, name);
@@ -130,8 +131,8 @@ public sealed class PipelineRunner
             }
 
             progress?.Report(new PipelineProgress("artifact", "written", 1, 1));
-            var problems = GateStage.Problems(gates, options.RepositoryRoot);
-            return new PipelineResult(status == "failed" ? PipelineStatus.GateFailed : PipelineStatus.Passed, final, manifest, problems, hits);
+            var problems = GateStage.Problems(verdicts, options.RepositoryRoot);
+            return new PipelineResult(status == "failed" ? PipelineStatus.GateFailed : PipelineStatus.Passed, final, manifest, problems, hits) { Verdicts = verdicts };
         }
         catch
         {

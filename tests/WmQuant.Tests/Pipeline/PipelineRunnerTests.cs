@@ -179,6 +179,7 @@ public sealed class PipelineRunnerTests
         new PipelineRunner(Options(ws)).Run(recipe);
         string package = Path.Combine(ws.Output, "pkg-artifact.1.2.3.nupkg");
         string first = TrainedModelHash(package);
+        Thread.Sleep(2100); // zip timestamps have two-second resolution: make sure the clock moved
         new PipelineRunner(Options(ws)).Run(recipe);
 
         Assert.That(TrainedModelHash(package), Is.EqualTo(first), "same inputs, same package bytes");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using NuGet.Packaging;
 using NuGet.Versioning;
 
@@ -35,13 +36,35 @@ public static class ArtifactPackage
 
         string path = Path.Combine(outputDirectory, $"{manifest.Name}.{builder.Version.ToNormalizedString()}.nupkg");
         string temporary = path + ".tmp";
-        using (var stream = File.Create(temporary))
+        using (var packed = new MemoryStream())
         {
-            builder.Save(stream);
+            builder.Save(packed);
+            packed.Position = 0;
+            using var stream = File.Create(temporary);
+            WithFixedTimestamps(packed, stream);
         }
 
         File.Move(temporary, path, overwrite: true);
         return path;
+    }
+
+    /// <summary>
+    /// Copies a zip entry by entry with one fixed timestamp: NuGet's deterministic mode still stamps entries with the
+    /// current time, which would make identical artifacts give different package bytes.
+    /// </summary>
+    private static void WithFixedTimestamps(Stream source, Stream destination)
+    {
+        var fixedTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        using var input = new ZipArchive(source, ZipArchiveMode.Read, leaveOpen: true);
+        using var output = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var entry in input.Entries)
+        {
+            var copy = output.CreateEntry(entry.FullName, CompressionLevel.Optimal);
+            copy.LastWriteTime = fixedTime;
+            using var from = entry.Open();
+            using var to = copy.Open();
+            from.CopyTo(to);
+        }
     }
 
     private static string Describe(ArtifactManifest m)
