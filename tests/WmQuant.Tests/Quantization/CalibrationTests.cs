@@ -98,6 +98,7 @@ public class CalibrationTests
             ["environment"] = CalibrationCacheKey.Compute(model, settings with { Environment = "pusht" }),
             ["episodes"] = CalibrationCacheKey.Compute(model, settings with { Episodes = 4 }),
             ["iterations"] = CalibrationCacheKey.Compute(model, settings with { MpcIterations = 2 }),
+            ["seed offset"] = CalibrationCacheKey.Compute(model, settings with { SeedOffset = 3 }),
             ["first episode"] = CalibrationCacheKey.Compute(model, settings with { FirstEpisode = 1 }),
             ["planning seed"] = CalibrationCacheKey.Compute(model, settings with { PlanningSeed = 1 }),
             ["cem"] = CalibrationCacheKey.Compute(model, settings with { Cem = settings.Cem with { Samples = 7 } }),

@@ -8,7 +8,7 @@ namespace WmQuant.Quantization.Calibration;
 
 /// <summary>
 /// Everything that determines a calibration run besides the model: the FP planner on calibration episodes
-/// (seeds 99·n+2), MPC capped at <see cref="MpcIterations"/>, and how much of each layer's input is kept.
+/// (seeds 99·n + <see cref="SeedOffset"/>, 2 by default), MPC capped at <see cref="MpcIterations"/>, and how much of each layer's input is kept.
 /// Two equal settings on the same model give the same calibration set, which is what the cache key relies on.
 /// </summary>
 /// <param name="Environment">Environment name ("wall", "pusht"), recorded and hashed.</param>
@@ -24,6 +24,7 @@ namespace WmQuant.Quantization.Calibration;
 /// <param name="ReservoirCapacity">Input tokens kept per layer (a uniform sample, for OMSE ranges and output errors).</param>
 /// <param name="ReservoirSeed">Seed of the reservoir sampling.</param>
 /// <param name="Layers">Layers to record; null records every quantizable layer, which lets one calibration set serve every plan.</param>
+/// <param name="SeedOffset">Episode n uses seed 99·n + this (the study's calibration offset 2; a recipe's calibration.seed_offset).</param>
 public sealed record CalibrationSettings(
     string Environment,
     PlanningNormalization Normalization,
@@ -37,7 +38,8 @@ public sealed record CalibrationSettings(
     ObjectiveSettings? Objective = null,
     int ReservoirCapacity = 1024,
     ulong ReservoirSeed = 0,
-    IReadOnlyList<string>? Layers = null)
+    IReadOnlyList<string>? Layers = null,
+    int SeedOffset = 2)
 {
     /// <summary>Version of the calibration file format and of what calibration records; part of every cache key.</summary>
     public const int FormatVersion = 1;
@@ -94,7 +96,7 @@ public sealed record CalibrationSettings(
             json.WriteNumber("episodes", Episodes);
             json.WriteNumber("first_episode", FirstEpisode);
             json.WriteNumber("mpc_iterations", MpcIterations);
-            json.WriteString("seed_set", "calibration");
+            json.WriteNumber("seed_offset", SeedOffset);
             json.WriteNumber("planning_seed", PlanningSeed);
             json.WriteString("planner", Planner.ToString());
             json.WriteStartObject("cem");

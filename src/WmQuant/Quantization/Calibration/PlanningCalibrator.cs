@@ -85,7 +85,8 @@ public static class PlanningCalibrator
                 settings.PlanningSeed,
                 settings.Cem,
                 settings.Gradient,
-                settings.Objective);
+                settings.Objective,
+                settings.SeedOffset);
             var forward = progress is null ? null : new ForwardingProgress(progress, statistics, () => encodeCalls + predictCalls);
             new EvaluationRunner(observed, evaluation, logger).Run(environments, forward, cancellationToken);
         }

@@ -71,7 +71,7 @@ public static partial class SensitivityScan
         var adapter = new DinoWorldModelPlanningAdapter(model, settings.Normalization.ProprioMean, settings.Normalization.ProprioStd);
         var objective = new LastFrameObjective(settings.Objective ?? new ObjectiveSettings());
         var planner = new CemPlanner(adapter, objective, settings.Cem);
-        var seeds = EpisodeSeeds.Range(EpisodeSeedSet.Calibration, settings.Episodes, settings.FirstEpisode);
+        var seeds = EpisodeSeeds.Range(settings.SeedOffset, settings.Episodes, settings.FirstEpisode);
         var noiseSeeds = seeds.Select(s => PlanningNoise.StreamSeed(settings.PlanningSeed, s, 0)).ToList();
 
         using var outer = NewDisposeScope();

@@ -39,6 +39,7 @@ public enum SensitivityRanking
 /// <param name="Objective">Objective weights (default: alpha 1).</param>
 /// <param name="Unit">Layer or block at a time.</param>
 /// <param name="RankBy">Which number sorts the result.</param>
+/// <param name="SeedOffset">Episode n uses seed 99·n + this (2: the calibration episodes).</param>
 public sealed record SensitivitySettings(
     PlanningNormalization Normalization,
     CemSettings Cem,
@@ -47,4 +48,5 @@ public sealed record SensitivitySettings(
     long PlanningSeed = 0,
     ObjectiveSettings? Objective = null,
     SensitivityUnit Unit = SensitivityUnit.Layer,
-    SensitivityRanking RankBy = SensitivityRanking.PlanLossChange);
+    SensitivityRanking RankBy = SensitivityRanking.PlanLossChange,
+    int SeedOffset = 2);
