@@ -83,34 +83,34 @@ public sealed class PipelineRunner
 
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new PipelineProgress("quantize", RecipeQuantizationPlan.Describe(recipe.Quantization), 0, 1));
-        var (quantizedModel, quantizeHit) = QuantizationStage.Run(cache, recipe, fp.Sha256, options.ToolVersion, runtime.Device);
+        var (quantizedModel, quantizeHit, refused) = QuantizationStage.Run(cache, recipe, fp, options.ToolVersion, runtime.Device, progress, cancellationToken);
+        if (quantizedModel is null)
+        {
+            return Invalid(recipe, refused!);
+        }
+
         Record(hits, timings, "quantize", quantizeHit, quantizedModel.Seconds);
-        progress?.Report(new PipelineProgress("quantize", $"{quantizedModel.Layers.Count} Linears quantized", 1, 1));
+        progress?.Report(new PipelineProgress("quantize", $"{quantizedModel.Layers.Count} layers quantized", 1, 1));
 
         EvaluationRecord? quantized = null;
         if (!options.SkipEvaluation)
         {
             var inputs = new EvaluationStage.Inputs(quantizedModel.PackedSha256, RecipeQuantizationPlan.Describe(recipe.Quantization), environment, planner,
                 recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind, options.ToolVersion);
-            TrainedModel? fakeQuant = null;
+            Models.DinoWorldModel? reloaded = null;
             try
             {
                 (quantized, bool hit) = EvaluationStage.Run(cache, inputs, fp, () =>
                 {
-                    fakeQuant = QuantizationStage.Quantize(recipe, runtime.Device, out var layers);
-                    foreach (var layer in layers)
-                    {
-                        layer.Codes?.Dispose();
-                    }
-
-                    return fakeQuant.CreateAdapter();
+                    reloaded = QuantizationStage.Reload(quantizedModel, runtime.Device);
+                    return fp.CreateAdapter(reloaded);
                 }, EpisodeProgress(progress, "evaluate"), cancellationToken);
                 Record(hits, timings, "evaluate", hit, quantized.Seconds);
                 LogEvaluation("quantized", quantized, hit);
             }
             finally
             {
-                fakeQuant?.Dispose();
+                reloaded?.Dispose();
             }
         }
 

@@ -127,7 +127,7 @@ public sealed class PipelineRunnerTests
         var result = new PipelineRunner(Options(ws)).Run(ws.Load(ws.WriteRecipe("awq", method: "awq")));
 
         Assert.That(result.Status, Is.EqualTo(PipelineStatus.InvalidInput));
-        Assert.That(result.Problems.Single(), Does.Contain("error WMQ3101: quantization.method 'awq' is not implemented yet"));
+        Assert.That(result.Problems.Single(), Does.Contain("error WMQ3101: quantization.method: ").And.Contain("awq"));
         Assert.That(Directory.Exists(ws.Output) ? Directory.GetFileSystemEntries(ws.Output) : [], Is.Empty);
     }
 
@@ -192,6 +192,26 @@ public sealed class PipelineRunnerTests
             Assert.That(reader.GetFiles(), Does.Contain("content/wmq/pkg-artifact/manifest.json").And.Contain("content/wmq/pkg-artifact/model.safetensors"));
             Assert.That(reader.NuspecReader.GetDescription(), Does.Contain("bits per quantized weight").And.Contain("Gates: passed"));
         });
+    }
+
+    [Test]
+    public void StaticActivationsCalibrateFirstAndTheArtifactReloadsToTheEvaluatedModel()
+    {
+        using var ws = new PipelineWorkspace();
+        string path = ws.WriteRecipe("w8a8", weights: "{ bits: 8, granularity: channel }\n  activations: { bits: 8, granularity: per-tensor }");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("seed: 0", "seed: 0\ncalibration: { episodes: 2, mpc_iterations: 1 }", StringComparison.Ordinal));
+        var result = new PipelineRunner(Options(ws)).Run(ws.Load(path));
+
+        Assert.That(result.Status, Is.EqualTo(PipelineStatus.Passed), string.Join("\n", result.Problems));
+        var manifest = result.Manifest!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(manifest.Seeds.CalibrationEpisodes, Is.EqualTo(2));
+            Assert.That(manifest.Quantization.Layers, Has.All.Matches<LayerEntry>(l => l.Activations != "float" && l.Bits == 8));
+            Assert.That(Directory.GetDirectories(Path.Combine(ws.Cache, "calibrate")), Is.Not.Empty, "the calibration set is cached");
+        });
+        using var packed = SafetensorsFile.Open(Path.Combine(result.ArtifactDirectory!, "model.safetensors"));
+        Assert.That(packed.Tensors.Select(t => t.Name), Has.Some.EndsWith(".input_scale"));
     }
 
     private static string WithoutTimings(string manifest)

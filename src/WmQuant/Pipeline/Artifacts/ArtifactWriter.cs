@@ -126,7 +126,7 @@ public static class ArtifactWriter
             Entry(c.Source.CheckpointPath, Rel(c.Source.CheckpointPath)),
             PipelineRunner.EnvironmentName(recipe.Environment),
             c.DeviceKind,
-            new SeedInfo(recipe.Seed, recipe.Evaluation.SeedOffset, recipe.Evaluation.Episodes, recipe.Calibration.SeedOffset, 0),
+            new SeedInfo(recipe.Seed, recipe.Evaluation.SeedOffset, recipe.Evaluation.Episodes, recipe.Calibration.SeedOffset, c.Quantized.CalibrationEpisodes),
             new QuantizationInfo(recipe.Quantization.Method.ToString().ToLowerInvariant(), RecipeQuantizationPlan.Describe(recipe.Quantization), layers),
             c.Quantized.Sizes,
             c.Baseline,

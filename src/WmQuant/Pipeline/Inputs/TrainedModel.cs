@@ -119,8 +119,15 @@ public sealed class TrainedModel : IDisposable
     }
 
     /// <summary>The planning view of the model, with proprio normalised as in training.</summary>
-    public DinoWorldModelPlanningAdapter CreateAdapter() =>
-        new(Model, ToFloats(Normalization.ProprioMean), ToFloats(Normalization.ProprioStd));
+    public DinoWorldModelPlanningAdapter CreateAdapter() => CreateAdapter(Model);
+
+    /// <summary>The planning view of another network trained on the same data (e.g. this model quantized and reloaded).</summary>
+    public DinoWorldModelPlanningAdapter CreateAdapter(DinoWorldModel network) =>
+        new(network, ToFloats(Normalization.ProprioMean), ToFloats(Normalization.ProprioStd));
+
+    /// <summary>The training statistics as the calibrator takes them.</summary>
+    public Quantization.Calibration.PlanningNormalization PlanningNormalization => new(
+        ToFloats(Normalization.ActionMean), ToFloats(Normalization.ActionStd), ToFloats(Normalization.ProprioMean), ToFloats(Normalization.ProprioStd));
 
     /// <summary>MPC settings that denormalise planned actions with the training statistics.</summary>
     public MpcSettings CreateMpcSettings(int maxIterations) =>

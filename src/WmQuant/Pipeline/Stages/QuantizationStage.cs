@@ -3,8 +3,10 @@ using System.Text.Json;
 using WmQuant.Pipeline.Artifacts;
 using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
+using WmQuant.Planning.Adapters;
+using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods;
-using WmQuant.Quantization.Model;
+using WmQuant.Quantization.Packing;
 using WmQuant.Recipes;
 using static TorchSharp.torch;
 
@@ -15,98 +17,134 @@ namespace WmQuant.Pipeline.Stages;
 /// <param name="PackedSha256">Its hash: keys the quantized model's evaluation.</param>
 /// <param name="Layers">Per quantized layer: settings and errors.</param>
 /// <param name="Sizes">Sizes versus fp32.</param>
-/// <param name="Seconds">Time the quantization took when it was computed.</param>
-public sealed record QuantizedModel(string PackedPath, string PackedSha256, IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds);
+/// <param name="Seconds">Time calibration and quantization took when they were computed.</param>
+/// <param name="CalibrationEpisodes">Calibration episodes planned (0 when the plan needed none).</param>
+public sealed record QuantizedModel(string PackedPath, string PackedSha256, IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds, int CalibrationEpisodes);
 
-/// <summary>Quantizes a fresh copy of the recipe's model with the recipe's method and packs it, cached by the hash of its inputs.</summary>
+/// <summary>
+/// Calibrates when the plan needs static activation ranges, quantizes a fresh copy of the recipe's model with the
+/// recipe's method and packs it; cached by the hash of its inputs. What is evaluated afterwards is this packed file
+/// reloaded, so the numbers describe exactly the artifact.
+/// </summary>
 public static class QuantizationStage
 {
     private const string PackedFileName = "model.safetensors";
     private const string RecordFileName = "quantization.json";
 
-    /// <summary>Whether this build can run the recipe's quantization; a message for the user when not.</summary>
+    /// <summary>Whether this build can run the recipe's method; a message for the user when not.</summary>
     public static (bool Ok, string? Problem) Check(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        var spec = recipe.Quantization;
-        if (spec.Method is not (QuantizationMethod.Rtn or QuantizationMethod.Omse))
-        {
-            return (false, $"quantization.method '{spec.Method.ToString().ToLowerInvariant()}' is not implemented yet; use rtn or omse");
-        }
-
-        if (spec.Activations is { Bits: < 16, Granularity: ActivationGranularity.PerTensor })
-        {
-            return (false, "per-tensor (static) activation quantization needs calibration, which this build does not run yet; use granularity per-token");
-        }
-
-        return (true, null);
+        var lookup = QuantizationMethodCatalog.Create(RecipeQuantizationPlan.MethodOf(recipe.Quantization));
+        return lookup.Ok ? (true, null) : (false, $"quantization.method: {lookup.Error!.Message}");
     }
 
-    /// <summary>Quantizes (or reuses the cached result) and returns the packed model.</summary>
-    public static (QuantizedModel Model, bool Cached) Run(StageCache cache, Recipe recipe, string modelSha256, string toolVersion, Device device)
+    /// <summary>Quantizes (or reuses the cached result) and returns the packed model, or a problem the user can fix.</summary>
+    public static (QuantizedModel? Model, bool Cached, string? Problem) Run(
+        StageCache cache, Recipe recipe, TrainedModel fp, string toolVersion, Device device, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(fp);
+        var calibration = RecipeQuantizationPlan.NeedsCalibration(recipe.Quantization) ? CalibrationSettingsFor(recipe, fp) : null;
         var spec = recipe.Quantization with
         {
             Modules = [.. recipe.Quantization.Modules.Select(m => m with { Position = default })],
         };
-        string key = StageCache.KeyOf("quantize", new { modelSha256, spec, toolVersion });
-        var (directory, hit) = cache.GetOrCreate("quantize", key, folder =>
-        {
-            var clock = Stopwatch.StartNew();
-            using var model = Quantize(recipe, device, out var layers);
-            long fp32Bytes = FloatBytes(recipe);
-            var sizes = PackedModelFile.Write(Path.Combine(folder, PackedFileName), model.Model, layers, fp32Bytes);
-            var entries = layers.Select(l => new LayerEntry(
-                l.Name,
-                l.Report.Bits,
-                l.Report.Granularity.ToString(),
-                l.Report.Granularity == Quantization.Primitives.WeightGranularity.PerGroup ? l.Report.GroupSize : 0,
-                RecipeQuantizationPlan.Activations(recipe.Quantization.Activations)?.ToString() ?? "float",
-                l.Report.WeightMse,
-                l.Report.OutputMse)).ToList();
-            foreach (var layer in layers)
-            {
-                layer.Codes?.Dispose();
-            }
-
-            var record = new StageRecord(entries, sizes, Math.Round(clock.Elapsed.TotalSeconds, 3));
-            File.WriteAllText(Path.Combine(folder, RecordFileName), JsonSerializer.Serialize(record, ArtifactManifest.JsonOptions));
-        });
-        string packed = Path.Combine(directory, PackedFileName);
-        var stored = JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(Path.Combine(directory, RecordFileName)), ArtifactManifest.JsonOptions)!;
-        return (new QuantizedModel(packed, TrainedModel.FileSha256(packed), stored.Layers, stored.Sizes, stored.Seconds), hit);
-    }
-
-    /// <summary>
-    /// The fake-quant model evaluation plans with: the recipe's model quantized in memory exactly as the packed file
-    /// was made (same code, same inputs, deterministic).
-    /// </summary>
-    public static TrainedModel Quantize(Recipe recipe, Device device, out IReadOnlyList<QuantizedLayer> layers)
-    {
-        ArgumentNullException.ThrowIfNull(recipe);
-        var loaded = TrainedModel.Load(recipe.Model.Checkpoint, recipe.Model.Config);
-        var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems));
+        string? calibrationKey = calibration is null ? null : CalibrationCacheKey.FromModelHash(fp.Sha256, calibration);
+        string key = StageCache.KeyOf("quantize", new { modelSha256 = fp.Sha256, spec, calibrationKey, toolVersion });
+        string? problem = null;
+        string directory;
+        bool hit;
         try
         {
-            model.Model.MoveTo(device, ScalarType.Float32);
-            IWeightQuantMethod method = recipe.Quantization.Method == QuantizationMethod.Omse ? new OmseWeightMethod() : new RtnWeightMethod();
-            layers = WorldModelQuantizer.Apply(model.Model, RecipeQuantizationPlan.From(recipe.Quantization), method);
-            return model;
-        }
-        catch
+            (directory, hit) = cache.GetOrCreate("quantize", key, folder =>
         {
-            model.Dispose();
-            throw;
+            var clock = Stopwatch.StartNew();
+            using var set = calibration is null ? null : Calibrate(cache, fp, calibration, progress, cancellationToken);
+            var loaded = TrainedModel.Load(recipe.Model.Checkpoint, recipe.Model.Config);
+            using var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems));
+            model.Model.MoveTo(device, ScalarType.Float32);
+            var method = QuantizationMethodCatalog.Create(RecipeQuantizationPlan.MethodOf(recipe.Quantization), new QuantizationMethodOptions(recipe.Quantization.Options.Omse.Candidates)).Method!;
+            progress?.Report(new PipelineProgress("quantize", $"{method.Name} over the model", 0, 1));
+            var outcome = method.Apply(model.Model, set, RecipeQuantizationPlan.From(recipe.Quantization));
+            if (outcome.Error is { } error)
+            {
+                problem = $"quantization: {error.Message}";
+                throw new QuantizationRefusedException();
+            }
+
+            using var result = outcome.Result!;
+            var written = QuantizedModelArtifact.Write(Path.Combine(folder, PackedFileName), model.Model, result);
+            var layers = result.Reports.Where(r => !r.IsFloat).Select(r => new LayerEntry(
+                r.Layer,
+                r.Weights?.Bits ?? 16,
+                r.Weights?.Granularity.ToString() ?? "float",
+                r.Weights is { Granularity: Quantization.Primitives.WeightGranularity.PerGroup } w ? w.GroupSize : 0,
+                r.Activations is null ? "float" : r.Settings,
+                r.Weights?.WeightMse ?? 0,
+                r.OutputMse)).ToList();
+            var size = written.Size;
+            var sizes = new SizeInfo(
+                size.Fp32ParameterBytes,
+                size.TensorBytes,
+                size.QuantizedWeights,
+                Math.Round(size.EffectiveBitsPerQuantizedWeight, 4),
+                Math.Round(size.WholeModelReduction, 3));
+            var record = new StageRecord(layers, sizes, Math.Round(clock.Elapsed.TotalSeconds, 3), calibration?.Episodes ?? 0);
+            File.WriteAllText(Path.Combine(folder, RecordFileName), JsonSerializer.Serialize(record, ArtifactManifest.JsonOptions));
+        });
         }
+        catch (QuantizationRefusedException)
+        {
+            return (null, false, problem);
+        }
+
+        string packed = Path.Combine(directory, PackedFileName);
+        var stored = JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(Path.Combine(directory, RecordFileName)), ArtifactManifest.JsonOptions)!;
+        return (new QuantizedModel(packed, TrainedModel.FileSha256(packed), stored.Layers, stored.Sizes, stored.Seconds, stored.CalibrationEpisodes), hit, null);
     }
 
-    private static long FloatBytes(Recipe recipe)
+    /// <summary>Loads a packed model back as the fake-quant network evaluation plans with (bit-identical to the quantizer's output).</summary>
+    public static Models.DinoWorldModel Reload(QuantizedModel quantized, Device device)
     {
-        using var file = IO.Safetensors.SafetensorsFile.Open(recipe.Model.Checkpoint);
-        return file.Tensors.Sum(t => t.ElementCount * 4);
+        ArgumentNullException.ThrowIfNull(quantized);
+        var loaded = QuantizedModelArtifact.Load(quantized.PackedPath);
+        var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems));
+        model.MoveTo(device, ScalarType.Float32);
+        return model;
     }
 
-    private sealed record StageRecord(IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds);
+    private static CalibrationSettings CalibrationSettingsFor(Recipe recipe, TrainedModel fp)
+    {
+        var planner = recipe.Evaluation.Planner;
+        var settings = RecipePlannerSettings.For(fp, planner, recipe.Calibration.Episodes, recipe.Calibration.SeedOffset, recipe.Seed);
+        return new CalibrationSettings(
+            PipelineRunner.EnvironmentName(recipe.Environment),
+            fp.PlanningNormalization,
+            settings.Cem!,
+            recipe.Calibration.Episodes,
+            recipe.Calibration.MpcIterations,
+            PlanningSeed: recipe.Seed,
+            Planner: settings.Planner,
+            Gradient: settings.Gradient,
+            Objective: settings.Objective,
+            ReservoirSeed: (ulong)recipe.Seed,
+            SeedOffset: recipe.Calibration.SeedOffset);
+    }
+
+    private static CalibrationSet Calibrate(StageCache cache, TrainedModel fp, CalibrationSettings settings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    {
+        var batch = EnvironmentEpisodeBatch.ForModel(settings.Environment, fp.Model.Config);
+        var report = progress is null ? null : new SynchronousProgress<CalibrationProgress>(p => progress.Report(new PipelineProgress(
+            "calibrate", $"MPC iteration {p.Iteration}/{p.MaxIterations}, {p.LayersObserved} layers observed", p.Iteration, p.MaxIterations)));
+        return cache.Root is { } root
+            ? PlanningCalibrator.LoadOrRun(Path.Combine(root, "calibrate"), fp.CheckpointPath, fp.Model, settings, batch, report, cancellationToken: cancellationToken).Set
+            : PlanningCalibrator.Run(fp.Model, settings, batch, fp.Sha256, report, cancellationToken: cancellationToken);
+    }
+
+    private sealed record StageRecord(IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds, int CalibrationEpisodes);
+
+    /// <summary>The method refused the request (a user-fixable problem): abandon the cache entry without an error.</summary>
+    private sealed class QuantizationRefusedException : Exception;
 }

@@ -1,3 +1,4 @@
+using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes;
@@ -9,26 +10,47 @@ namespace WmQuant.Pipeline.Stages;
 /// <summary>Translates a recipe's quantization block into the quantizer's typed plan (the library never sees YAML).</summary>
 public static class RecipeQuantizationPlan
 {
-    /// <summary>The plan for a recipe's quantization settings.</summary>
+    /// <summary>
+    /// The plan for a recipe's quantization settings: the recipe-wide settings on every encoder and predictor Linear
+    /// (the study's scope), then each module override as a rule, in recipe order (later rules win).
+    /// </summary>
     public static ModelQuantizationPlan From(QuantizationSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var encoder = spec.Weights;
-        var predictor = spec.Weights;
-        foreach (var module in spec.Modules.Where(m => !m.IsGlob))
+        var weights = spec.Weights.IsBypass ? null : Weights(spec.Weights);
+        return new ModelQuantizationPlan(weights, weights, Activations(spec.Activations))
         {
-            if (module.Selector == "encoder")
-            {
-                encoder = module.Weights;
-            }
-            else if (module.Selector == "predictor")
-            {
-                predictor = module.Weights;
-            }
-        }
-
-        return new ModelQuantizationPlan(Weights(encoder), Weights(predictor), Activations(spec.Activations));
+            Overrides = [.. spec.Modules.Select(m => new QuantScopeRule(
+                LayerSelector.Parse(m.Selector),
+                m.Weights.IsBypass ? null : Weights(m.Weights),
+                Activations(m.Activations),
+                m.Position.Format()))],
+        };
     }
+
+    /// <summary>True when the plan needs calibrated (static) activation ranges.</summary>
+    public static bool NeedsCalibration(QuantizationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return IsStatic(spec.Activations) || spec.Modules.Any(m => IsStatic(m.Activations));
+    }
+
+    /// <summary>The method kind a recipe names.</summary>
+    public static QuantizationMethodKind MethodOf(QuantizationSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Method switch
+        {
+            QuantizationMethod.Rtn => QuantizationMethodKind.Rtn,
+            QuantizationMethod.Omse => QuantizationMethodKind.Omse,
+            QuantizationMethod.Awq => QuantizationMethodKind.Awq,
+            QuantizationMethod.SmoothQuant => QuantizationMethodKind.SmoothQuant,
+            QuantizationMethod.OmniQuant => QuantizationMethodKind.OmniQuant,
+            _ => QuantizationMethodKind.Gptq,
+        };
+    }
+
+    private static bool IsStatic(ActivationSpec? spec) => spec is { Bits: < 16, Granularity: RecipeActivationGranularity.PerTensor };
 
     /// <summary>The quantizer's weight settings for a recipe's.</summary>
     public static WeightQuantConfig Weights(WeightSpec spec)
