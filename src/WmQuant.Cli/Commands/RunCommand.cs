@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using WmQuant.Ci;
 using WmQuant.Cli.Hosting;
 using WmQuant.Pipeline;
 using WmQuant.Recipes;
@@ -37,11 +38,16 @@ internal static class RunCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON result object on standard output (progress goes to standard error)." };
         var quiet = new Option<bool>("--quiet") { Description = "Plain progress lines, no live display (the default when CI is set or output is redirected)." };
         var repoRoot = new Option<string?>("--repo-root") { Description = "Folder recipe paths may not leave (default: the nearest ancestor with a .git entry)." };
-        var command = new Command(name, name == "sweep"
-            ? "Run every matrix combination of a recipe and print a table of the results."
-            : "Run a recipe end to end: baseline, quantize, evaluate, gate, write the versioned artifact.");
+        var junit = new Option<string?>("--junit") { Description = "Also write the gate verdicts as JUnit XML here (one test case per gate)." };
+        var version = new Option<string?>("--artifact-version") { Description = "SemVer version for the artifact instead of the recipe's (e.g. a release tag without its 'v')." };
+        var command = new Command(name, name switch
+        {
+            "sweep" => "Run every matrix combination of a recipe and print a table of the results.",
+            "quantize" => "Quantize and pack a recipe's model into its artifact folder without evaluating it (gates are not judged).",
+            _ => "Run a recipe end to end: baseline, quantize, evaluate, gate, write the versioned artifact.",
+        });
         command.Arguments.Add(recipe);
-        foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot })
+        foreach (var option in new Option[] { output, cache, noCache, skipEval, skipGates, json, quiet, repoRoot, version, junit })
         {
             command.Options.Add(option);
         }
@@ -51,16 +57,18 @@ internal static class RunCommand
             parse.GetValue(recipe)!,
             parse.GetValue(output),
             parse.GetValue(noCache) ? null : parse.GetValue(cache) ?? "",
-            parse.GetValue(skipEval),
+            parse.GetValue(skipEval) || name == "quantize",
             parse.GetValue(skipGates),
             parse.GetValue(json),
             parse.GetValue(quiet) || Console.IsErrorRedirected || Environment.GetEnvironmentVariable("CI") is { Length: > 0 },
             parse.GetValue(repoRoot),
-            name == "sweep"), cancellationToken)));
+            name == "sweep",
+            parse.GetValue(version),
+            parse.GetValue(junit)), cancellationToken)));
         return command;
     }
 
-    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table);
+    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table, string? ArtifactVersion, string? JUnit);
 
     private static int Execute(ParseResult parse, RuntimeOptionSet runtimeOptions, Settings settings, CancellationToken cancellationToken)
     {
@@ -77,6 +85,18 @@ internal static class RunCommand
             human.WriteLine($"{settings.Recipe}: invalid recipe, nothing was run");
             WriteJson(settings, "invalid_input", [], loaded.Problems.Select(p => p.ToCanonicalString(cwd)).ToList());
             return ExitCodes.InvalidInput;
+        }
+
+        if (settings.ArtifactVersion is { } requested)
+        {
+            if (!NuGet.Versioning.SemanticVersion.TryParse(requested, out _))
+            {
+                human.WriteLine($"error WMQ3102: --artifact-version '{requested}' is not a SemVer version (e.g. 1.2.0 or 1.2.0-rc.1)");
+                WriteJson(settings, "invalid_input", [], [$"--artifact-version '{requested}' is not a SemVer version"]);
+                return ExitCodes.InvalidInput;
+            }
+
+            loaded = loaded with { Recipes = [.. loaded.Recipes.Select(x => x with { Artifact = x.Artifact with { Version = requested } })] };
         }
 
         string root = settings.RepoRoot is { } r ? Path.GetFullPath(r) : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(settings.Recipe))!).Root;
@@ -141,6 +161,7 @@ internal static class RunCommand
             PrintTable(human, results);
         }
 
+        WriteCiOutputs(settings, results, root, human);
         string status = results.Any(r => r.Result.Status == PipelineStatus.InvalidInput) ? "invalid_input"
             : results.Any(r => r.Result.Status == PipelineStatus.GateFailed) ? "gate_failed" : "passed";
         WriteJson(settings, status, results, []);
@@ -196,6 +217,39 @@ internal static class RunCommand
             human.WriteLine(m is null
                 ? $"| {recipe.Name} | – | – | – | – | – | {result.Status} |"
                 : string.Create(inv, $"| {recipe.Name} | {m.Quantization.Summary} | {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} | {m.Baseline?.SuccessRate:F2} | {m.Quantized?.SuccessRate:F2} | {m.Quantized?.MeanStateDistance:F2} | {m.Status} |"));
+        }
+    }
+
+    /// <summary>JUnit XML on request; on GitHub Actions a job-summary table and (outside --json) error annotations for failed gates.</summary>
+    private static void WriteCiOutputs(Settings settings, List<(Recipe Recipe, PipelineResult Result)> results, string root, TextWriter human)
+    {
+        var runs = results.Select(r => new CiRunSummary(
+            r.Recipe.Name,
+            r.Result.ArtifactDirectory is { } a ? Path.GetRelativePath(root, a) : "",
+            r.Result.Manifest is { } m ?
+            [
+                new MetricComparison("success_rate", m.Baseline?.SuccessRate, m.Quantized?.SuccessRate),
+                new MetricComparison("state_distance", m.Baseline?.MeanStateDistance, m.Quantized?.MeanStateDistance),
+                new MetricComparison("bits_per_weight", 32, m.Sizes.EffectiveBitsPerQuantizedWeight),
+            ] : [],
+            r.Result.Verdicts)).ToList();
+        if (settings.JUnit is { } junitPath)
+        {
+            JUnitGateReport.Write(junitPath, runs, root);
+            human.WriteLine($"JUnit gate report: {junitPath}");
+        }
+
+        if (GitHubStepSummary.Append(StepSummaryMarkdown.Render(runs, root), Environment.GetEnvironmentVariable) is { } summary)
+        {
+            human.WriteLine($"job summary appended to {summary}");
+        }
+
+        if (!settings.Json && Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
+        {
+            foreach (var line in GitHubAnnotations.Render(results.SelectMany(r => r.Result.Verdicts), root))
+            {
+                Console.Out.WriteLine(line);
+            }
         }
     }
 

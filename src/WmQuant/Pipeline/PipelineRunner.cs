@@ -64,10 +64,21 @@ public sealed class PipelineRunner
         EvaluationRecord? baseline = null;
         if (!options.SkipEvaluation)
         {
-            var inputs = new EvaluationStage.Inputs(fp.Sha256, "fp32", environment, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind, options.ToolVersion);
-            (baseline, bool hit) = EvaluationStage.Run(cache, inputs, fp, fp.CreateAdapter, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
-            Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
-            LogEvaluation("FP baseline", baseline, hit);
+            var settings = RecipePlannerSettings.For(fp, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
+            baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath)?.Find(
+                fp.Sha256, environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind);
+            if (baseline is not null)
+            {
+                Record(hits, timings, "evaluate-fp", hit: true, baseline.Seconds);
+                LogEvaluation($"FP baseline (from {ModelBaselineFile.FileName})", baseline, cached: true);
+            }
+            else
+            {
+                var inputs = new EvaluationStage.Inputs(fp.Sha256, "fp32", environment, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind, options.ToolVersion);
+                (baseline, bool hit) = EvaluationStage.Run(cache, inputs, fp, fp.CreateAdapter, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
+                Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
+                LogEvaluation("FP baseline", baseline, hit);
+            }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -103,8 +114,9 @@ public sealed class PipelineRunner
             }
         }
 
-        var gates = GateStage.Run(recipe, baseline, quantized, options);
-        var status = GateStage.StatusOf(gates, options);
+        var verdicts = GateStage.Run(recipe, baseline, quantized);
+        var gates = GateStage.Entries(recipe, verdicts, options.RepositoryRoot);
+        var status = GateStage.StatusOf(verdicts, options);
         progress?.Report(new PipelineProgress("artifact", "writing", 0, 1));
         string name = ArtifactName(recipe);
         var staging = ArtifactWriter.CreateStaging(options.OutputDirectory, name);
@@ -113,9 +125,14 @@ public sealed class PipelineRunner
             File.Copy(quantizedModel.PackedPath, Path.Combine(staging, "model.safetensors"));
             var manifest = ArtifactWriter.Complete(staging, new ArtifactContext(recipe, options, fp, quantizedModel, baseline, quantized, gates, status, runtime, deviceKind, timings, recipeSources ?? []));
             string final = ArtifactWriter.Publish(staging, options.OutputDirectory, name);
+            if (recipe.Artifact.Formats.Contains(ArtifactFormat.Nupkg))
+            {
+                ArtifactPackage.Write(final, manifest, options.OutputDirectory);
+            }
+
             progress?.Report(new PipelineProgress("artifact", "written", 1, 1));
-            var problems = GateStage.Problems(gates, options.RepositoryRoot);
-            return new PipelineResult(status == "failed" ? PipelineStatus.GateFailed : PipelineStatus.Passed, final, manifest, problems, hits);
+            var problems = GateStage.Problems(verdicts, options.RepositoryRoot);
+            return new PipelineResult(status == "failed" ? PipelineStatus.GateFailed : PipelineStatus.Passed, final, manifest, problems, hits) { Verdicts = verdicts };
         }
         catch
         {

@@ -50,4 +50,8 @@ public enum PipelineStatus
 /// <param name="Manifest">The manifest written, or null.</param>
 /// <param name="Problems">Problems in MSBuild's canonical format (errors the user can fix, gate failures).</param>
 /// <param name="CacheHits">Stages whose results came from the cache.</param>
-public sealed record PipelineResult(PipelineStatus Status, string? ArtifactDirectory, ArtifactManifest? Manifest, IReadOnlyList<string> Problems, IReadOnlyList<string> CacheHits);
+public sealed record PipelineResult(PipelineStatus Status, string? ArtifactDirectory, ArtifactManifest? Manifest, IReadOnlyList<string> Problems, IReadOnlyList<string> CacheHits)
+{
+    /// <summary>Gate verdicts (empty when nothing was evaluated), for CI outputs.</summary>
+    public IReadOnlyList<Gates.GateVerdict> Verdicts { get; init; } = [];
+}

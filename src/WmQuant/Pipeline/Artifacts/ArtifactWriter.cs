@@ -21,6 +21,7 @@ namespace WmQuant.Pipeline.Artifacts;
 /// <param name="DeviceKind">cpu or cuda.</param>
 /// <param name="Timings">Seconds per stage.</param>
 /// <param name="RecipeSources">Every recipe file read (the recipe, then the bases it extends).</param>
+/// <param name="Reconstructions">Decoder reconstructions for the report, or null.</param>
 public sealed record ArtifactContext(
     Recipe Recipe,
     PipelineOptions Options,
@@ -33,7 +34,8 @@ public sealed record ArtifactContext(
     TorchRuntimeInfo Runtime,
     string DeviceKind,
     IReadOnlyDictionary<string, double> Timings,
-    IReadOnlyList<string> RecipeSources);
+    IReadOnlyList<string> RecipeSources,
+    Reports.Model.ReconstructionFigure? Reconstructions = null);
 
 /// <summary>
 /// Builds an artifact folder next to its final place and swaps it in only when complete, so a crash or a failed
@@ -69,6 +71,7 @@ public static class ArtifactWriter
 
         var preliminary = BuildManifest(context, staging, files: []);
         File.WriteAllText(Path.Combine(staging, "MODEL_CARD.md"), ArtifactModelCard.Render(preliminary));
+        Reports.ReportWriter.Write(RunReportBuilder.Build(preliminary, recipe, context.Reconstructions), Path.Combine(staging, "report"));
 
         var files = Directory.EnumerateFiles(staging, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(staging, f).Replace('\\', '/'))

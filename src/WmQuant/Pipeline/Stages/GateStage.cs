@@ -1,84 +1,94 @@
-using System.Globalization;
+using WmQuant.Gates;
 using WmQuant.Pipeline.Artifacts;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
 
 namespace WmQuant.Pipeline.Stages;
 
-/// <summary>Judges a recipe's gates on the evaluations and turns verdicts into manifest entries and build errors.</summary>
+/// <summary>Judges a recipe's gates on the paired evaluations and turns verdicts into manifest entries and build errors.</summary>
 public static class GateStage
 {
-    /// <summary>One entry per gate, in recipe order.</summary>
-    public static IReadOnlyList<GateEntry> Run(Recipe recipe, EvaluationRecord? baseline, EvaluationRecord? quantized, PipelineOptions options)
+    /// <summary>
+    /// One verdict per gate, in recipe order (empty when nothing was evaluated). Regression gates compare with the FP
+    /// evaluation of the same run, or with the quantized evaluation recorded in the manifest a gate names.
+    /// </summary>
+    public static IReadOnlyList<GateVerdict> Run(Recipe recipe, EvaluationRecord? baseline, EvaluationRecord? quantized)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        ArgumentNullException.ThrowIfNull(options);
-        var entries = new List<GateEntry>();
-        foreach (var gate in recipe.Gates)
+        if (quantized is null)
         {
-            string metric = MetricName(gate.Metric);
-            string kind = gate.Min is not null ? "min" : gate.Max is not null ? "max" : "max_drop_vs_baseline";
-            double threshold = gate.Min ?? gate.Max ?? gate.MaxDropVsBaseline ?? 0;
-            string location = gate.Position.Format(options.RepositoryRoot);
-            if (quantized is null)
-            {
-                entries.Add(new GateEntry(metric, kind, null, null, threshold, gate.Confidence, "skipped", "evaluation was skipped", location));
-                continue;
-            }
-
-            double? value = Metric(gate.Metric, quantized);
-            if (value is null || kind == "max_drop_vs_baseline")
-            {
-                entries.Add(new GateEntry(metric, kind, value, null, threshold, gate.Confidence, "error", $"{metric} {kind} cannot be judged by this build yet", location));
-                continue;
-            }
-
-            bool passed = kind == "min" ? value >= threshold : value <= threshold;
-            string op = kind == "min" ? (passed ? ">=" : "<") : (passed ? "<=" : ">");
-            entries.Add(new GateEntry(metric, kind, value, value, threshold, gate.Confidence, passed ? "passed" : "failed",
-                string.Create(CultureInfo.InvariantCulture, $"{metric} {value:F3} {op} {kind} {threshold:G4}"), location));
+            return [];
         }
 
-        return entries;
+        var fp = baseline is null ? null : EvaluatedRun.From(baseline);
+        return GateEvaluator.Evaluate(recipe.Gates, EvaluatedRun.From(quantized), gate => gate.BaselineManifest is { } path ? PreviousRelease(path) : fp);
+    }
+
+    /// <summary>The manifest entries: the verdicts, or every gate marked skipped when nothing was evaluated.</summary>
+    public static IReadOnlyList<GateEntry> Entries(Recipe recipe, IReadOnlyList<GateVerdict> verdicts, string repositoryRoot)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(verdicts);
+        if (verdicts.Count == 0)
+        {
+            return [.. recipe.Gates.Select(g => new GateEntry(
+                GateNames.Of(g.Metric),
+                g.Min is not null ? "min" : g.Max is not null ? "max" : "max_drop_vs_baseline",
+                null,
+                null,
+                g.Min ?? g.Max ?? g.MaxDropVsBaseline ?? 0,
+                g.Confidence,
+                "skipped",
+                "evaluation was skipped",
+                g.Position.Format(repositoryRoot)))];
+        }
+
+        return [.. verdicts.Select(v => new GateEntry(
+            v.MetricName,
+            v.KindName,
+            v.Value,
+            v.Bound,
+            v.Threshold,
+            v.Confidence,
+            v.Outcome switch { GateOutcome.Passed => "passed", GateOutcome.Failed => "failed", _ => "error" },
+            v.Message,
+            v.Position.Format(repositoryRoot)))];
     }
 
     /// <summary>passed, failed, or ungated (no gates, gates skipped, or nothing evaluated).</summary>
-    public static string StatusOf(IReadOnlyList<GateEntry> gates, PipelineOptions options)
+    public static string StatusOf(IReadOnlyList<GateVerdict> verdicts, PipelineOptions options)
     {
-        ArgumentNullException.ThrowIfNull(gates);
+        ArgumentNullException.ThrowIfNull(verdicts);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.SkipGates || gates.Count == 0 || gates.All(g => g.Verdict == "skipped"))
+        if (options.SkipGates || verdicts.Count == 0)
         {
             return "ungated";
         }
 
-        return gates.Any(g => g.Verdict is "failed" or "error") ? "failed" : "passed";
+        return verdicts.Any(v => v.Outcome != GateOutcome.Passed) ? "failed" : "passed";
     }
 
-    /// <summary>Failed gates as MSBuild canonical error lines (WMQ4001 failed, WMQ4002 could not be judged).</summary>
-    public static IReadOnlyList<string> Problems(IReadOnlyList<GateEntry> gates, string repositoryRoot)
+    /// <summary>Failed and unjudged gates as MSBuild canonical error lines (WMQ4001, WMQ4002).</summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<GateVerdict> verdicts, string repositoryRoot)
     {
-        ArgumentNullException.ThrowIfNull(gates);
-        return [.. gates
-            .Where(g => g.Verdict is "failed" or "error")
-            .Select(g => $"{g.Location}: error {(g.Verdict == "failed" ? "WMQ4001" : "WMQ4002")}: gate {g.Metric} {g.Kind} {g.Verdict}: {g.Message}")];
+        ArgumentNullException.ThrowIfNull(verdicts);
+        return [.. verdicts.Select(v => v.ToCanonicalString(repositoryRoot)).OfType<string>()];
     }
 
-    private static string MetricName(GateMetric metric) => metric switch
+    private static EvaluatedRun? PreviousRelease(string manifestPath)
     {
-        GateMetric.SuccessRate => "success_rate",
-        GateMetric.StateDistance => "state_distance",
-        GateMetric.PlanningLoss => "planning_loss",
-        GateMetric.LatentGap => "latent_gap",
-        _ => "latent_drift",
-    };
+        if (!File.Exists(manifestPath))
+        {
+            return null; // judged as "no baseline" (WMQ4002), naming the gate's line
+        }
 
-    private static double? Metric(GateMetric metric, EvaluationRecord record) => metric switch
-    {
-        GateMetric.SuccessRate => record.SuccessRate,
-        GateMetric.StateDistance => record.MeanStateDistance,
-        GateMetric.PlanningLoss => record.MeanPlanLossPerIteration.Length > 0 ? record.MeanPlanLossPerIteration[^1] : null,
-        GateMetric.LatentGap => record.MeanImaginedRealGapPerIteration.Length > 0 ? record.MeanImaginedRealGapPerIteration.Average() : null,
-        _ => null,
-    };
+        try
+        {
+            return ArtifactManifest.Load(manifestPath).Quantized is { } previous ? EvaluatedRun.From(previous) : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 }

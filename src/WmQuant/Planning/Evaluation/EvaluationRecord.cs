@@ -60,16 +60,7 @@ public sealed record EvaluationRecord(
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(settings);
-        var cem = settings.Cem ?? new CemSettings();
-        var planner = new PlannerRecord(
-            settings.Planner,
-            cem.Horizon,
-            cem.Samples,
-            cem.TopK,
-            cem.OptSteps,
-            cem.InitialSigma,
-            settings.Mpc.MaxIterations,
-            (settings.Objective ?? new Objectives.ObjectiveSettings()).Alpha);
+        var planner = PlannerRecord.From(settings);
         return new EvaluationRecord(
             environment,
             modelSha256,
@@ -114,7 +105,24 @@ public sealed record EvaluationRecord(
 /// <param name="Sigma">CEM initial standard deviation (normalised action units).</param>
 /// <param name="MaxIterations">MPC iteration cap.</param>
 /// <param name="Alpha">Weight of the proprio term of the objective.</param>
-public sealed record PlannerRecord(PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, double Sigma, int MaxIterations, double Alpha);
+public sealed record PlannerRecord(PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, double Sigma, int MaxIterations, double Alpha)
+{
+    /// <summary>The planner part of evaluation settings.</summary>
+    public static PlannerRecord From(EvaluationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var cem = settings.Cem ?? new CemSettings();
+        return new PlannerRecord(
+            settings.Planner,
+            cem.Horizon,
+            cem.Samples,
+            cem.TopK,
+            cem.OptSteps,
+            cem.InitialSigma,
+            settings.Mpc.MaxIterations,
+            (settings.Objective ?? new Objectives.ObjectiveSettings()).Alpha);
+    }
+}
 
 /// <summary>One episode's outcome, keyed by its environment seed.</summary>
 /// <param name="Seed">Environment seed.</param>

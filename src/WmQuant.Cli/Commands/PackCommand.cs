@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Text.Json;
+using WmQuant.Cli.Hosting;
+using WmQuant.Pipeline.Artifacts;
+
+namespace WmQuant.Cli.Commands;
+
+/// <summary>`wmq pack`: an existing artifact folder as a NuGet package, after checking it still matches its manifest.</summary>
+internal static class PackCommand
+{
+    public static Command Create()
+    {
+        var artifact = new Argument<string>("artifact") { Description = "The artifact folder (with manifest.json)." };
+        var output = new Option<string?>("--out") { Description = "Folder for the .nupkg (default: the artifact's parent folder)." };
+        var command = new Command("pack", "Pack an artifact folder as <name>.<version>.nupkg (deterministic bytes).");
+        command.Arguments.Add(artifact);
+        command.Options.Add(output);
+        command.SetAction(parse =>
+        {
+            string directory = Path.GetFullPath(parse.GetValue(artifact)!);
+            string manifestPath = Path.Combine(directory, ArtifactManifest.FileName);
+            if (!File.Exists(manifestPath))
+            {
+                Console.Error.WriteLine($"{directory}: error WMQ3002: not an artifact folder (no manifest.json)");
+                return ExitCodes.InvalidInput;
+            }
+
+            ArtifactManifest manifest;
+            try
+            {
+                manifest = ArtifactManifest.Load(manifestPath);
+            }
+            catch (JsonException e)
+            {
+                Console.Error.WriteLine($"{manifestPath}: error WMQ3002: malformed manifest: {e.Message}");
+                return ExitCodes.InvalidInput;
+            }
+
+            var problems = ArtifactVerifier.Verify(directory, manifest);
+            foreach (var problem in problems)
+            {
+                Console.Error.WriteLine($"{Path.Combine(directory, problem)}: error WMQ3401: artifact does not match its manifest; nothing packed");
+            }
+
+            if (problems.Count > 0)
+            {
+                return ExitCodes.InvalidInput;
+            }
+
+            string outDir = Path.GetFullPath(parse.GetValue(output) ?? Path.GetDirectoryName(directory)!);
+            Directory.CreateDirectory(outDir);
+            Console.WriteLine(ArtifactPackage.Write(directory, manifest, outDir));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
