@@ -16,11 +16,12 @@
 //   --cache          wmq stage cache (default .wmq/cache); --no-cache recomputes everything
 //   --threads        CPU threads for wmq
 //   --wmq            path of the wmq.dll to run (default: src/WmQuant.Cli's build output)
-//   --package-version  version of the WmQuant.Build package (release tags); artifact packages keep their own
+//   --package-version  version of the WmQuant.Build package (release tags)
+//   --artifact-version SemVer for every artifact and artifact package instead of the recipes' (release tags)
 //   --env, --train-config, --encoder-steps, --predictor-steps   for Data and Train
 //
 // Release = Build -> Test -> Calibrate -> Quantize -> Evaluate -> Gate -> Package. Quantize, Evaluate and Gate
-// are three `wmq run` passes over the same recipes (--skip-eval, --skip-gates, then gated); wmq's stage cache
+// are three wmq passes over the same recipes (`wmq quantize`, `wmq run --skip-gates`, `wmq run`); wmq's stage cache
 // makes each later pass reuse the earlier one's work. A failed gate fails Gate (and Release) with exit code 1
 // after the summary table is printed.
 #nullable enable
@@ -43,6 +44,7 @@ var tasksProject = root.CombineWithFilePath("src/WmQuant.Build/WmQuant.Build.csp
 // --wmq: a published wmq.dll to run instead of the build output's (GPU agents publish it beside a CUDA libtorch).
 var wmqDll = HasArgument("wmq") ? MakeAbsolute(new FilePath(Argument<string>("wmq"))) : root.CombineWithFilePath($"src/WmQuant.Cli/bin/{configuration}/net10.0/wmq.dll");
 string? packageVersion = HasArgument("package-version") ? Argument<string>("package-version") : null;
+string? artifactVersion = HasArgument("artifact-version") ? Argument<string>("artifact-version") : null;
 var quantized = output.Combine("quantized");
 var packages = output.Combine("packages");
 
@@ -136,9 +138,9 @@ Task("Calibrate")
 });
 
 Task("Quantize")
-    .Description("wmq run --skip-eval: quantize and pack every selected recipe (artifacts written, not gated).")
+    .Description("wmq quantize: quantize and pack every selected recipe (artifacts written, not evaluated, not gated).")
     .IsDependentOn("Calibrate")
-    .Does(() => RunRecipes("quantize", "--skip-eval"));
+    .Does(() => RunRecipes("quantize", ""));
 
 Task("Evaluate")
     .Description("wmq run --skip-gates: FP baseline and quantized evaluation on the same seeds; verdicts recorded, not enforced.")
@@ -150,7 +152,8 @@ Task("Gate")
     .IsDependentOn("Evaluate")
     .Does(() =>
 {
-    RunRecipes("gate", "");
+    EnsureDirectoryExists(output.Combine("junit"));
+    RunRecipes("gate", "--junit {junit}");
     var failed = outcomes.Where(o => o.Step == "gate" && o.ExitCode != 0).ToList();
     if (failed.Count > 0)
     {
@@ -167,13 +170,26 @@ Task("Package")
     var tasksSettings = new DotNetPackSettings { Configuration = configuration, NoBuild = packageVersion is null, NoRestore = true, OutputDirectory = packages, MSBuildSettings = new DotNetMSBuildSettings() };
     if (packageVersion is not null) tasksSettings.MSBuildSettings.WithProperty("Version", packageVersion);
     DotNetPack(tasksProject.FullPath, tasksSettings);
+    // Artifact packages wmq wrote itself (recipes with formats: [nupkg]).
+    foreach (var package in GetFiles(quantized.FullPath + "/*.nupkg"))
+    {
+        CopyFileToDirectory(package, packages);
+    }
+
     var properties = new Dictionary<string, string> { ["WmQuantCacheDirectory"] = cache.FullPath, ["WmQuantToolPath"] = wmqDll.FullPath };
+    if (artifactVersion is not null)
+    {
+        properties["WmQuantArtifactVersion"] = artifactVersion;
+        properties["Version"] = artifactVersion;
+    }
+
     if (noCache) properties["WmQuantNoCache"] = "true";
     if (device is not null) properties["WmQuantDevice"] = device;
     if (threads is not null) properties["WmQuantThreads"] = threads;
     foreach (var project in GetFiles(root.FullPath + "/pipelines/**/*.csproj"))
     {
         var settings = new DotNetPackSettings { Configuration = configuration, OutputDirectory = packages, MSBuildSettings = new DotNetMSBuildSettings() };
+        settings.EnvironmentVariables["GITHUB_STEP_SUMMARY"] = "";
         foreach (var property in properties) settings.MSBuildSettings.WithProperty(property.Key, property.Value);
         DotNetPack(project.FullPath, settings);
     }
@@ -240,16 +256,21 @@ void RunRecipes(string step, string flags)
 {
     EnsureDirectoryExists(quantized);
     var caching = noCache ? " --no-cache" : $" --cache {Quote(cache.FullPath)}";
+    var versioning = artifactVersion is null ? "" : $" --artifact-version {artifactVersion}";
+    string command = step == "quantize" ? "quantize" : "run";
     foreach (var recipe in SelectedRecipes())
     {
         string relative = root.GetRelativePath(recipe).FullPath;
+        string recipeFlags = flags.Replace("{junit}", Quote(output.Combine("junit").CombineWithFilePath(recipe.GetFilenameWithoutExtension().FullPath + ".xml").FullPath));
         Information("{0}", $"== {step}: {relative}");
         var watch = System.Diagnostics.Stopwatch.StartNew();
         int exit = StartProcess("dotnet", new ProcessSettings
         {
-            Arguments = $"exec {Quote(wmqDll.FullPath)} run {Quote(recipe.FullPath)} --json --quiet --out {Quote(quantized.FullPath)}{caching} {flags}{DeviceSwitch()}{ThreadsSwitch()}",
+            Arguments = $"exec {Quote(wmqDll.FullPath)} {command} {Quote(recipe.FullPath)} --json --quiet --out {Quote(quantized.FullPath)}{caching}{versioning} {recipeFlags}{DeviceSwitch()}{ThreadsSwitch()}",
             WorkingDirectory = root,
             RedirectStandardOutput = true,
+            // One consolidated table (WriteSummary) instead of one per wmq process and pass.
+            EnvironmentVariables = new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = "" },
         }, out IEnumerable<string> stdout);
         watch.Stop();
         var outcome = RecipeOutcome.From(step, relative, exit, string.Join("\n", stdout), watch.Elapsed);

@@ -47,6 +47,9 @@ public sealed class WmQuantPrepareRecipes : Microsoft.Build.Utilities.Task
     /// <summary>WmQuantSkipEvaluation: when true, no recipe is evaluated, whatever its metadata says.</summary>
     public bool SkipEvaluation { get; set; }
 
+    /// <summary>WmQuantArtifactVersion: SemVer for every artifact instead of the recipes' (release builds).</summary>
+    public string? ArtifactVersion { get; set; }
+
     /// <summary>WmQuantThreads.</summary>
     public string? Threads { get; set; }
 
@@ -106,6 +109,7 @@ public sealed class WmQuantPrepareRecipes : Microsoft.Build.Utilities.Task
         bool skipEvaluation = Flag("SkipEvaluation", SkipEvaluation);
         string device = Setting("Device", Device);
         string threads = Setting("Threads", Threads);
+        string version = Setting("ArtifactVersion", ArtifactVersion);
         string libtorch = Absolute(Setting("LibTorchDirectory", LibTorchDirectory)) ?? "";
 
         string stem = StateStem(path);
@@ -123,6 +127,7 @@ public sealed class WmQuantPrepareRecipes : Microsoft.Build.Utilities.Task
             "skip_gates=" + skipGates.ToString(CultureInfo.InvariantCulture).ToLowerInvariant(),
             "skip_evaluation=" + skipEvaluation.ToString(CultureInfo.InvariantCulture).ToLowerInvariant(),
             "threads=" + threads,
+            "artifact_version=" + version,
             "libtorch=" + libtorch,
             "repository_root=" + root,
             "tool=" + string.Join(" ", toolFiles),
@@ -143,6 +148,7 @@ public sealed class WmQuantPrepareRecipes : Microsoft.Build.Utilities.Task
         literal.SetMetadataValueLiteral("SkipEvaluation", Bool(skipEvaluation));
         literal.SetMetadataValueLiteral("Device", device);
         literal.SetMetadataValueLiteral("Threads", threads);
+        literal.SetMetadataValueLiteral("ArtifactVersion", version);
         literal.SetMetadataValueLiteral("LibTorchDirectory", libtorch);
         literal.SetMetadataValueLiteral("StateFile", stateFile);
         literal.SetMetadataValueLiteral("InputsFile", inputsFile);

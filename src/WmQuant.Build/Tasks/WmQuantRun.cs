@@ -45,6 +45,9 @@ public sealed class WmQuantRun : WmqToolTask
     /// <summary>A CUDA libtorch folder for wmq (--libtorch); empty for LIBTORCH_DIR or a Python PyTorch.</summary>
     public string? LibTorchDirectory { get; set; }
 
+    /// <summary>SemVer for the artifact instead of the recipe's artifact.version (--artifact-version); empty keeps the recipe's.</summary>
+    public string? ArtifactVersion { get; set; }
+
     /// <summary>Where to record a successful run's inputs and artifacts; deleted before the run starts.</summary>
     public string? StateFile { get; set; }
 
@@ -132,6 +135,7 @@ public sealed class WmQuantRun : WmqToolTask
             builder.AppendSwitch("--skip-gates");
         }
 
+        builder.AppendSwitchIfNotNull("--artifact-version ", string.IsNullOrWhiteSpace(ArtifactVersion) ? null : ArtifactVersion.Trim());
         builder.AppendSwitchIfNotNull("--device ", string.IsNullOrWhiteSpace(Device) ? null : Device.Trim());
         builder.AppendSwitchIfNotNull("--threads ", string.IsNullOrWhiteSpace(Threads) ? null : Threads.Trim());
         builder.AppendSwitchIfNotNull("--libtorch ", string.IsNullOrWhiteSpace(LibTorchDirectory) ? null : LibTorchDirectory);
