@@ -42,21 +42,10 @@ internal static class InspectCommand
 
     private static int InspectArtifact(string directory, bool json)
     {
-        string manifestPath = Path.Combine(directory, ArtifactManifest.FileName);
-        if (!File.Exists(manifestPath))
+        var (manifest, loadProblem) = ArtifactManifest.TryLoadFolder(directory);
+        if (manifest is null)
         {
-            Console.Error.WriteLine($"{directory}: error WMQ3002: not an artifact folder (no manifest.json)");
-            return ExitCodes.InvalidInput;
-        }
-
-        ArtifactManifest manifest;
-        try
-        {
-            manifest = ArtifactManifest.Load(manifestPath);
-        }
-        catch (JsonException e)
-        {
-            Console.Error.WriteLine($"{manifestPath}({(e.LineNumber ?? 0) + 1},{(e.BytePositionInLine ?? 0) + 1}): error WMQ3002: malformed manifest: {e.Message}");
+            Console.Error.WriteLine(loadProblem);
             return ExitCodes.InvalidInput;
         }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using WmQuant.Cli.Hosting;
 using WmQuant.Pipeline.Artifacts;
 
@@ -18,21 +17,10 @@ internal static class PackCommand
         command.SetAction(parse =>
         {
             string directory = Path.GetFullPath(parse.GetValue(artifact)!);
-            string manifestPath = Path.Combine(directory, ArtifactManifest.FileName);
-            if (!File.Exists(manifestPath))
+            var (manifest, loadProblem) = ArtifactManifest.TryLoadFolder(directory);
+            if (manifest is null)
             {
-                Console.Error.WriteLine($"{directory}: error WMQ3002: not an artifact folder (no manifest.json)");
-                return ExitCodes.InvalidInput;
-            }
-
-            ArtifactManifest manifest;
-            try
-            {
-                manifest = ArtifactManifest.Load(manifestPath);
-            }
-            catch (JsonException e)
-            {
-                Console.Error.WriteLine($"{manifestPath}: error WMQ3002: malformed manifest: {e.Message}");
+                Console.Error.WriteLine(loadProblem);
                 return ExitCodes.InvalidInput;
             }
 

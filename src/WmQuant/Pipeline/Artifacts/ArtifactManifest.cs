@@ -58,6 +58,25 @@ public sealed record ArtifactManifest(
     public static ArtifactManifest Load(string path) =>
         JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), JsonOptions) ?? throw new JsonException($"{path}: empty manifest");
 
+    /// <summary>Reads the manifest of an artifact folder, or says (in MSBuild's format) why it cannot.</summary>
+    public static (ArtifactManifest? Manifest, string? Problem) TryLoadFolder(string directory)
+    {
+        string path = System.IO.Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+        {
+            return (null, $"{directory}: error WMQ3002: not an artifact folder (no {FileName})");
+        }
+
+        try
+        {
+            return (Load(path), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, $"{path}({(e.LineNumber ?? 0) + 1},{(e.BytePositionInLine ?? 0) + 1}): error WMQ3002: malformed manifest: {e.Message}");
+        }
+    }
+
     /// <summary>The manifest as written.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions) + "\n";
 }
