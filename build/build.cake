@@ -162,7 +162,7 @@ Task("Gate")
 });
 
 Task("Package")
-    .Description("Pack the WmQuant.Build tasks package and every artifact package project under pipelines/ (their builds quantize through the tasks, from the stage cache).")
+    .Description("Pack the WmQuant.Build tasks package, every gated artifact (wmq pack) and every artifact package project under pipelines/ (their builds quantize through the tasks, from the stage cache).")
     .IsDependentOn("Build")
     .Does(() =>
 {
@@ -170,10 +170,19 @@ Task("Package")
     var tasksSettings = new DotNetPackSettings { Configuration = configuration, NoBuild = packageVersion is null, NoRestore = true, OutputDirectory = packages, MSBuildSettings = new DotNetMSBuildSettings() };
     if (packageVersion is not null) tasksSettings.MSBuildSettings.WithProperty("Version", packageVersion);
     DotNetPack(tasksProject.FullPath, tasksSettings);
-    // Artifact packages wmq wrote itself (recipes with formats: [nupkg]).
-    foreach (var package in GetFiles(quantized.FullPath + "/*.nupkg"))
+    // Every artifact that passed its gates as a NuGet package of its own (`wmq pack` checks it against its
+    // manifest first); failed and ungated artifacts are not packed.
+    foreach (var manifest in GetFiles(quantized.FullPath + "/*/manifest.json"))
     {
-        CopyFileToDirectory(package, packages);
+        var status = (string?)JsonNode.Parse(System.IO.File.ReadAllText(manifest.FullPath))?["status"];
+        if (status == "passed")
+        {
+            Wmq($"pack {Quote(manifest.GetDirectory().FullPath)} --out {Quote(packages.FullPath)}");
+        }
+        else
+        {
+            Information("{0}", $"not packed: {manifest.GetDirectory().GetDirectoryName()} (status {status})");
+        }
     }
 
     var properties = new Dictionary<string, string> { ["WmQuantCacheDirectory"] = cache.FullPath, ["WmQuantToolPath"] = wmqDll.FullPath };
