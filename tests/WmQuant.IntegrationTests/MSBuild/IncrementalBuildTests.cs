@@ -33,6 +33,7 @@ public class IncrementalBuildTests
         var build = repo.Build(project);
         Assert.That(build.ExitCode, Is.Zero, build.ToString());
         Assert.That(build.Output, Does.Contain(Ran));
+        Assert.That(build.Output, Does.Contain("wmq.dll run"), "the command line is logged (the up-to-date test relies on it)");
         Assert.That(build.Output, Does.Not.Contain(Skip));
         foreach (string file in new[] { "model.safetensors", "manifest.json", "recipe.yaml", "MODEL_CARD.md" })
         {
