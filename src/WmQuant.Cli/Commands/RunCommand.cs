@@ -105,6 +105,7 @@ internal static class RunCommand
             OutputDirectory = settings.Output ?? Path.Combine(root, "artifacts"),
             CacheDirectory = settings.Cache is null ? null : settings.Cache.Length == 0 ? Path.Combine(root, ".wmq", "cache") : settings.Cache,
             RepositoryRoot = root,
+            DisplayDirectory = cwd,
             SkipEvaluation = settings.SkipEval,
             SkipGates = settings.SkipGates,
             ToolVersion = ToolVersion(),

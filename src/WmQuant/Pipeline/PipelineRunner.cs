@@ -131,7 +131,7 @@ public sealed class PipelineRunner
             }
 
             progress?.Report(new PipelineProgress("artifact", "written", 1, 1));
-            var problems = GateStage.Problems(verdicts, options.RepositoryRoot);
+            var problems = GateStage.Problems(verdicts, options.DisplayDirectory ?? options.RepositoryRoot, options.SkipGates);
             return new PipelineResult(status == "failed" ? PipelineStatus.GateFailed : PipelineStatus.Passed, final, manifest, problems, hits) { Verdicts = verdicts };
         }
         catch
@@ -141,13 +141,11 @@ public sealed class PipelineRunner
         }
     }
 
-    /// <summary>The artifact folder name of a recipe (matrix combinations get their values appended).</summary>
+    /// <summary>The artifact folder name of a recipe (the binder already gives each matrix combination its own name).</summary>
     public static string ArtifactName(Recipe recipe)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        return recipe.MatrixValues.Count == 0
-            ? recipe.Artifact.Name
-            : recipe.Artifact.Name + "-" + string.Join("-", recipe.MatrixValues.Select(m => m.Value));
+        return recipe.Artifact.Name;
     }
 
     /// <summary>The environment's catalogue name.</summary>

@@ -20,6 +20,9 @@ public sealed record PipelineOptions
     /// <summary>Evaluate but do not let gates fail the run (verdicts are still recorded).</summary>
     public bool SkipGates { get; init; }
 
+    /// <summary>Folder that paths in printed diagnostics are relative to (the working directory); null: the repository root.</summary>
+    public string? DisplayDirectory { get; init; }
+
     /// <summary>Tool version recorded in manifests and cache keys.</summary>
     public required string ToolVersion { get; init; }
 }

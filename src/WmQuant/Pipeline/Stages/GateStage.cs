@@ -68,11 +68,17 @@ public static class GateStage
         return verdicts.Any(v => v.Outcome != GateOutcome.Passed) ? "failed" : "passed";
     }
 
-    /// <summary>Failed and unjudged gates as MSBuild canonical error lines (WMQ4001, WMQ4002).</summary>
-    public static IReadOnlyList<string> Problems(IReadOnlyList<GateVerdict> verdicts, string repositoryRoot)
+    /// <summary>
+    /// Failed and unjudged gates as MSBuild canonical lines (WMQ4001, WMQ4002): errors, or warnings when gates are
+    /// skipped, so an inner-loop build still shows them without failing.
+    /// </summary>
+    public static IReadOnlyList<string> Problems(IReadOnlyList<GateVerdict> verdicts, string displayDirectory, bool asWarnings = false)
     {
         ArgumentNullException.ThrowIfNull(verdicts);
-        return [.. verdicts.Select(v => v.ToCanonicalString(repositoryRoot)).OfType<string>()];
+        var lines = verdicts.Select(v => v.ToCanonicalString(displayDirectory)).OfType<string>();
+        return asWarnings
+            ? [.. lines.Select(l => l.Replace(": error WMQ", ": warning WMQ", StringComparison.Ordinal))]
+            : [.. lines];
     }
 
     private static EvaluatedRun? PreviousRelease(string manifestPath)
