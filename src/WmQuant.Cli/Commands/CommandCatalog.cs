@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return EvalCommand.Create();
         yield return ValidateCommand.Create();
         yield return TrainCommand.Create();
+        yield return SanityCommand.Create();
     }
 }
