@@ -2,11 +2,15 @@
 # Installs what the build and tests need beyond the .NET SDK, once, idempotently:
 #   gcc          builds the one-function libstdc++ shim for TorchSharp on older distributions
 #   libchipmunk7 the 2-D physics engine the PushT parity tests compare against (tests only)
+#   chromium     Debian's headless browser the HTML report test opens report.html in (tests only)
+#   fonts-dejavu-core  the one font report images are drawn with (fixed, so PNGs are byte-stable)
 # Needs root (or sudo) only when something is missing.
 set -euo pipefail
 missing=()
 command -v gcc >/dev/null 2>&1 || missing+=(gcc)
 ldconfig -p 2>/dev/null | grep -q 'libchipmunk.so.7' || missing+=(libchipmunk7)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 if ((${#missing[@]})); then
   echo "prerequisites: installing ${missing[*]}" >&2
   sudo_cmd=""

@@ -7,6 +7,11 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return RunCommand.Create();
+        yield return RunCommand.Create("sweep");
+        yield return RunCommand.Create("quantize");
+        yield return PackCommand.Create();
+        yield return InspectCommand.Create();
         yield return DoctorCommand.Create();
         yield return DataCommand.Create();
         yield return BenchCommand.Create();

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using WmQuant.Cli.Hosting;
-using WmQuant.Models;
-using WmQuant.Models.Checkpoints;
+using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning;
 using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Evaluation;
@@ -23,9 +21,6 @@ namespace WmQuant.Cli.Commands;
 /// </summary>
 internal static class EvalCommand
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public static Command Create()
     {
         var runtime = new RuntimeOptionSet();
@@ -56,27 +51,20 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(model)!;
-            var normalizationPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelPath))!, "normalization.json");
-            if (!File.Exists(normalizationPath))
-            {
-                Console.Error.WriteLine($"{normalizationPath}: error WMQ3001: normalization.json (action and proprio statistics written by wmq train) is missing");
-                return ExitCodes.InvalidInput;
-            }
-
-            var stats = JsonSerializer.Deserialize<NormalizationFile>(File.ReadAllText(normalizationPath), SnakeCase)!;
             var info = TorchRuntime.Initialize(runtime.Read(parse, parse.GetValue(seed)));
-            var loaded = WorldModelCheckpoint.LoadModel(modelPath);
+            var loaded = TrainedModel.Load(modelPath);
             if (loaded.Model is null)
             {
                 foreach (var problem in loaded.Problems)
                 {
-                    Console.Error.WriteLine($"{modelPath}: error WMQ3002: {problem}");
+                    Console.Error.WriteLine(problem);
                 }
 
                 return ExitCodes.InvalidInput;
             }
 
-            using var worldModel = loaded.Model;
+            using var trained = loaded.Model;
+            var worldModel = trained.Model;
             worldModel.MoveTo(info.Device, ScalarType.Float32);
             var config = worldModel.Config;
             string quantization = "fp32";
@@ -101,12 +89,12 @@ internal static class EvalCommand
                 Console.WriteLine($"quantization  {quantization}");
             }
 
-            var adapter = new DinoWorldModelPlanningAdapter(worldModel, ToFloats(stats.ProprioMean), ToFloats(stats.ProprioStd));
+            var adapter = trained.CreateAdapter();
             string envName = parse.GetValue(env)!;
             var batch = EnvironmentEpisodeBatch.ForModel(envName, config);
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
             var settings = new EvaluationSettings(
-                new MpcSettings(ToFloats(stats.ActionMean), ToFloats(stats.ActionStd), parse.GetValue(iterations)),
+                trained.CreateMpcSettings(parse.GetValue(iterations)),
                 PlannerKind.MpcCem,
                 parse.GetValue(episodes),
                 Seed: parse.GetValue(seed),
@@ -121,33 +109,11 @@ internal static class EvalCommand
             Console.WriteLine($"time          {result.Elapsed.TotalSeconds.ToString("F1", inv)} s on {info.Device} ({info.Threads} threads)");
             if (parse.GetValue(output) is { } outPath)
             {
-                var summary = new
-                {
-                    model = Path.GetFileName(modelPath),
-                    environment = envName,
-                    planner = new { kind = "mpc-cem", cem.Horizon, cem.Samples, cem.TopK, cem.OptSteps, cem.InitialSigma, max_iterations = parse.GetValue(iterations) },
-                    quantization,
-                    seed = parse.GetValue(seed),
-                    device = info.Device.ToString(),
-                    success_rate = result.SuccessRate,
-                    success_interval_95 = new[] { result.SuccessInterval.Lower, result.SuccessInterval.Upper },
-                    mean_state_distance = result.MeanStateDistance,
-                    mean_plan_loss_per_iteration = result.MeanPlanLossPerIteration,
-                    seconds = result.Elapsed.TotalSeconds,
-                    episodes = result.Outcomes.Select(o => new { o.Seed, o.Success, final_distance = o.FinalStateDistance, iterations = o.IterationsUsed }),
-                };
-                string temp = outPath + ".tmp";
-                File.WriteAllText(temp, JsonSerializer.Serialize(summary, Indented));
-                File.Move(temp, outPath, overwrite: true);
+                EvaluationRecord.From(result, settings, envName, trained.Sha256, quantization, info.Device.ToString()).Save(outPath);
             }
 
             return ExitCodes.Ok;
         });
         return command;
     }
-
-    private static float[] ToFloats(double[] values) => [.. values.Select(v => (float)v)];
-
-    /// <summary>The statistics wmq train writes beside a model.</summary>
-    private sealed record NormalizationFile(double[] ActionMean, double[] ActionStd, double[] ProprioMean, double[] ProprioStd);
 }

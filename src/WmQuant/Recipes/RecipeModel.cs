@@ -214,7 +214,8 @@ public enum PlannerKind
 /// <param name="OptSteps">Optimisation steps per plan.</param>
 /// <param name="MaxIterations">Cap on MPC iterations.</param>
 /// <param name="Alpha">Weight of the proprio term of the objective.</param>
-public sealed record PlannerSpec(string Profile, PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, int MaxIterations, double Alpha);
+/// <param name="Sigma">CEM's initial standard deviation in normalised action units (study: 1).</param>
+public sealed record PlannerSpec(string Profile, PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, int MaxIterations, double Alpha, double Sigma = 1.0);
 
 /// <summary>Metrics gates can test.</summary>
 public enum GateMetric

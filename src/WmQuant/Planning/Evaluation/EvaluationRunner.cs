@@ -60,7 +60,7 @@ public sealed class EvaluationRunner
         var planner = CreatePlanner(_model, _settings.Planner, objective, _settings.Cem, _settings.Gradient);
         var mpcSettings = IsOpenLoop(_settings.Planner) ? _settings.Mpc with { MaxIterations = 1 } : _settings.Mpc;
         var controller = new MpcController(_model, planner, objective, mpcSettings, _logger);
-        var seeds = EpisodeSeeds.Range(_settings.SeedSet, _settings.Episodes, _settings.FirstEpisode);
+        var seeds = EpisodeSeeds.Range(_settings.EffectiveSeedOffset, _settings.Episodes, _settings.FirstEpisode);
         if (_logger.IsEnabled(LogLevel.Information))
         {
             _logger.LogInformation(

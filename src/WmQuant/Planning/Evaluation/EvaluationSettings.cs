@@ -14,6 +14,7 @@ namespace WmQuant.Planning.Evaluation;
 /// <param name="Cem">CEM settings (used by the CEM planner kinds).</param>
 /// <param name="Gradient">Gradient planner settings (used by the gradient planner kinds).</param>
 /// <param name="Objective">Objective weights.</param>
+/// <param name="SeedOffset">When set, episode n uses seed 99·n + this instead of the <paramref name="SeedSet"/>'s offset.</param>
 public sealed record EvaluationSettings(
     MpcSettings Mpc,
     PlannerKind Planner = PlannerKind.MpcCem,
@@ -23,4 +24,9 @@ public sealed record EvaluationSettings(
     long Seed = 0,
     CemSettings? Cem = null,
     GradientSettings? Gradient = null,
-    ObjectiveSettings? Objective = null);
+    ObjectiveSettings? Objective = null,
+    int? SeedOffset = null)
+{
+    /// <summary>The seed offset in effect.</summary>
+    public int EffectiveSeedOffset => SeedOffset ?? EpisodeSeeds.Offset(SeedSet);
+}

@@ -64,6 +64,25 @@ public sealed record PairedComparison(int BothSucceeded, int OnlyFirst, int Only
         return Math.Min(1.0, 2 * tail);
     }
 
+    /// <summary>
+    /// One-sided exact McNemar p-value that the first run is better: P(X ≥ onlyFirst) for X ~ Binomial(onlyFirst + onlySecond, 1/2).
+    /// Regression gates use it with the baseline first, so a small value means the candidate lost significantly more seeds than it gained.
+    /// </summary>
+    public static double OneSidedExactMcNemar(int onlyFirst, int onlySecond)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(onlyFirst);
+        ArgumentOutOfRangeException.ThrowIfNegative(onlySecond);
+        int n = onlyFirst + onlySecond;
+        double tail = 0;
+        double logHalfPowN = n * Math.Log(0.5);
+        for (int i = onlyFirst; i <= n; i++)
+        {
+            tail += Math.Exp(LogChoose(n, i) + logHalfPowN);
+        }
+
+        return n == 0 ? 1.0 : Math.Min(1.0, tail);
+    }
+
     private static double LogChoose(int n, int k)
     {
         double sum = 0;

@@ -127,6 +127,7 @@ internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions o
             OptSteps = (int)(IntegerOrNull(planner, S.PlannerOptSteps) ?? defaults.OptSteps),
             MaxIterations = (int)(IntegerOrNull(planner, S.PlannerMaxIterations) ?? defaults.MaxIterations),
             Alpha = NumberOrNull(planner, S.PlannerAlpha) ?? defaults.Alpha,
+            Sigma = NumberOrNull(planner, S.PlannerSigma) ?? defaults.Sigma,
         };
     }
 

@@ -1,8 +1,9 @@
 namespace WmQuant.Recipes.Composition;
 
 /// <summary>The folder recipe paths must stay inside: a recipe may not read files from outside its repository.</summary>
-internal sealed class RepositoryBoundary(string root)
+public sealed class RepositoryBoundary(string root)
 {
+    /// <summary>The repository root, without a trailing separator.</summary>
     public string Root { get; } = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
 
     /// <summary>The nearest ancestor of <paramref name="start"/> holding a .git entry (a folder, or a file in worktrees), else <paramref name="start"/>.</summary>
@@ -20,6 +21,7 @@ internal sealed class RepositoryBoundary(string root)
         return new RepositoryBoundary(start);
     }
 
+    /// <summary>True when <paramref name="fullPath"/> lies inside the root.</summary>
     public bool Contains(string fullPath)
     {
         string normalized = Path.GetFullPath(fullPath);

@@ -127,8 +127,9 @@ public static class RecipeSchema
     internal static readonly FieldDescriptor PlannerOptSteps = new("opt_steps", Positive, "Optimisation steps per plan. Default from the profile.");
     internal static readonly FieldDescriptor PlannerMaxIterations = new("max_iterations", Positive, "Cap on MPC iterations per episode. Default from the profile.");
     internal static readonly FieldDescriptor PlannerAlpha = new("alpha", new NumberType(0), "Weight of the proprio term in the planning objective. Default from the profile (1 wall/pusht, 0 pointmaze).");
+    internal static readonly FieldDescriptor PlannerSigma = new("sigma", new NumberType(0, MinExclusive: true), "CEM's initial standard deviation in normalised action units (the study uses 1). Default from the profile.");
     internal static readonly FieldDescriptor Planner = new("planner",
-        new MapType([PlannerProfile, PlannerKind, PlannerHorizon, PlannerSamples, PlannerTopK, PlannerOptSteps, PlannerMaxIterations, PlannerAlpha]),
+        new MapType([PlannerProfile, PlannerKind, PlannerHorizon, PlannerSamples, PlannerTopK, PlannerOptSteps, PlannerMaxIterations, PlannerAlpha, PlannerSigma]),
         "The planner used for evaluation (and calibration).");
     internal static readonly FieldDescriptor EvaluationEpisodes = new("episodes", Positive, "Evaluation episodes, paired by seed between the FP and quantized models.", 50L);
     internal static readonly FieldDescriptor EvaluationSeedOffset = new("seed_offset", NonNegative, "Evaluation episode n uses seed 99*n + seed_offset.", 1L);

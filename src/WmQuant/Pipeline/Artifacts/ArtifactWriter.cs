@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using WmQuant.Pipeline.Inputs;
+using WmQuant.Pipeline.Stages;
+using WmQuant.Planning.Evaluation;
+using WmQuant.Recipes;
+using WmQuant.Runtime;
+
+namespace WmQuant.Pipeline.Artifacts;
+
+/// <summary>Everything the artifact folder is made from.</summary>
+/// <param name="Recipe">The recipe.</param>
+/// <param name="Options">Run options.</param>
+/// <param name="Source">The FP input model.</param>
+/// <param name="Quantized">The quantized model and its packed file.</param>
+/// <param name="Baseline">FP evaluation, or null.</param>
+/// <param name="Evaluation">Quantized evaluation, or null.</param>
+/// <param name="Gates">Gate verdicts.</param>
+/// <param name="Status">passed, failed or ungated.</param>
+/// <param name="Runtime">Torch runtime facts.</param>
+/// <param name="DeviceKind">cpu or cuda.</param>
+/// <param name="Timings">Seconds per stage.</param>
+/// <param name="RecipeSources">Every recipe file read (the recipe, then the bases it extends).</param>
+/// <param name="Reconstructions">Decoder reconstructions for the report, or null.</param>
+public sealed record ArtifactContext(
+    Recipe Recipe,
+    PipelineOptions Options,
+    TrainedModel Source,
+    QuantizedModel Quantized,
+    EvaluationRecord? Baseline,
+    EvaluationRecord? Evaluation,
+    IReadOnlyList<GateEntry> Gates,
+    string Status,
+    TorchRuntimeInfo Runtime,
+    string DeviceKind,
+    IReadOnlyDictionary<string, double> Timings,
+    IReadOnlyList<string> RecipeSources,
+    Reports.Model.ReconstructionFigure? Reconstructions = null);
+
+/// <summary>
+/// Builds an artifact folder next to its final place and swaps it in only when complete, so a crash or a failed
+/// stage never leaves a half-written artifact where a build expects a finished one.
+/// </summary>
+public static class ArtifactWriter
+{
+    /// <summary>A fresh staging folder inside the output folder (same file system, so the final move is a rename).</summary>
+    public static string CreateStaging(string outputDirectory, string name)
+    {
+        string staging = Path.Combine(Path.GetFullPath(outputDirectory), $".staging-{name}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        return staging;
+    }
+
+    /// <summary>Deletes a staging folder after a failure.</summary>
+    public static void Discard(string staging)
+    {
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>Writes recipe.yaml, MODEL_CARD.md and manifest.json into the staging folder (the packed model is already there).</summary>
+    public static ArtifactManifest Complete(string staging, ArtifactContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var recipe = context.Recipe;
+        string root = context.Options.RepositoryRoot;
+        File.Copy(recipe.SourceFile, Path.Combine(staging, "recipe.yaml"), overwrite: true);
+        File.WriteAllText(Path.Combine(staging, "recipe.resolved.json"), JsonSerializer.Serialize(Relativize(recipe, root), ArtifactManifest.JsonOptions) + "\n");
+
+        var preliminary = BuildManifest(context, staging, files: []);
+        File.WriteAllText(Path.Combine(staging, "MODEL_CARD.md"), ArtifactModelCard.Render(preliminary));
+        Reports.ReportWriter.Write(RunReportBuilder.Build(preliminary, recipe, context.Reconstructions), Path.Combine(staging, "report"));
+
+        var files = Directory.EnumerateFiles(staging, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(staging, f).Replace('\\', '/'))
+            .Where(f => f != ArtifactManifest.FileName)
+            .Order(StringComparer.Ordinal)
+            .Select(f => Entry(Path.Combine(staging, f), f))
+            .ToList();
+        var manifest = BuildManifest(context, staging, files);
+        File.WriteAllText(Path.Combine(staging, ArtifactManifest.FileName), manifest.ToJson());
+        return manifest;
+    }
+
+    /// <summary>Moves the staging folder to &lt;out&gt;/&lt;name&gt;, replacing a previous artifact of that name.</summary>
+    public static string Publish(string staging, string outputDirectory, string name)
+    {
+        string final = Path.Combine(Path.GetFullPath(outputDirectory), name);
+        string? old = null;
+        if (Directory.Exists(final))
+        {
+            old = Path.Combine(Path.GetFullPath(outputDirectory), $".old-{name}-{Guid.NewGuid():N}");
+            Directory.Move(final, old);
+        }
+
+        Directory.Move(staging, final);
+        if (old is not null)
+        {
+            Directory.Delete(old, recursive: true);
+        }
+
+        return final;
+    }
+
+    /// <summary>A file's relative path, hash and size.</summary>
+    public static FileInfoEntry Entry(string path, string displayPath) =>
+        new(displayPath, TrainedModel.FileSha256(path), new FileInfo(path).Length);
+
+    private static ArtifactManifest BuildManifest(ArtifactContext c, string staging, IReadOnlyList<FileInfoEntry> files)
+    {
+        var recipe = c.Recipe;
+        string root = c.Options.RepositoryRoot;
+        string Rel(string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+        var sources = c.RecipeSources.DefaultIfEmpty(recipe.SourceFile).Select(f => Entry(f, Rel(f))).ToList();
+        var layers = c.Quantized.Layers;
+        return new ArtifactManifest(
+            ArtifactManifest.CurrentFormat,
+            PipelineRunner.ArtifactName(recipe),
+            recipe.Artifact.Version,
+            c.Status,
+            new ToolInfo("wmq", c.Options.ToolVersion, TorchRuntime.TorchSharpVersion(), TorchRuntime.LibTorchVersion()),
+            new RecipeInfo(recipe.Name, Rel(recipe.SourceFile), TrainedModel.FileSha256(recipe.SourceFile), sources,
+                recipe.MatrixValues.ToDictionary(m => m.Path, m => m.Value, StringComparer.Ordinal)),
+            Entry(c.Source.CheckpointPath, Rel(c.Source.CheckpointPath)),
+            PipelineRunner.EnvironmentName(recipe.Environment),
+            c.DeviceKind,
+            new SeedInfo(recipe.Seed, recipe.Evaluation.SeedOffset, recipe.Evaluation.Episodes, recipe.Calibration.SeedOffset, 0),
+            new QuantizationInfo(recipe.Quantization.Method.ToString().ToLowerInvariant(), RecipeQuantizationPlan.Describe(recipe.Quantization), layers),
+            c.Quantized.Sizes,
+            c.Baseline,
+            c.Evaluation,
+            c.Gates,
+            c.Timings,
+            files);
+    }
+
+    private static Recipe Relativize(Recipe recipe, string root)
+    {
+        string Rel(string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+        return recipe with
+        {
+            SourceFile = Rel(recipe.SourceFile),
+            Model = new ModelSpec(Rel(recipe.Model.Checkpoint), recipe.Model.Config is null ? null : Rel(recipe.Model.Config)),
+            Gates = [.. recipe.Gates.Select(g => g with
+            {
+                Position = g.Position with { File = Rel(g.Position.File) },
+                BaselineManifest = g.BaselineManifest is null ? null : Rel(g.BaselineManifest),
+            })],
+            Quantization = recipe.Quantization with { Modules = [.. recipe.Quantization.Modules.Select(m => m with { Position = m.Position with { File = Rel(m.Position.File) } })] },
+        };
+    }
+
+    internal static string Format(double value, string format = "F3") => value.ToString(format, CultureInfo.InvariantCulture);
+}

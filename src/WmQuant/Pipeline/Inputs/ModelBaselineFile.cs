@@ -1,0 +1,48 @@
+using System.Text.Json;
+using WmQuant.Planning.Evaluation;
+
+namespace WmQuant.Pipeline.Inputs;
+
+/// <summary>
+/// baseline.json beside a bundled model: its FP32 evaluations with per-episode outcomes, measured when the model was
+/// made. A run whose evaluation matches one of them exactly (weights hash, environment, planner, episodes, seeds,
+/// device kind) reuses it instead of planning the FP model again, which halves a CPU run.
+/// </summary>
+/// <param name="ModelSha256">Hash of the weights the evaluations are of.</param>
+/// <param name="Evaluations">One per planner setting.</param>
+public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<EvaluationRecord> Evaluations)
+{
+    /// <summary>File name beside the weights.</summary>
+    public const string FileName = "baseline.json";
+
+    /// <summary>Reads the file beside <paramref name="checkpointPath"/>, or null when there is none or it cannot be read.</summary>
+    public static ModelBaselineFile? TryLoadBeside(string checkpointPath)
+    {
+        string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpointPath))!, FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<ModelBaselineFile>(File.ReadAllText(path), EvaluationRecord.JsonOptions);
+        }
+        catch (JsonException)
+        {
+            return null; // A stale or hand-edited file is not worth failing a run over: the FP model is evaluated instead.
+        }
+    }
+
+    /// <summary>The evaluation that matches, or null.</summary>
+    public EvaluationRecord? Find(string modelSha256, string environment, PlannerRecord planner, int episodes, int seedOffset, long seed, string deviceKind) =>
+        Evaluations?.FirstOrDefault(e =>
+            e.ModelSha256 == modelSha256
+            && e.Environment == environment
+            && e.Planner == planner
+            && e.EpisodeCount == episodes
+            && e.SeedOffset == seedOffset
+            && e.Seed == seed
+            && e.Device.StartsWith(deviceKind, StringComparison.Ordinal)
+            && e.Episodes.Count == episodes);
+}

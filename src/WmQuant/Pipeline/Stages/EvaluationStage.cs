@@ -1,0 +1,57 @@
+using WmQuant.Pipeline.Caching;
+using WmQuant.Pipeline.Inputs;
+using WmQuant.Planning;
+using WmQuant.Planning.Adapters;
+using WmQuant.Planning.Evaluation;
+using WmQuant.Recipes;
+
+namespace WmQuant.Pipeline.Stages;
+
+/// <summary>
+/// Plans with a model on the recipe's evaluation episodes, or returns the cached record of the same evaluation
+/// (same weights hash, environment, planner, episodes, seeds, device kind and tool version).
+/// </summary>
+public static class EvaluationStage
+{
+    /// <summary>File name of the record inside a cache entry.</summary>
+    public const string RecordFileName = "evaluation.json";
+
+    /// <summary>Everything that determines an evaluation's outcome; its hash is the cache key.</summary>
+    /// <param name="ModelSha256">Hash of the weights evaluated (the packed artifact's for a quantized model).</param>
+    /// <param name="Quantization">What was quantized, in words.</param>
+    /// <param name="Environment">Environment name.</param>
+    /// <param name="Planner">Planner settings.</param>
+    /// <param name="Episodes">Episodes.</param>
+    /// <param name="SeedOffset">Seed offset.</param>
+    /// <param name="Seed">Planning-noise seed.</param>
+    /// <param name="DeviceKind">cpu or cuda: kernels differ, so outcomes may.</param>
+    /// <param name="ToolVersion">The tool version.</param>
+    public sealed record Inputs(string ModelSha256, string Quantization, string Environment, PlannerSpec Planner, int Episodes, int SeedOffset, long Seed, string DeviceKind, string ToolVersion);
+
+    /// <summary>The cache key of an evaluation.</summary>
+    public static string KeyOf(Inputs inputs) => StageCache.KeyOf("evaluate", inputs);
+
+    /// <summary>Runs (or reuses) the evaluation; <paramref name="adapterFactory"/> is called only when it must run.</summary>
+    public static (EvaluationRecord Record, bool Cached) Run(
+        StageCache cache,
+        Inputs inputs,
+        TrainedModel model,
+        Func<ILatentWorldModel> adapterFactory,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(adapterFactory);
+        var (directory, hit) = cache.GetOrCreate("evaluate", KeyOf(inputs), folder =>
+        {
+            var settings = RecipePlannerSettings.For(model, inputs.Planner, inputs.Episodes, inputs.SeedOffset, inputs.Seed);
+            var batch = EnvironmentEpisodeBatch.ForModel(inputs.Environment, model.Model.Config);
+            var result = new EvaluationRunner(adapterFactory(), settings).Run(batch, progress, cancellationToken);
+            EvaluationRecord.From(result, settings, inputs.Environment, inputs.ModelSha256, inputs.Quantization, inputs.DeviceKind)
+                .Save(Path.Combine(folder, RecordFileName));
+        });
+        return (EvaluationRecord.Load(Path.Combine(directory, RecordFileName)), hit);
+    }
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using WmQuant.Planning.Optimizers;
+
+namespace WmQuant.Planning.Evaluation;
+
+/// <summary>
+/// An evaluation as it is stored: what ran (model hash, environment, planner, seeds) and what came out, down to each
+/// episode. One format for <c>wmq eval --out</c>, a model's baseline.json, the pipeline's cache and artifact
+/// manifests, so a gate can pair any two of them by seed.
+/// </summary>
+/// <param name="Environment">Environment name (wall, pusht).</param>
+/// <param name="ModelSha256">SHA-256 of the evaluated weights file.</param>
+/// <param name="Quantization">What was quantized, in words ("fp32" for none).</param>
+/// <param name="Planner">Planner settings.</param>
+/// <param name="EpisodeCount">Episodes evaluated.</param>
+/// <param name="SeedOffset">Episode n uses seed 99·n + offset.</param>
+/// <param name="Seed">Planning-noise seed.</param>
+/// <param name="Device">Device it ran on.</param>
+/// <param name="Successes">Episodes that reached their goal.</param>
+/// <param name="SuccessRate">Successes / episodes.</param>
+/// <param name="SuccessInterval95">95% Wilson interval [lower, upper].</param>
+/// <param name="MeanStateDistance">Mean final state distance.</param>
+/// <param name="MeanIterations">Mean MPC iterations per episode.</param>
+/// <param name="MeanPlanLossPerIteration">Per MPC iteration, the executed plan's objective (mean over episodes planned in it).</param>
+/// <param name="MeanLossPerOptStep">Per CEM/GD step of the first MPC iteration, the loss (mean over episodes).</param>
+/// <param name="MeanImaginedRealGapPerIteration">Per MPC iteration, the imagined-vs-real latent gap.</param>
+/// <param name="Seconds">Wall time.</param>
+/// <param name="Episodes">Per-episode outcomes in episode order.</param>
+public sealed record EvaluationRecord(
+    string Environment,
+    string ModelSha256,
+    string Quantization,
+    PlannerRecord Planner,
+    int EpisodeCount,
+    int SeedOffset,
+    long Seed,
+    string Device,
+    int Successes,
+    double SuccessRate,
+    double[] SuccessInterval95,
+    double MeanStateDistance,
+    double MeanIterations,
+    double[] MeanPlanLossPerIteration,
+    double[] MeanLossPerOptStep,
+    double[] MeanImaginedRealGapPerIteration,
+    double Seconds,
+    IReadOnlyList<EpisodeRecord> Episodes)
+{
+    /// <summary>snake_case, indented, enums as their names: the on-disk form.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>Builds the record of a finished run.</summary>
+    public static EvaluationRecord From(EvaluationResult result, EvaluationSettings settings, string environment, string modelSha256, string quantization, string device)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(settings);
+        var planner = PlannerRecord.From(settings);
+        return new EvaluationRecord(
+            environment,
+            modelSha256,
+            quantization,
+            planner,
+            result.Outcomes.Count,
+            settings.EffectiveSeedOffset,
+            settings.Seed,
+            device,
+            result.Successes,
+            result.SuccessRate,
+            [result.SuccessInterval.Lower, result.SuccessInterval.Upper],
+            result.MeanStateDistance,
+            result.Outcomes.Average(o => o.IterationsUsed),
+            result.MeanPlanLossPerIteration,
+            result.MeanLossPerOptStep.Count > 0 ? result.MeanLossPerOptStep[0] : [],
+            result.MeanImaginedRealGapPerIteration,
+            result.Elapsed.TotalSeconds,
+            [.. result.Outcomes.Select(o => new EpisodeRecord(o.Seed, o.Success, o.FinalStateDistance, o.IterationsUsed))]);
+    }
+
+    /// <summary>Writes the record atomically (temporary file, then rename).</summary>
+    public void Save(string path)
+    {
+        string temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, JsonOptions));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Reads a record; malformed files throw <see cref="JsonException"/> with the position.</summary>
+    public static EvaluationRecord Load(string path) =>
+        JsonSerializer.Deserialize<EvaluationRecord>(File.ReadAllText(path), JsonOptions)
+        ?? throw new JsonException($"{path}: empty evaluation record");
+}
+
+/// <summary>Planner settings of an evaluation.</summary>
+/// <param name="Kind">Planner kind.</param>
+/// <param name="Horizon">Model actions per plan.</param>
+/// <param name="Samples">CEM samples.</param>
+/// <param name="TopK">CEM elites.</param>
+/// <param name="OptSteps">Optimisation steps per plan.</param>
+/// <param name="Sigma">CEM initial standard deviation (normalised action units).</param>
+/// <param name="MaxIterations">MPC iteration cap.</param>
+/// <param name="Alpha">Weight of the proprio term of the objective.</param>
+public sealed record PlannerRecord(PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, double Sigma, int MaxIterations, double Alpha)
+{
+    /// <summary>The planner part of evaluation settings.</summary>
+    public static PlannerRecord From(EvaluationSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var cem = settings.Cem ?? new CemSettings();
+        return new PlannerRecord(
+            settings.Planner,
+            cem.Horizon,
+            cem.Samples,
+            cem.TopK,
+            cem.OptSteps,
+            cem.InitialSigma,
+            settings.Mpc.MaxIterations,
+            (settings.Objective ?? new Objectives.ObjectiveSettings()).Alpha);
+    }
+}
+
+/// <summary>One episode's outcome, keyed by its environment seed.</summary>
+/// <param name="Seed">Environment seed.</param>
+/// <param name="Success">Whether the goal was reached.</param>
+/// <param name="FinalDistance">Final state distance to the goal.</param>
+/// <param name="Iterations">MPC iterations used.</param>
+public sealed record EpisodeRecord(int Seed, bool Success, double FinalDistance, int Iterations);

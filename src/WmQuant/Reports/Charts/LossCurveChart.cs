@@ -1,0 +1,54 @@
+using ScottPlot;
+using WmQuant.Reports.Model;
+
+namespace WmQuant.Reports.Charts;
+
+/// <summary>
+/// Planning loss against optimisation step (or MPC iteration), one line per model, so a
+/// quantized model that optimises to a worse plan, or more slowly, is visible at once.
+/// </summary>
+internal static class LossCurveChart
+{
+    /// <summary>Number of finite values across <paramref name="series"/>: zero means there is nothing to draw.</summary>
+    public static int FiniteCount(IEnumerable<LossSeries> series) =>
+        series.Sum(s => s.Values.Count(double.IsFinite));
+
+    /// <summary>Number of non-finite values across <paramref name="series"/> (left out of the plot).</summary>
+    public static int NonFiniteCount(IEnumerable<LossSeries> series) =>
+        series.Sum(s => s.Values.Count(v => !double.IsFinite(v)));
+
+    /// <summary>PNG bytes of the chart; the series must hold at least one finite value.</summary>
+    public static byte[] Render(string title, string xLabel, IReadOnlyList<LossSeries> series)
+    {
+        if (FiniteCount(series) == 0)
+        {
+            throw new ArgumentException("No finite value: the caller skips this chart.", nameof(series));
+        }
+
+        var plot = ChartCanvas.CreatePlot(title, xLabel, "planning loss");
+        var steps = new List<double>();
+        for (var s = 0; s < series.Count; s++)
+        {
+            var points = series[s].Values
+                .Select((value, index) => (Step: index + 1.0, Value: value))
+                .Where(point => double.IsFinite(point.Value))
+                .ToArray();
+            if (points.Length == 0)
+            {
+                continue;
+            }
+
+            double[] xs = [.. points.Select(point => point.Step)];
+            double[] ys = [.. points.Select(point => point.Value)];
+            steps.AddRange(xs);
+            var line = plot.Add.Scatter(xs, ys, ChartCanvas.SeriesColor(s));
+            line.LegendText = series[s].Label;
+            line.LineWidth = 2;
+            line.MarkerSize = 6;
+        }
+
+        plot.Axes.Bottom.TickGenerator = ChartTicks.AtValues(steps);
+        plot.ShowLegend(Alignment.UpperRight);
+        return ChartCanvas.ToPng(plot, ChartCanvas.Width, ChartCanvas.Height);
+    }
+}

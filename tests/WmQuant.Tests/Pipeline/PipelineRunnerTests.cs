@@ -1,0 +1,216 @@
+using System.Text.Json.Nodes;
+using WmQuant.IO.Safetensors;
+using WmQuant.Pipeline;
+using WmQuant.Pipeline.Artifacts;
+using WmQuant.Pipeline.Inputs;
+using WmQuant.Planning.Evaluation;
+using WmQuant.Runtime;
+
+namespace WmQuant.Tests.Pipeline;
+
+[NonParallelizable]
+public sealed class PipelineRunnerTests
+{
+    [OneTimeSetUp]
+    public void InitialiseRuntime() => TorchRuntime.Initialize(new TorchRuntimeOptions { Device = "cpu", Seed = 0 });
+
+    private static PipelineOptions Options(PipelineWorkspace ws, bool cache = true) => new()
+    {
+        OutputDirectory = ws.Output,
+        CacheDirectory = cache ? ws.Cache : null,
+        RepositoryRoot = ws.Root,
+        ToolVersion = "0.0.0-test",
+    };
+
+    private static Dictionary<string, string> Hashes(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(directory, f), TrainedModelHash);
+
+    private static string TrainedModelHash(string path) => WmQuant.Pipeline.Inputs.TrainedModel.FileSha256(path);
+
+    [Test]
+    public void WritesACompleteArtifactWhoseManifestHashesEveryFile()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("w4"));
+        var result = new PipelineRunner(Options(ws)).Run(recipe);
+
+        Assert.That(result.Status, Is.EqualTo(PipelineStatus.Passed), string.Join("\n", result.Problems));
+        string dir = result.ArtifactDirectory!;
+        Assert.That(dir, Is.EqualTo(Path.Combine(ws.Output, "w4-artifact")));
+        var manifest = ArtifactManifest.Load(Path.Combine(dir, ArtifactManifest.FileName));
+        Assert.Multiple(() =>
+        {
+            Assert.That(manifest.Version, Is.EqualTo("1.2.3"));
+            Assert.That(manifest.Status, Is.EqualTo("passed"));
+            Assert.That(manifest.Files.Select(f => f.Path), Is.SupersetOf(new[] { "MODEL_CARD.md", "model.safetensors", "recipe.yaml", "recipe.resolved.json", "report/report.html", "report/report.md", "report/loss_per_cem_step.png" }));
+            foreach (var file in manifest.Files)
+            {
+                Assert.That(TrainedModelHash(Path.Combine(dir, file.Path)), Is.EqualTo(file.Sha256), file.Path);
+            }
+
+            Assert.That(manifest.Baseline!.Episodes.Select(e => e.Seed), Is.EqualTo(new[] { 1, 100 }));
+            Assert.That(manifest.Quantized!.Episodes.Select(e => e.Seed), Is.EqualTo(new[] { 1, 100 }));
+            Assert.That(manifest.Quantized.ModelSha256, Is.EqualTo(TrainedModelHash(Path.Combine(dir, "model.safetensors"))));
+            Assert.That(manifest.Sizes.EffectiveBitsPerQuantizedWeight, Is.InRange(4.0, 5.2), "W4 g32 with fp16 scales");
+            Assert.That(manifest.Sizes.Reduction, Is.GreaterThan(2.0));
+            Assert.That(manifest.Model.Path, Is.EqualTo("models/wall/model.safetensors"));
+            Assert.That(Directory.GetDirectories(ws.Output, ".staging-*"), Is.Empty);
+        });
+
+        using var packed = SafetensorsFile.Open(Path.Combine(dir, "model.safetensors"));
+        var names = packed.Tensors.Select(t => t.Name).ToHashSet();
+        string layer = manifest.Quantization.Layers[0].Name;
+        Assert.That(names, Does.Contain(layer + ".weight_packed").And.Contain(layer + ".weight_scale").And.Not.Contain(layer + ".weight"));
+        Assert.That(File.ReadAllText(Path.Combine(dir, "MODEL_CARD.md")), Does.Contain("# w4-artifact 1.2.3").And.Contain("wmq run w4.yaml"));
+
+        Assert.That(ArtifactVerifier.Verify(dir, manifest), Is.Empty);
+        File.AppendAllText(Path.Combine(dir, "MODEL_CARD.md"), "edited");
+        File.WriteAllText(Path.Combine(dir, "extra.txt"), "x");
+        File.Delete(Path.Combine(dir, "recipe.yaml"));
+        Assert.That(ArtifactVerifier.Verify(dir, manifest), Is.EquivalentTo(new[]
+        {
+            $"MODEL_CARD.md: SHA-256 {TrainedModelHash(Path.Combine(dir, "MODEL_CARD.md"))} differs from the manifest's {manifest.Files.Single(f => f.Path == "MODEL_CARD.md").Sha256} (modified after it was written)",
+            "recipe.yaml: listed in the manifest but missing",
+            "extra.txt: not listed in the manifest",
+        }));
+    }
+
+    [Test]
+    public void ASecondRunReusesEveryStageAndRewritesIdenticalBytes()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("again"));
+        var first = new PipelineRunner(Options(ws)).Run(recipe);
+        var firstHashes = Hashes(first.ArtifactDirectory!);
+        var second = new PipelineRunner(Options(ws)).Run(recipe);
+
+        Assert.That(first.CacheHits, Is.Empty);
+        Assert.That(second.CacheHits, Is.EquivalentTo(new[] { "evaluate-fp", "quantize", "evaluate" }));
+        Assert.That(Hashes(second.ArtifactDirectory!), Is.EqualTo(firstHashes));
+    }
+
+    [Test]
+    public void WithoutTheCacheOnlyTheRecordedTimingsDiffer()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("fresh"));
+        var first = Hashes(new PipelineRunner(Options(ws, cache: false)).Run(recipe).ArtifactDirectory!);
+        string manifest1 = File.ReadAllText(Path.Combine(ws.Output, "fresh-artifact", "manifest.json"));
+        var second = Hashes(new PipelineRunner(Options(ws, cache: false)).Run(recipe).ArtifactDirectory!);
+        string manifest2 = File.ReadAllText(Path.Combine(ws.Output, "fresh-artifact", "manifest.json"));
+
+        foreach (var file in first.Keys.Where(f => f != "manifest.json"))
+        {
+            Assert.That(second[file], Is.EqualTo(first[file]), file);
+        }
+
+        Assert.That(WithoutTimings(manifest2), Is.EqualTo(WithoutTimings(manifest1)));
+    }
+
+    [Test]
+    public void AFailedGateStillWritesTheArtifactMarkedFailedAndNamesTheRecipeLine()
+    {
+        using var ws = new PipelineWorkspace();
+        string path = ws.WriteRecipe("strict", gates: "  - { metric: state_distance, max: 0.001 }");
+        var result = new PipelineRunner(Options(ws)).Run(ws.Load(path));
+
+        Assert.That(result.Status, Is.EqualTo(PipelineStatus.GateFailed));
+        Assert.That(result.Problems, Has.Exactly(1).StartsWith("strict.yaml(14,5): error WMQ4001: gate state_distance max failed: state_distance "));
+        Assert.That(ArtifactManifest.Load(Path.Combine(result.ArtifactDirectory!, "manifest.json")).Status, Is.EqualTo("failed"));
+    }
+
+    [Test]
+    public void AnUnimplementedMethodWritesNothing()
+    {
+        using var ws = new PipelineWorkspace();
+        var result = new PipelineRunner(Options(ws)).Run(ws.Load(ws.WriteRecipe("awq", method: "awq")));
+
+        Assert.That(result.Status, Is.EqualTo(PipelineStatus.InvalidInput));
+        Assert.That(result.Problems.Single(), Does.Contain("error WMQ3101: quantization.method 'awq' is not implemented yet"));
+        Assert.That(Directory.Exists(ws.Output) ? Directory.GetFileSystemEntries(ws.Output) : [], Is.Empty);
+    }
+
+    [Test]
+    public void ACancelledRunLeavesNeitherStagingFoldersNorPartialCacheEntries()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("cancel"));
+        using var cancel = new CancellationTokenSource();
+        var progress = new CancelOnStage("evaluate", cancel);
+        Assert.Catch<OperationCanceledException>(() => new PipelineRunner(Options(ws)).Run(recipe, null, progress, cancel.Token));
+
+        Assert.That(Directory.Exists(ws.Output) ? Directory.GetFileSystemEntries(ws.Output) : [], Is.Empty);
+        var cacheEntries = Directory.GetDirectories(ws.Cache, "*", SearchOption.AllDirectories).Select(Path.GetFileName);
+        Assert.That(cacheEntries, Has.None.StartsWith(".tmp-"));
+
+        // Resuming reuses what finished before the interruption.
+        var resumed = new PipelineRunner(Options(ws)).Run(recipe);
+        Assert.That(resumed.CacheHits, Is.EquivalentTo(new[] { "evaluate-fp", "quantize" }));
+    }
+
+    [Test]
+    public void AMatchingBaselineFileBesideTheModelReplacesTheFpEvaluation()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("reuse"));
+        var first = new PipelineRunner(Options(ws, cache: false)).Run(recipe).Manifest!;
+        var baseline = first.Baseline!;
+        string file = Path.Combine(ws.Root, "models", "wall", ModelBaselineFile.FileName);
+        File.WriteAllText(file, System.Text.Json.JsonSerializer.Serialize(
+            new ModelBaselineFile(baseline.ModelSha256, [baseline with { Planner = baseline.Planner with { Samples = 99 } }, baseline]),
+            EvaluationRecord.JsonOptions));
+
+        var second = new PipelineRunner(Options(ws)).Run(recipe);
+        Assert.That(second.CacheHits, Is.EqualTo(new[] { "evaluate-fp" }));
+        Assert.That(second.Manifest!.Baseline, Is.EqualTo(baseline).Using<EvaluationRecord>((a, b) => a.Episodes.SequenceEqual(b.Episodes) && a.Planner == b.Planner));
+
+        // A different planner setting does not match: the FP model is evaluated.
+        var other = ws.Load(ws.WriteRecipe("reuse", weights: "{ bits: 8, granularity: channel }").Replace("x", "x", StringComparison.Ordinal));
+        var third = new PipelineRunner(Options(ws)).Run(other with { Evaluation = other.Evaluation with { Planner = other.Evaluation.Planner with { TopK = 3 } } });
+        Assert.That(third.CacheHits, Does.Not.Contain("evaluate-fp"));
+    }
+
+    [Test]
+    public void TheNupkgFormatPacksTheFolderDeterministically()
+    {
+        using var ws = new PipelineWorkspace();
+        var recipe = ws.Load(ws.WriteRecipe("pkg", formats: "[safetensors, nupkg]"));
+        new PipelineRunner(Options(ws)).Run(recipe);
+        string package = Path.Combine(ws.Output, "pkg-artifact.1.2.3.nupkg");
+        string first = TrainedModelHash(package);
+        Thread.Sleep(2100); // zip timestamps have two-second resolution: make sure the clock moved
+        new PipelineRunner(Options(ws)).Run(recipe);
+
+        Assert.That(TrainedModelHash(package), Is.EqualTo(first), "same inputs, same package bytes");
+        using var reader = new NuGet.Packaging.PackageArchiveReader(package);
+        var identity = reader.GetIdentity();
+        Assert.Multiple(() =>
+        {
+            Assert.That(identity.Id, Is.EqualTo("pkg-artifact"));
+            Assert.That(identity.Version.ToNormalizedString(), Is.EqualTo("1.2.3"));
+            Assert.That(reader.GetFiles(), Does.Contain("content/wmq/pkg-artifact/manifest.json").And.Contain("content/wmq/pkg-artifact/model.safetensors"));
+            Assert.That(reader.NuspecReader.GetDescription(), Does.Contain("bits per quantized weight").And.Contain("Gates: passed"));
+        });
+    }
+
+    private static string WithoutTimings(string manifest)
+    {
+        var node = JsonNode.Parse(manifest)!.AsObject();
+        node.Remove("timings");
+        node["baseline"]!.AsObject().Remove("seconds");
+        node["quantized"]!.AsObject().Remove("seconds");
+        return node.ToJsonString();
+    }
+
+    private sealed class CancelOnStage(string stage, CancellationTokenSource source) : IProgress<PipelineProgress>
+    {
+        public void Report(PipelineProgress value)
+        {
+            if (value.Stage == stage)
+            {
+                source.Cancel();
+            }
+        }
+    }
+}

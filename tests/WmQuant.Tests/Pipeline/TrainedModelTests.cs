@@ -1,0 +1,65 @@
+using WmQuant.Pipeline.Inputs;
+using WmQuant.Planning;
+using WmQuant.Planning.Evaluation;
+using WmQuant.Tests.Models;
+using WmQuant.Tests.Support;
+
+namespace WmQuant.Tests.Pipeline;
+
+public sealed class TrainedModelTests
+{
+    private static string WallCheckpoint => Path.Combine(ModelTestSupport.RepositoryRoot, "models", "wall", "model.safetensors");
+
+    [Test]
+    public void LoadsTheBundledWallModelWithItsStatisticsAndHash()
+    {
+        var result = TrainedModel.Load(WallCheckpoint);
+        Assert.That(result.Problems, Is.Empty);
+        using var model = result.Model!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.Sha256, Is.EqualTo(TrainedModel.FileSha256(WallCheckpoint)).And.Length.EqualTo(64));
+            Assert.That(model.Normalization.ActionMean, Has.Length.EqualTo(2));
+            Assert.That(model.CreateMpcSettings(7).MaxIterations, Is.EqualTo(7));
+            Assert.That(model.Model.Config.Name, Is.EqualTo("reference-wall"));
+        });
+    }
+
+    [Test]
+    public void ReportsEveryMissingFileAtOnce()
+    {
+        using var dir = new TempDirectory();
+        File.Copy(WallCheckpoint, Path.Combine(dir.Path, "m.safetensors"));
+        var result = TrainedModel.Load(Path.Combine(dir.Path, "m.safetensors"), Path.Combine(dir.Path, "missing.yaml"));
+        Assert.That(result.Model, Is.Null);
+        Assert.That(result.Problems, Has.Some.Contains("error WMQ3001: normalization.json"));
+        Assert.That(result.Problems, Has.Some.Contains("error WMQ3003"));
+    }
+
+    [Test]
+    public void MissingCheckpointIsAProblemNotAnException()
+    {
+        var result = TrainedModel.Load("/nonexistent/model.safetensors");
+        Assert.That(result.Problems, Is.EqualTo(new[] { "/nonexistent/model.safetensors: error WMQ3002: model checkpoint not found" }));
+    }
+
+    [Test]
+    public void EvaluationRecordRoundTripsThroughItsFile()
+    {
+        var record = new EvaluationRecord(
+            "wall", new string('a', 64), "fp32", new PlannerRecord(PlannerKind.MpcCem, 5, 64, 8, 5, 1.0, 50, 1.0),
+            2, 1, 0, "cpu", 1, 0.5, [0.1, 0.9], 3.5, 10, [0.5, 0.25], [1, 0.5], [0.01], 1.5,
+            [new EpisodeRecord(1, true, 2.0, 1), new EpisodeRecord(100, false, 5.0, 50)]);
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "e.json");
+        record.Save(path);
+        var back = EvaluationRecord.Load(path);
+        Assert.Multiple(() =>
+        {
+            Assert.That(back.Episodes, Is.EqualTo(record.Episodes));
+            Assert.That(back.Planner, Is.EqualTo(record.Planner));
+            Assert.That(back.SuccessInterval95, Is.EqualTo(record.SuccessInterval95));
+            Assert.That(File.ReadAllText(path), Does.Contain("\"kind\": \"mpc-cem\"").And.Contain("\"final_distance\": 5"));
+        });
+    }
+}
