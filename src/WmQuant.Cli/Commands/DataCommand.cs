@@ -27,6 +27,7 @@ internal static class DataCommand
         var seed = new Option<int>("--seed") { Description = "Master seed.", DefaultValueFactory = _ => 0 };
         var policy = new Option<string>("--policy") { Description = "Wall data policy: exploration (fast directional walks and door crossings) or random-walk (slow meandering walks, the first reference model's data).", DefaultValueFactory = _ => "exploration" };
         policy.AcceptOnlyFromAmong("exploration", "random-walk");
+        var noise = new Option<double?>("--action-noise") { Description = "PushT: standard deviation of the Gaussian noise on every scripted action (default 0.05)." };
 
         var command = new Command("generate", "Generate a dataset: Wall exploration (or random walks) or PushT scripted pushing with noise.");
         command.Options.Add(env);
@@ -35,6 +36,7 @@ internal static class DataCommand
         command.Options.Add(steps);
         command.Options.Add(seed);
         command.Options.Add(policy);
+        command.Options.Add(noise);
         command.SetAction(parseResult =>
         {
             var name = parseResult.GetValue(env)!;
@@ -43,7 +45,7 @@ internal static class DataCommand
             {
                 "wall" when parseResult.GetValue(policy) == "random-walk" => new WallRandomWalkGenerator(),
                 "wall" => new WallExplorationGenerator(),
-                _ => new PushTScriptedGenerator(),
+                _ => parseResult.GetValue(noise) is { } sigma ? new PushTScriptedGenerator { ActionNoise = sigma } : new PushTScriptedGenerator(),
             };
             var n = parseResult.GetValue(trajectories) ?? (name == "wall" ? 1920 : 400);
             var t = parseResult.GetValue(steps) ?? (name == "wall" ? 50 : 100);
