@@ -18,5 +18,6 @@ internal static class CommandCatalog
         yield return EvalCommand.Create();
         yield return ValidateCommand.Create();
         yield return TrainCommand.Create();
+        yield return SanityCommand.Create();
     }
 }

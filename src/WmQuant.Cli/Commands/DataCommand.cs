@@ -25,18 +25,28 @@ internal static class DataCommand
         var trajectories = new Option<int?>("--trajectories") { Description = "Number of trajectories (default: wall 1920, pusht 400)." };
         var steps = new Option<int?>("--steps") { Description = "Actions per trajectory (default: wall 50, pusht 100)." };
         var seed = new Option<int>("--seed") { Description = "Master seed.", DefaultValueFactory = _ => 0 };
+        var policy = new Option<string>("--policy") { Description = "Wall data policy: exploration (fast directional walks and door crossings) or random-walk (slow meandering walks, the first reference model's data).", DefaultValueFactory = _ => "exploration" };
+        policy.AcceptOnlyFromAmong("exploration", "random-walk");
+        var noise = new Option<double?>("--action-noise") { Description = "PushT: standard deviation of the Gaussian noise on every scripted action (default 0.05)." };
 
-        var command = new Command("generate", "Generate a dataset: Wall random walks or PushT scripted pushing with noise.");
+        var command = new Command("generate", "Generate a dataset: Wall exploration (or random walks) or PushT scripted pushing with noise.");
         command.Options.Add(env);
         command.Options.Add(output);
         command.Options.Add(trajectories);
         command.Options.Add(steps);
         command.Options.Add(seed);
+        command.Options.Add(policy);
+        command.Options.Add(noise);
         command.SetAction(parseResult =>
         {
             var name = parseResult.GetValue(env)!;
             var dir = parseResult.GetValue(output)!;
-            IDatasetGenerator generator = name == "wall" ? new WallRandomWalkGenerator() : new PushTScriptedGenerator();
+            IDatasetGenerator generator = name switch
+            {
+                "wall" when parseResult.GetValue(policy) == "random-walk" => new WallRandomWalkGenerator(),
+                "wall" => new WallExplorationGenerator(),
+                _ => parseResult.GetValue(noise) is { } sigma ? new PushTScriptedGenerator { ActionNoise = sigma } : new PushTScriptedGenerator(),
+            };
             var n = parseResult.GetValue(trajectories) ?? (name == "wall" ? 1920 : 400);
             var t = parseResult.GetValue(steps) ?? (name == "wall" ? 50 : 100);
             if (n <= 0 || t <= 0)

@@ -66,7 +66,7 @@ public sealed class TrainingData : IDisposable
                 all[i] = (i / (Steps + 1), i % (Steps + 1));
             }
 
-            _frameCache = Render(all);
+            _frameCache = RenderInChunks(all);
         }
     }
 
@@ -104,6 +104,28 @@ public sealed class TrainingData : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _frameCache?.Dispose();
+
+    // A cache can exceed the 2 GiB a managed array may hold (3000 PushT trajectories × 101 frames × 12 KiB):
+    // render it in chunks straight into one uint8 tensor.
+    private Tensor RenderInChunks((int Trajectory, int Time)[] items)
+    {
+        const int Chunk = 8192;
+        if (items.Length <= Chunk)
+        {
+            return Render(items);
+        }
+
+        var s = _imageSize;
+        var cache = empty([items.Length, 3, s, s], ScalarType.Byte);
+        for (var start = 0; start < items.Length; start += Chunk)
+        {
+            var length = Math.Min(Chunk, items.Length - start);
+            using var part = Render(new ArraySegment<(int, int)>(items, start, length));
+            cache.narrow(0, start, length).copy_(part);
+        }
+
+        return cache;
+    }
 
     private Tensor Render(IReadOnlyList<(int Trajectory, int Time)> items)
     {

@@ -24,11 +24,39 @@ public sealed record TrainingSettings
     /// <summary>AdamW rate of the action and proprio encoders (upstream 5e-4).</summary>
     public double EmbeddingLearningRate { get; init; } = 5e-4;
 
+    /// <summary>
+    /// AdamW rate of the proprio encoder when it should differ from <see cref="EmbeddingLearningRate"/> (null: the
+    /// same, as upstream). Slower, with <see cref="ProprioInitScale"/> below 1, it keeps the proprio embedding small.
+    /// </summary>
+    public double? ProprioLearningRate { get; init; }
+
     /// <summary>Adam rate of the decoder (upstream 3e-4).</summary>
     public double DecoderLearningRate { get; init; } = 3e-4;
 
     /// <summary>Adam rate of the encoder during pre-training (not upstream: DINOv2 comes pre-trained there).</summary>
     public double EncoderLearningRate { get; init; } = 3e-4;
+
+    /// <summary>
+    /// Weight of the reachability term in encoder pre-training (0: a plain autoencoder). The term asks latent
+    /// distances to follow shortest free paths between the agents (<see cref="Objectives.ReachabilityLoss"/>); it
+    /// suits environments whose agent is a tinted dot among dark walls (Wall), not PushT.
+    /// </summary>
+    public double ReachabilityWeight { get; init; }
+
+    /// <summary>Latent RMS distance per image pixel of shortest path that the reachability term asks for.</summary>
+    public double ReachabilityScale { get; init; } = 0.02;
+
+    /// <summary>With the reachability term, half of each encoder batch is paired with frames up to this many steps later in the same trajectory, so short distances are seen too.</summary>
+    public int ReachabilityMaxGap { get; init; } = 10;
+
+    /// <summary>
+    /// Factor applied to the proprio encoder's initial weights (1: PyTorch's default init). Below 1 the planner's
+    /// proprio term, a straight-line distance, starts small next to the visual term.
+    /// </summary>
+    public double ProprioInitScale { get; init; } = 1.0;
+
+    /// <summary>Whether the decoder keeps training during phase 2 on the frozen encoder's latents (upstream trains it on detached latents).</summary>
+    public bool DecoderWithPredictor { get; init; } = true;
 
     /// <summary>Decoupled weight decay of the AdamW groups (PyTorch's AdamW default, which upstream keeps).</summary>
     public double WeightDecay { get; init; } = 0.01;
@@ -66,7 +94,22 @@ public sealed record TrainingSettings
             problems.Add($"checkpoint interval must be non-negative (got {CheckpointEvery})");
         }
 
-        if (new[] { PredictorLearningRate, EmbeddingLearningRate, DecoderLearningRate, EncoderLearningRate }.Any(r => !(r > 0)))
+        if (ReachabilityWeight < 0 || (ReachabilityWeight > 0 && !(ReachabilityScale > 0)))
+        {
+            problems.Add("the reachability weight must be non-negative and, when used, its scale positive");
+        }
+
+        if (!(ProprioInitScale > 0))
+        {
+            problems.Add($"the proprio init scale must be positive (got {ProprioInitScale})");
+        }
+
+        if (ReachabilityMaxGap < 1)
+        {
+            problems.Add($"the reachability pair gap must be at least 1 step (got {ReachabilityMaxGap})");
+        }
+
+        if (new[] { PredictorLearningRate, EmbeddingLearningRate, DecoderLearningRate, EncoderLearningRate, ProprioLearningRate ?? EmbeddingLearningRate }.Any(r => !(r > 0)))
         {
             problems.Add("learning rates must be positive");
         }

@@ -8,6 +8,7 @@ using WmQuant.Models.Checkpoints;
 using WmQuant.Models.Config;
 using WmQuant.Models.Encoder;
 using WmQuant.Models.Layers;
+using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
 
 namespace WmQuant.Training;
@@ -21,13 +22,14 @@ namespace WmQuant.Training;
 public sealed record TrainingResult(string ModelPath, string ModelSha256, IReadOnlyList<LossRecord> Losses, double WallSeconds, int? ResumedFrom);
 
 /// <summary>
-/// Trains a DINO-WM reference model in two phases. Phase 1 pre-trains the encoder as an autoencoder with
-/// the decoder (MSE between decoded and input frames) and then freezes both, standing in for DINOv2's
-/// pre-training (DESIGN §4). Upstream trains its decoder on detached encoder latents; here the decoder
-/// learns on the latents of the encoder being trained with it, which is the same thing once the encoder
-/// is frozen, since the decoder is never trained again. Phase 2 trains the predictor, action and proprio
+/// Trains a DINO-WM reference model in two phases. Phase 1 pre-trains the encoder with the decoder as an
+/// autoencoder (MSE between decoded and input frames), optionally with a reachability term that makes latent
+/// distance follow shortest free paths (<see cref="ReachabilityLoss"/>), and then freezes the encoder,
+/// standing in for DINOv2's pre-training (DESIGN §4). Phase 2 trains the predictor, action and proprio
 /// encoders as upstream: teacher-forced MSE between the prediction of every frame and the next frame's
-/// tokens (detached), over the visual and proprio channels only.
+/// tokens (detached), over the visual and proprio channels only; the decoder keeps learning there on the
+/// frozen encoder's detached latents, as upstream trains it (it matters when the reachability term leaves
+/// the reconstruction of a small agent behind in phase 1).
 /// </summary>
 /// <remarks>
 /// Every step draws its batch from <see cref="TrainingSeeds.Batch"/> and reseeds torch from
@@ -40,6 +42,7 @@ public sealed class WorldModelTrainer
     private const string DecoderOptimizer = "decoder";
     private const string PredictorOptimizer = "predictor";
     private const string EmbeddingOptimizer = "embeddings";
+    private const string ProprioOptimizer = "proprio";
 
     private readonly WorldModelConfig _config;
     private readonly TrajectoryDataset _dataset;
@@ -110,6 +113,14 @@ public sealed class WorldModelTrainer
         Directory.CreateDirectory(outputDirectory);
         var store = new TrainingCheckpointStore(outputDirectory);
         using var model = new DinoWorldModel(_config, _settings.Seed).MoveTo(_device, ScalarType.Float32);
+        if (_settings.ProprioInitScale != 1.0)
+        {
+            using var noGrad = no_grad();
+            foreach (var parameter in model.ProprioEncoder.parameters())
+            {
+                parameter.mul_(_settings.ProprioInitScale);
+            }
+        }
 
         // The fused CPU attention kernel's backward is not bit-reproducible across runs (seen as 1-ulp
         // differences in the predictor after one step); the written-out kernel is, and costs little on CPU.
@@ -125,8 +136,16 @@ public sealed class WorldModelTrainer
             [EncoderOptimizer] = new(Group("encoder"), _settings.EncoderLearningRate, 0),
             [DecoderOptimizer] = new(Group("decoder"), _settings.DecoderLearningRate, 0),
             [PredictorOptimizer] = new(Group("predictor"), _settings.PredictorLearningRate, _settings.WeightDecay),
-            [EmbeddingOptimizer] = new(Group("action_encoder", "proprio_encoder"), _settings.EmbeddingLearningRate, _settings.WeightDecay),
         };
+        if (_settings.ProprioLearningRate is { } proprioRate)
+        {
+            optimizers[EmbeddingOptimizer] = new(Group("action_encoder"), _settings.EmbeddingLearningRate, _settings.WeightDecay);
+            optimizers[ProprioOptimizer] = new(Group("proprio_encoder"), proprioRate, _settings.WeightDecay);
+        }
+        else
+        {
+            optimizers[EmbeddingOptimizer] = new(Group("action_encoder", "proprio_encoder"), _settings.EmbeddingLearningRate, _settings.WeightDecay);
+        }
         try
         {
             var losses = new List<LossRecord>();
@@ -270,22 +289,58 @@ public sealed class WorldModelTrainer
     private double EncoderStep(RunContext run, Random random)
     {
         using var scope = NewDisposeScope();
-        var items = new (int, int)[_settings.BatchSize];
-        for (var i = 0; i < items.Length; i++)
-        {
-            items[i] = (random.Next(run.Data.Count), random.Next(run.Data.Steps + 1));
-        }
-
+        var reachability = _settings.ReachabilityWeight > 0;
+        var items = reachability ? PairedFrames(run.Data, random) : RandomFrames(run.Data, random);
         var model = run.Model;
         var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32) / 255.0;
         var visual = model.Encoder.forward(ImagePreprocessing.ToEncoderInput(images, _config.ImageSize, model.Dtype));
         var reconstruction = model.Decoder!.forward(visual);
         var loss = nn.functional.mse_loss(reconstruction, images);
+        if (reachability)
+        {
+            var paths = PixelGeodesics.Pairwise(images);
+            loss = loss + (ReachabilityLoss.Compute(visual, paths, _settings.ReachabilityScale) * _settings.ReachabilityWeight);
+        }
+
         model.zero_grad();
         loss.backward();
         run.Optimizers[EncoderOptimizer].Step();
         run.Optimizers[DecoderOptimizer].Step();
         return loss.item<float>();
+    }
+
+    private (int, int)[] RandomFrames(TrainingData data, Random random)
+    {
+        var items = new (int, int)[_settings.BatchSize];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = (random.Next(data.Count), random.Next(data.Steps + 1));
+        }
+
+        return items;
+    }
+
+    // Half the batch are random frames, each followed by a frame 1..MaxGap steps later in its trajectory:
+    // pairs at every distance, the short ones included, where the reachability term needs them.
+    private (int, int)[] PairedFrames(TrainingData data, Random random)
+    {
+        var items = new (int, int)[_settings.BatchSize];
+        for (var i = 0; i + 1 < items.Length; i += 2)
+        {
+            var trajectory = random.Next(data.Count);
+            var time = random.Next(data.Steps + 1);
+            var gap = 1 + random.Next(_settings.ReachabilityMaxGap);
+            var partner = time + gap <= data.Steps ? time + gap : Math.Max(0, time - gap);
+            items[i] = (trajectory, time);
+            items[i + 1] = (trajectory, partner);
+        }
+
+        if (items.Length % 2 == 1)
+        {
+            items[^1] = (random.Next(data.Count), random.Next(data.Steps + 1));
+        }
+
+        return items;
     }
 
     private double PredictorStep(RunContext run, Random random)
@@ -326,10 +381,29 @@ public sealed class WorldModelTrainer
         var prediction = model.PredictNext(z[.., .._config.NumHist]);
         var target = z[.., _config.NumPred..].detach();
         var loss = nn.functional.mse_loss(prediction[.., .., .., ..observed], target[.., .., .., ..observed]);
+        var trainDecoder = _settings.DecoderWithPredictor && model.Decoder is not null;
+        var total = loss;
+        if (trainDecoder)
+        {
+            // As upstream: the decoder also learns on the frozen encoder's (detached) latents of the same frames.
+            var latents = visual.reshape(b * frames, visual.shape[2], visual.shape[3]);
+            total = loss + nn.functional.mse_loss(model.Decoder!.forward(latents), images);
+        }
+
         model.zero_grad();
-        loss.backward();
+        total.backward();
         run.Optimizers[PredictorOptimizer].Step();
         run.Optimizers[EmbeddingOptimizer].Step();
+        if (run.Optimizers.TryGetValue(ProprioOptimizer, out var proprioOptimizer))
+        {
+            proprioOptimizer.Step();
+        }
+
+        if (trainDecoder)
+        {
+            run.Optimizers[DecoderOptimizer].Step();
+        }
+
         return loss.item<float>();
     }
 

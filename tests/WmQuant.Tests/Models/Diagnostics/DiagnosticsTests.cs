@@ -1,0 +1,85 @@
+using SkiaSharp;
+using WmQuant.Models;
+using WmQuant.Models.Diagnostics;
+using static TorchSharp.torch;
+
+namespace WmQuant.Tests.Models.Diagnostics;
+
+public sealed class DiagnosticsTests
+{
+    private static DinoWorldModel Model(int numHist) => new(ModelTestSupport.Tiny(numHist) with { Decoder = new WmQuant.Models.Config.DecoderConfig { Enabled = true, Channels = 4, Upsamplings = 1 } }, seed: 3);
+
+    [Test]
+    public void CopyingTheLastFrameOfAStillSceneIsExactAndTheModelIsComparedStepByStep()
+    {
+        using var model = Model(numHist: 2);
+        var size = model.Config.ImageSize;
+        var still = rand([3, 1, 3, size, size], generator: new Generator(1)).expand(3, 5, 3, size, size).contiguous();
+        var proprio = zeros([3, 5, model.Config.ProprioDim]);
+        var actions = randn([3, 4, model.Config.ActionInputDim], generator: new Generator(2));
+
+        var (report, predicted) = OpenLoopCheck.Run(model, still, proprio, actions);
+
+        // Step 1 by hand: one prediction from the two observed frames.
+        var real = model.EncodeObservations(still, proprio);
+        var first = model.Rollout(real.SliceFrames(0, 2), actions[.., ..2]);
+        var expected = (first.Visual[.., 2] - real.Visual[.., 2]).square().mean().item<float>();
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.Steps, Is.EqualTo(new[] { 1, 2, 3 }));
+            Assert.That(report.CopyLastVisualMse, Has.All.EqualTo(0));
+            Assert.That(report.ModelVisualMse[0], Is.EqualTo(expected).Within(1e-6));
+            Assert.That(report.ModelVisualMse, Has.All.GreaterThan(0), "an untrained predictor does not copy its input");
+            Assert.That(predicted.shape, Is.EqualTo(new long[] { 3, 3, real.Visual.shape[2], real.Visual.shape[3] }));
+        });
+    }
+
+    [Test]
+    public void TheSheetHasARowPerKindAndAColumnPerStep()
+    {
+        using var model = Model(numHist: 1);
+        var size = model.Config.ImageSize;
+        var frames = rand([2, 4, 3, size, size], generator: new Generator(4));
+        var predicted = model.EncodeVisual(frames.reshape(8, 3, size, size)).reshape(2, 4, -1, model.Config.Encoder.Dim)[.., 1..];
+
+        var png = ReconstructionSheet.Render(model, frames, predicted, scale: 3);
+        using var bitmap = SKBitmap.Decode(png);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(bitmap.Width, Is.EqualTo(4 + (4 * ((size * 3) + 4))));
+            Assert.That(bitmap.Height, Is.EqualTo(4 + (2 * ((3 * ((size * 3) + 4)) + 4))));
+            var pixel = bitmap.GetPixel(4, 4);
+            var frame = (frames[0, 0, .., 0, 0] * 255).round().to_type(ScalarType.Byte).data<byte>().ToArray();
+            Assert.That(new[] { pixel.Red, pixel.Green, pixel.Blue }, Is.EqualTo(frame), "top-left tile is the first real frame");
+        });
+    }
+
+    [Test]
+    public void SpearmanRanksAndBandsCountEveryFinitePair()
+    {
+        Assert.That(LatentDistanceProfile.Spearman([1, 2, 3, 4], [10, 20, 25, 100]), Is.EqualTo(1).Within(1e-12));
+        Assert.That(LatentDistanceProfile.Spearman([1, 2, 3, 4], [4, 3, 2, 1]), Is.EqualTo(-1).Within(1e-12));
+
+        using var model = Model(numHist: 1);
+        var size = model.Config.ImageSize;
+        var frames = rand([5, 3, size, size], generator: new Generator(5));
+        var proprio = randn([5, model.Config.ProprioDim], generator: new Generator(6));
+        var reference = new double[25];
+        for (var i = 0; i < 5; i++)
+        {
+            for (var j = 0; j < 5; j++)
+            {
+                reference[(i * 5) + j] = i == 0 && j == 1 ? double.PositiveInfinity : Math.Abs(i - j);
+            }
+        }
+
+        var profile = LatentDistanceProfile.Compute(model, frames, proprio, reference, "index distance", bands: 4);
+        Assert.Multiple(() =>
+        {
+            Assert.That(profile.Bands.Sum(b => b.Pairs), Is.EqualTo(9), "ten pairs, one without a finite reference");
+            Assert.That(profile.Bands[^1].To, Is.EqualTo(4));
+            Assert.That(profile.ProprioSpearman, Is.InRange(-1, 1));
+        });
+    }
+}
