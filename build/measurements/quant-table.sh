@@ -40,3 +40,5 @@ row enc-w4     --weight-bits 4 --granularity channel --scope encoder
 row pred-w4    --weight-bits 4 --granularity channel --scope predictor
 # Once `wmq eval` has --act-granularity (static ranges need a calibration run first):
 # row w8a8-tensor --weight-bits 8 --granularity channel --scope all --act-bits 8 --act-granularity tensor
+row enc-w3     --weight-bits 3 --granularity channel --scope encoder
+row pred-w3    --weight-bits 3 --granularity channel --scope predictor
