@@ -137,8 +137,8 @@ public static class RecipeSchema
         "How the FP and quantized models are evaluated.");
 
     internal static readonly FieldDescriptor GateMetric = new("metric", new ChoiceType(Metrics), "The metric tested.", Required: true);
-    internal static readonly FieldDescriptor GateMin = new("min", new NumberType(), "Fail when the metric's confidence bound falls below this.");
-    internal static readonly FieldDescriptor GateMax = new("max", new NumberType(), "Fail when the metric's confidence bound rises above this.");
+    internal static readonly FieldDescriptor GateMin = new("min", new NumberType(), "Fail when the measured value falls below this (the verdict reports its confidence interval).");
+    internal static readonly FieldDescriptor GateMax = new("max", new NumberType(), "Fail when the measured value rises above this (the verdict reports its confidence interval).");
     internal static readonly FieldDescriptor GateMaxDrop = new("max_drop_vs_baseline", new NumberType(0),
         "Fail when the metric drops versus the baseline by more than this (paired by episode seed).");
     internal static readonly FieldDescriptor GateConfidence = new("confidence", new NumberType(0, 1, MinExclusive: true, MaxExclusive: true),
