@@ -29,6 +29,7 @@ internal static class DataCommand
         policy.AcceptOnlyFromAmong("exploration", "random-walk");
         var noise = new Option<double?>("--action-noise") { Description = "PushT: standard deviation of the Gaussian noise on every scripted action (default 0.05)." };
 
+        var exploration = new Option<double>("--exploration-share") { Description = "PushT: share of trajectories that start next to the block and mix independent random actions, lunges at the block and scripted pushing (0–1; default 0).", DefaultValueFactory = _ => 0 };
         var command = new Command("generate", "Generate a dataset: Wall exploration (or random walks) or PushT scripted pushing with noise.");
         command.Options.Add(env);
         command.Options.Add(output);
@@ -37,6 +38,7 @@ internal static class DataCommand
         command.Options.Add(seed);
         command.Options.Add(policy);
         command.Options.Add(noise);
+        command.Options.Add(exploration);
         command.SetAction(parseResult =>
         {
             var name = parseResult.GetValue(env)!;
@@ -45,10 +47,20 @@ internal static class DataCommand
             {
                 "wall" when parseResult.GetValue(policy) == "random-walk" => new WallRandomWalkGenerator(),
                 "wall" => new WallExplorationGenerator(),
-                _ => parseResult.GetValue(noise) is { } sigma ? new PushTScriptedGenerator { ActionNoise = sigma } : new PushTScriptedGenerator(),
+                _ => new PushTScriptedGenerator
+                {
+                    ActionNoise = parseResult.GetValue(noise) ?? 0.05,
+                    ExplorationShare = parseResult.GetValue(exploration),
+                },
             };
             var n = parseResult.GetValue(trajectories) ?? (name == "wall" ? 1920 : 400);
             var t = parseResult.GetValue(steps) ?? (name == "wall" ? 50 : 100);
+            if (parseResult.GetValue(exploration) is < 0 or > 1)
+            {
+                Console.Error.WriteLine("error WMQ2001: --exploration-share must lie in [0, 1].");
+                return 2;
+            }
+
             if (n <= 0 || t <= 0)
             {
                 Console.Error.WriteLine("error WMQ2001: --trajectories and --steps must be positive.");

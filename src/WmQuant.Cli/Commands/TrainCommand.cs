@@ -26,13 +26,15 @@ internal static class TrainCommand
         var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write a resumable checkpoint every N steps (0: never).", DefaultValueFactory = _ => 500 };
         var reachabilityWeight = new Option<double>("--reachability-weight") { Description = "Weight of the encoder's reachability term (latent distance follows shortest free paths between the agents; Wall). 0: plain autoencoder.", DefaultValueFactory = _ => 0 };
         var reachabilityScale = new Option<double>("--reachability-scale") { Description = "Latent RMS distance per image pixel of shortest path asked by the reachability term.", DefaultValueFactory = _ => 0.02 };
+        var reachabilityMetric = new Option<string>("--reachability-metric") { Description = "What the reachability term measures from the pixels: geodesic (free path between the agents' dots; Wall) or pusht-pose (how far the block's silhouette and the pusher must move; PushT).", DefaultValueFactory = _ => "geodesic" };
+        reachabilityMetric.AcceptOnlyFromAmong("geodesic", "pusht-pose");
         var proprioInitScale = new Option<double>("--proprio-init-scale") { Description = "Factor on the proprio encoder's initial weights (1: PyTorch default).", DefaultValueFactory = _ => 1.0 };
         var proprioLearningRate = new Option<double?>("--proprio-lr") { Description = "AdamW rate of the proprio encoder (default: the action encoder's, 5e-4, as upstream)." };
         var noFrameCache = new Option<bool>("--no-frame-cache") { Description = "Render frames per batch instead of once up front (saves trajectories × (steps+1) × 3·S² bytes of memory)." };
 
         var command = new Command("train", "Train a DINO-WM reference model: encoder pre-training as an autoencoder, then the predictor with teacher forcing. Rerunning into the same --out resumes from its last checkpoint.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, reachabilityWeight, reachabilityScale, proprioInitScale, proprioLearningRate, noFrameCache })
+        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, reachabilityWeight, reachabilityScale, reachabilityMetric, proprioInitScale, proprioLearningRate, noFrameCache })
         {
             command.Options.Add(option);
         }
@@ -66,6 +68,7 @@ internal static class TrainCommand
                 CacheFrames = !parse.GetValue(noFrameCache),
                 ReachabilityWeight = parse.GetValue(reachabilityWeight),
                 ReachabilityScale = parse.GetValue(reachabilityScale),
+                ReachabilityMetric = parse.GetValue(reachabilityMetric) == "pusht-pose" ? ReachabilityMetric.PushTPose : ReachabilityMetric.PixelGeodesic,
                 ProprioInitScale = parse.GetValue(proprioInitScale),
                 ProprioLearningRate = parse.GetValue(proprioLearningRate),
             };

@@ -38,10 +38,16 @@ public sealed record TrainingSettings
 
     /// <summary>
     /// Weight of the reachability term in encoder pre-training (0: a plain autoencoder). The term asks latent
-    /// distances to follow shortest free paths between the agents (<see cref="Objectives.ReachabilityLoss"/>); it
-    /// suits environments whose agent is a tinted dot among dark walls (Wall), not PushT.
+    /// distances to follow a distance measured from the pixels (<see cref="Objectives.ReachabilityLoss"/>,
+    /// <see cref="ReachabilityMetric"/>).
     /// </summary>
     public double ReachabilityWeight { get; init; }
+
+    /// <summary>
+    /// What the reachability term measures between two frames: free-path distance between the agents (Wall) or
+    /// how far the PushT block's silhouette and the pusher must move (<see cref="Objectives.PushTPoseDistance"/>).
+    /// </summary>
+    public ReachabilityMetric ReachabilityMetric { get; init; } = ReachabilityMetric.PixelGeodesic;
 
     /// <summary>Latent RMS distance per image pixel of shortest path that the reachability term asks for.</summary>
     public double ReachabilityScale { get; init; } = 0.02;
@@ -116,4 +122,14 @@ public sealed record TrainingSettings
 
         return problems;
     }
+}
+
+/// <summary>The frame distance the encoder's reachability term asks latent distances to follow.</summary>
+public enum ReachabilityMetric
+{
+    /// <summary>Shortest free path between the agents' dots (<see cref="Objectives.PixelGeodesics"/>): Wall.</summary>
+    PixelGeodesic,
+
+    /// <summary>Block silhouette displacement plus pusher travel (<see cref="Objectives.PushTPoseDistance"/>): PushT.</summary>
+    PushTPose,
 }

@@ -298,7 +298,7 @@ public sealed class WorldModelTrainer
         var loss = nn.functional.mse_loss(reconstruction, images);
         if (reachability)
         {
-            var paths = PixelGeodesics.Pairwise(images);
+            var paths = _settings.ReachabilityMetric == ReachabilityMetric.PushTPose ? PushTPoseDistance.Pairwise(images) : PixelGeodesics.Pairwise(images);
             loss = loss + (ReachabilityLoss.Compute(visual, paths, _settings.ReachabilityScale) * _settings.ReachabilityWeight);
         }
 

@@ -66,6 +66,30 @@ public class DatasetTests
     }
 
     [Test]
+    public void PushT_exploration_share_zero_keeps_the_scripted_data_and_one_explores_next_to_the_block()
+    {
+        var scripted = new PushTScriptedGenerator().Generate(6, 30, seed: 8);
+        var unchanged = new PushTScriptedGenerator { ExplorationShare = 0 }.Generate(6, 30, seed: 8);
+        var exploring = new PushTScriptedGenerator { ExplorationShare = 1 }.Generate(40, 60, seed: 8);
+        var again = new PushTScriptedGenerator { ExplorationShare = 1 }.Generate(40, 60, seed: 8);
+        Assert.Multiple(() =>
+        {
+            Assert.That(unchanged.Trajectories.SelectMany(t => t.States), Is.EqualTo(scripted.Trajectories.SelectMany(t => t.States)));
+            Assert.That(exploring.Trajectories.SelectMany(t => t.Actions), Is.EqualTo(again.Trajectories.SelectMany(t => t.Actions)), "deterministic");
+            foreach (var t in exploring.Trajectories)
+            {
+                var (cx, cy) = ScriptedPusher.BlockCentre(t.State(0));
+                Assert.That(Math.Sqrt(Math.Pow(t.State(0)[0] - cx, 2) + Math.Pow(t.State(0)[1] - cy, 2)), Is.LessThan(115), "starts next to the block");
+            }
+
+            var moved = exploring.Trajectories.Count(t => Math.Abs(t.State(t.Steps)[2] - t.State(0)[2]) + Math.Abs(t.State(t.Steps)[3] - t.State(0)[3]) > 10);
+            Assert.That(moved, Is.GreaterThan(30), "exploring pushers touch the block");
+            Assert.That(exploring.Card.Generator, Does.Contain("exploring"));
+            Assert.That(exploring.Card.ActionStd, Has.All.InRange(0.2, 0.6));
+        });
+    }
+
+    [Test]
     public void PushT_data_pushes_the_block_and_renders_from_states()
     {
         var generated = new PushTScriptedGenerator().Generate(8, 60, seed: 3);

@@ -75,7 +75,8 @@ public sealed class ScriptedPusher
 
     private (double X, double Y) NewTarget() => (140 + (232 * _random.NextDouble()), 140 + (232 * _random.NextDouble()));
 
-    private static (double X, double Y) BlockCentre(ReadOnlySpan<double> state)
+    /// <summary>Centre of the T's bounding shape (its centre of gravity) for a PushT state, in world pixels.</summary>
+    public static (double X, double Y) BlockCentre(ReadOnlySpan<double> state)
     {
         var c = Math.Cos(state[4]);
         var s = Math.Sin(state[4]);
