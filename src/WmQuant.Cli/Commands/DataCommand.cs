@@ -30,6 +30,7 @@ internal static class DataCommand
         var noise = new Option<double?>("--action-noise") { Description = "PushT: standard deviation of the Gaussian noise on every scripted action (default 0.05)." };
 
         var exploration = new Option<double>("--exploration-share") { Description = "PushT: share of trajectories that start next to the block and mix independent random actions, lunges at the block and scripted pushing (0–1; default 0).", DefaultValueFactory = _ => 0 };
+        var demoPace = new Option<double>("--demo-pace-share") { Description = "PushT: share of trajectories whose pusher keeps upstream's human-demonstration pace (a task in ~125 steps) instead of the fast scripted one (0–1; default 0).", DefaultValueFactory = _ => 0 };
         var command = new Command("generate", "Generate a dataset: Wall exploration (or random walks) or PushT scripted pushing with noise.");
         command.Options.Add(env);
         command.Options.Add(output);
@@ -39,6 +40,7 @@ internal static class DataCommand
         command.Options.Add(policy);
         command.Options.Add(noise);
         command.Options.Add(exploration);
+        command.Options.Add(demoPace);
         command.SetAction(parseResult =>
         {
             var name = parseResult.GetValue(env)!;
@@ -51,13 +53,14 @@ internal static class DataCommand
                 {
                     ActionNoise = parseResult.GetValue(noise) ?? 0.05,
                     ExplorationShare = parseResult.GetValue(exploration),
+                    DemoPaceShare = parseResult.GetValue(demoPace),
                 },
             };
             var n = parseResult.GetValue(trajectories) ?? (name == "wall" ? 1920 : 400);
             var t = parseResult.GetValue(steps) ?? (name == "wall" ? 50 : 100);
-            if (parseResult.GetValue(exploration) is < 0 or > 1)
+            if (parseResult.GetValue(exploration) is < 0 or > 1 || parseResult.GetValue(demoPace) is < 0 or > 1)
             {
-                Console.Error.WriteLine("error WMQ2001: --exploration-share must lie in [0, 1].");
+                Console.Error.WriteLine("error WMQ2001: --exploration-share and --demo-pace-share must lie in [0, 1].");
                 return 2;
             }
 

@@ -11,7 +11,9 @@ public static class EnvironmentCatalog
 
     /// <summary>
     /// Creates environment <paramref name="name"/> observed at <paramref name="imageSize"/> px. Wall reads
-    /// optional <c>wall_x</c> and <c>door_y</c> from <paramref name="parameters"/>.
+    /// optional <c>wall_x</c> and <c>door_y</c> from <paramref name="parameters"/>; PushT reads <c>goal_pace</c>, the
+    /// largest step of the pusher whose replay makes the goals (default <see cref="ScriptedPusher.DemoPaceActionNorm"/>;
+    /// <see cref="ScriptedPusher.MaxActionNorm"/> gives the faster, harder goals of the first PushT model).
     /// </summary>
     public static IPlanningEnvironment Create(string name, IReadOnlyDictionary<string, double>? parameters = null, int imageSize = 224)
     {
@@ -29,7 +31,8 @@ public static class EnvironmentCatalog
 
                 return new WallEnvironment(layout, imageSize);
             case "pusht":
-                return new PushTEnvironment(imageSize);
+                var pace = parameters is not null && parameters.TryGetValue("goal_pace", out var p) ? p : ScriptedPusher.DemoPaceActionNorm;
+                return new PushTEnvironment(imageSize, new PushTReplayGoalSampler { Pace = pace });
             default:
                 throw new ArgumentException($"Unknown environment '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name));
         }

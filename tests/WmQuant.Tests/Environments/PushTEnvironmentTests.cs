@@ -72,6 +72,45 @@ public class PushTEnvironmentTests
     }
 
     [Test]
+    public void Replay_goals_keep_the_demonstration_pace_unless_the_fast_pace_is_asked_for()
+    {
+        // Median block displacement over 60 episodes (evaluation seeds): demonstration-paced goals move the
+        // block a few tens of pixels in 25 steps, the fast scripted pusher several times that.
+        static double MedianMove(PushTReplayGoalSampler sampler)
+        {
+            var moves = Enumerable.Range(0, 60).Select(n =>
+            {
+                var episode = sampler.Sample((99 * n) + 1);
+                return Math.Sqrt(Math.Pow(episode.GoalState[2] - episode.StartState[2], 2) + Math.Pow(episode.GoalState[3] - episode.StartState[3], 2));
+            }).Order().ToArray();
+            return moves[moves.Length / 2];
+        }
+
+        var demo = MedianMove(new PushTReplayGoalSampler());
+        var fast = MedianMove(new PushTReplayGoalSampler { Pace = ScriptedPusher.MaxActionNorm });
+        Assert.Multiple(() =>
+        {
+            Assert.That(new PushTReplayGoalSampler().Pace, Is.EqualTo(ScriptedPusher.DemoPaceActionNorm));
+            Assert.That(demo, Is.InRange(5, 60), "demonstration pace: tens of pixels");
+            Assert.That(fast, Is.GreaterThan(2.5 * demo), "the fast pusher moves the block several times as far");
+        });
+    }
+
+    [Test]
+    public void Catalog_passes_the_goal_pace_to_the_sampler()
+    {
+        var fast = EnvironmentCatalog.Create("pusht", new Dictionary<string, double> { ["goal_pace"] = ScriptedPusher.MaxActionNorm }, imageSize: 8);
+        var demo = EnvironmentCatalog.Create("pusht", imageSize: 8);
+        var seed = (99 * 7) + 1;
+        Assert.Multiple(() =>
+        {
+            Assert.That(fast.SampleEpisode(seed).GoalState, Is.EqualTo(new PushTReplayGoalSampler { Pace = ScriptedPusher.MaxActionNorm }.Sample(seed).GoalState));
+            Assert.That(demo.SampleEpisode(seed).GoalState, Is.EqualTo(new PushTReplayGoalSampler().Sample(seed).GoalState));
+            Assert.That(fast.SampleEpisode(seed).GoalState, Is.Not.EqualTo(demo.SampleEpisode(seed).GoalState));
+        });
+    }
+
+    [Test]
     public void Renderer_draws_agent_block_and_goal_in_their_colours()
     {
         var renderer = new PushTRenderer();

@@ -21,6 +21,9 @@ public sealed class PushTScriptedGenerator : IDatasetGenerator
     /// <summary>Standard deviation of the Gaussian noise added to every scripted action.</summary>
     public double ActionNoise { get; init; } = 0.05;
 
+    /// <summary>Share of trajectories whose scripted pushing (all of it, or an exploring trajectory's scripted stretches) keeps upstream's demonstration pace (<see cref="ScriptedPusher.DemoPaceActionNorm"/>) instead of the fast one.</summary>
+    public double DemoPaceShare { get; init; }
+
     /// <summary>Share of trajectories that explore around the block instead of following the scripted pusher throughout.</summary>
     public double ExplorationShare { get; init; }
 
@@ -31,10 +34,10 @@ public sealed class PushTScriptedGenerator : IDatasetGenerator
     public string Environment => "pusht";
 
     /// <summary>The generator's settings in words, for the dataset card.</summary>
-    public string Description => ExplorationShare > 0
-        ? FormattableString.Invariant($"pusht scripted pusher (approach behind the block, push towards random targets), Gaussian action noise σ {ActionNoise}; ")
-          + FormattableString.Invariant($"{ExplorationShare:0.##} exploring trajectories (pusher starts 40–110 px from the block; segments of 3–10 steps: 0.4 independent N(0, {JitterStd}²) actions, 0.3 lunges at a random point N(block centre, 60 px), 0.3 scripted pushing)")
-        : FormattableString.Invariant($"pusht scripted pusher (approach behind the block, push towards random targets), Gaussian action noise σ {ActionNoise}");
+    public string Description =>
+        FormattableString.Invariant($"pusht scripted pusher (approach behind the block, push towards random targets), Gaussian action noise σ {ActionNoise}")
+        + (DemoPaceShare > 0 ? FormattableString.Invariant($"; {DemoPaceShare:0.##} of trajectories at demonstration pace (step ≤ {ScriptedPusher.DemoPaceActionNorm}, else ≤ {ScriptedPusher.MaxActionNorm})") : string.Empty)
+        + (ExplorationShare > 0 ? FormattableString.Invariant($"; {ExplorationShare:0.##} exploring trajectories (pusher starts 40–110 px from the block; segments of 3–10 steps: 0.4 independent N(0, {JitterStd}²) actions, 0.3 lunges at a random point N(block centre, 60 px), 0.3 scripted pushing)") : string.Empty);
 
     /// <inheritdoc />
     public GeneratedDataset Generate(int trajectories, int steps, int seed, IProgress<int>? progress = null)
@@ -52,9 +55,10 @@ public sealed class PushTScriptedGenerator : IDatasetGenerator
                     100 + (300 * random.NextDouble()),
                     (2 * Math.PI * random.NextDouble()) - Math.PI,
                 ];
-                var policy = new ScriptedPusher(trajectorySeed ^ 0x5EED, ActionNoise);
                 var state = new double[7];
                 var exploring = random.NextDouble() < ExplorationShare;
+                var pace = DemoPaceShare > 0 && random.NextDouble() < DemoPaceShare ? ScriptedPusher.DemoPaceActionNorm : ScriptedPusher.MaxActionNorm;
+                var policy = new ScriptedPusher(trajectorySeed ^ 0x5EED, ActionNoise, pace);
                 if (exploring)
                 {
                     // Pusher 40–110 px from the block's centre, in any direction (clamped inside the walls).

@@ -36,7 +36,7 @@ public sealed class PushTEnvironment : IPlanningEnvironment
     private readonly IEpisodeSampler _sampler;
     private PushTSpace _space = new();
 
-    /// <summary>Creates the task, observed at <paramref name="imageSize"/> px, with goals from <paramref name="sampler"/> (scripted "dset"-style replay goals when null).</summary>
+    /// <summary>Creates the task, observed at <paramref name="imageSize"/> px, with goals from <paramref name="sampler"/> (scripted "dset"-style replay goals at demonstration pace when null).</summary>
     public PushTEnvironment(int imageSize = 224, IEpisodeSampler? sampler = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(imageSize);

@@ -6,10 +6,19 @@ namespace WmQuant.Environments.PushT;
 /// from it by the <see cref="ScriptedPusher"/> seeded from the same seed, and the state after
 /// <see cref="ReplaySteps"/> replayed actions is the goal.
 /// </summary>
+/// <remarks>
+/// The pusher keeps upstream's demonstration pace by default (<see cref="ScriptedPusher.DemoPaceActionNorm"/>):
+/// upstream's goals are 25-step segments of human demonstrations, which finish a whole task in about 125 steps,
+/// so a segment moves the block a few tens of pixels. The fast scripted pusher moved it a median 97 px and
+/// turned it 75° in 25 steps, several times what a demonstration segment does.
+/// </remarks>
 public sealed class PushTReplayGoalSampler : IEpisodeSampler
 {
     /// <summary>Number of actions replayed to make the goal (upstream: 25).</summary>
     public int ReplaySteps { get; init; } = 25;
+
+    /// <summary>Largest commanded step of the held-out trajectory's pusher (its pace; see <see cref="ScriptedPusher.DemoPaceActionNorm"/>).</summary>
+    public double Pace { get; init; } = ScriptedPusher.DemoPaceActionNorm;
 
     /// <inheritdoc />
     public EpisodeSpec Sample(int seed)
@@ -27,7 +36,7 @@ public sealed class PushTReplayGoalSampler : IEpisodeSampler
         env.SetState(start);
         var settled = env.GetState();
         env.SetState(settled); // the evaluation starts from exactly this reset, so the goal must too
-        var policy = new ScriptedPusher(seed ^ 0x5EED);
+        var policy = new ScriptedPusher(seed ^ 0x5EED, maxActionNorm: Pace);
         var actions = new double[ReplaySteps][];
         for (var t = 0; t < ReplaySteps; t++)
         {

@@ -8,18 +8,30 @@ namespace WmQuant.Environments.PushT;
 /// </summary>
 public sealed class ScriptedPusher
 {
-    /// <summary>Largest commanded displacement per step, in action units (×100 px).</summary>
+    /// <summary>Largest commanded displacement per step, in action units (×100 px), of the fast pusher.</summary>
     public const double MaxActionNorm = 0.6;
+
+    /// <summary>
+    /// Largest commanded displacement of a pusher paced like upstream's human demonstrations (206 episodes, 25,650
+    /// steps: a whole task in about 125 steps); with it the block moves a median 30 px in 25 steps instead of 97.
+    /// </summary>
+    public const double DemoPaceActionNorm = 0.25;
 
     private readonly Random _random;
     private readonly double _noise;
+    private readonly double _maxNorm;
     private (double X, double Y) _blockTarget;
 
-    /// <summary>Creates the policy with its own seeded generator and action noise standard deviation <paramref name="noise"/>.</summary>
-    public ScriptedPusher(int seed, double noise = 0.05)
+    /// <summary>
+    /// Creates the policy with its own seeded generator, action noise standard deviation <paramref name="noise"/>
+    /// and largest commanded step <paramref name="maxActionNorm"/> (its pace).
+    /// </summary>
+    public ScriptedPusher(int seed, double noise = 0.05, double maxActionNorm = MaxActionNorm)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxActionNorm);
         _random = new Random(seed);
         _noise = noise;
+        _maxNorm = maxActionNorm;
         _blockTarget = NewTarget();
     }
 
@@ -64,10 +76,10 @@ public sealed class ScriptedPusher
         var actX = (tx - ax) / PushTEnvironment.ActionScale;
         var actY = (ty - ay) / PushTEnvironment.ActionScale;
         var norm = Math.Sqrt((actX * actX) + (actY * actY));
-        if (norm > MaxActionNorm)
+        if (norm > _maxNorm)
         {
-            actX *= MaxActionNorm / norm;
-            actY *= MaxActionNorm / norm;
+            actX *= _maxNorm / norm;
+            actY *= _maxNorm / norm;
         }
 
         return [actX + (_noise * Gaussian.Next(_random)), actY + (_noise * Gaussian.Next(_random))];

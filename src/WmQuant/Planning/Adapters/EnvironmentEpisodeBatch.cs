@@ -32,12 +32,13 @@ public sealed class EnvironmentEpisodeBatch : IEpisodeBatch
     /// <summary>
     /// A batch of the named environment for a model: frames render at the model's image size,
     /// except that 196 px models (DINOv2 ViT-S/14) see 224 px frames resized, as upstream does.
+    /// <paramref name="parameters"/> go to <see cref="EnvironmentCatalog.Create"/> (e.g. PushT's <c>goal_pace</c>).
     /// </summary>
-    public static EnvironmentEpisodeBatch ForModel(string environment, Models.Config.WorldModelConfig config)
+    public static EnvironmentEpisodeBatch ForModel(string environment, Models.Config.WorldModelConfig config, IReadOnlyDictionary<string, double>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         int renderSize = config.ImageSize == 196 ? 224 : config.ImageSize;
-        return new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(environment, null, renderSize), config.Frameskip);
+        return new EnvironmentEpisodeBatch(() => EnvironmentCatalog.Create(environment, parameters, renderSize), config.Frameskip);
     }
 
     /// <inheritdoc />
