@@ -40,10 +40,11 @@ internal static class EvalCommand
         var method = new Option<string>("--method") { Description = "rtn | omse", DefaultValueFactory = _ => "rtn" };
         var actBits = new Option<int>("--act-bits") { Description = "Fake-quantize the inputs of quantized Linears per token (dynamic) to this many bits; 16 = float.", DefaultValueFactory = _ => 16 };
         var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
+        var goalPace = new Option<double?>("--goal-pace") { Description = "PushT: largest step of the pusher whose 25-step replay makes each goal (default 0.25, upstream's demonstration pace; 0.6: the fast, harder goals of the first PushT model). Recorded in --out." };
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model with MPC-CEM planning on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, output })
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, output })
         {
             command.Options.Add(option);
         }
@@ -51,6 +52,18 @@ internal static class EvalCommand
         command.SetAction(parse =>
         {
             string modelPath = parse.GetValue(model)!;
+            Dictionary<string, double>? environmentParameters = null;
+            if (parse.GetValue(goalPace) is { } pace)
+            {
+                if (parse.GetValue(env) != "pusht" || !(pace > 0 && pace <= 2))
+                {
+                    Console.Error.WriteLine($"error WMQ2001: --goal-pace applies to --env pusht and must lie in (0, 2] (got {pace.ToString(CultureInfo.InvariantCulture)} for {parse.GetValue(env)}).");
+                    return ExitCodes.InvalidInput;
+                }
+
+                environmentParameters = new Dictionary<string, double> { ["goal_pace"] = pace };
+            }
+
             var info = TorchRuntime.Initialize(runtime.Read(parse, parse.GetValue(seed)));
             var loaded = TrainedModel.Load(modelPath);
             if (loaded.Model is null)
@@ -91,7 +104,7 @@ internal static class EvalCommand
 
             var adapter = trained.CreateAdapter();
             string envName = parse.GetValue(env)!;
-            var batch = EnvironmentEpisodeBatch.ForModel(envName, config);
+            var batch = EnvironmentEpisodeBatch.ForModel(envName, config, environmentParameters);
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
             var settings = new EvaluationSettings(
                 trained.CreateMpcSettings(parse.GetValue(iterations)),
@@ -109,7 +122,7 @@ internal static class EvalCommand
             Console.WriteLine($"time          {result.Elapsed.TotalSeconds.ToString("F1", inv)} s on {info.Device} ({info.Threads} threads)");
             if (parse.GetValue(output) is { } outPath)
             {
-                EvaluationRecord.From(result, settings, envName, trained.Sha256, quantization, info.Device.ToString()).Save(outPath);
+                (EvaluationRecord.From(result, settings, envName, trained.Sha256, quantization, info.Device.ToString()) with { EnvironmentParameters = environmentParameters }).Save(outPath);
             }
 
             return ExitCodes.Ok;

@@ -62,4 +62,29 @@ public sealed class TrainedModelTests
             Assert.That(File.ReadAllText(path), Does.Contain("\"kind\": \"mpc-cem\"").And.Contain("\"final_distance\": 5"));
         });
     }
+
+    [Test]
+    public void EnvironmentParametersAreRecordedWhenSetAndKeepTheRecordOutOfDefaultBaselines()
+    {
+        var planner = new PlannerRecord(PlannerKind.MpcCem, 5, 64, 8, 5, 1.0, 30, 1.0);
+        var sha = new string('b', 64);
+        var plain = new EvaluationRecord(
+            "pusht", sha, "fp32", planner, 1, 1, 0, "cpu", 1, 1.0, [0.2, 1.0], 3.5, 1, [0.5], [1], [0.01], 1.5,
+            [new EpisodeRecord(1, true, 2.0, 1)]);
+        var fastGoals = plain with { EnvironmentParameters = new Dictionary<string, double> { ["goal_pace"] = 0.6 } };
+        using var dir = new TempDirectory();
+        string plainPath = Path.Combine(dir.Path, "plain.json");
+        string fastPath = Path.Combine(dir.Path, "fast.json");
+        plain.Save(plainPath);
+        fastGoals.Save(fastPath);
+        var back = EvaluationRecord.Load(fastPath);
+        Assert.Multiple(() =>
+        {
+            Assert.That(File.ReadAllText(plainPath), Does.Not.Contain("environment_parameters"), "default task: the file is unchanged");
+            Assert.That(File.ReadAllText(fastPath), Does.Contain("\"environment_parameters\""));
+            Assert.That(back.EnvironmentParameters, Is.EqualTo(new Dictionary<string, double> { ["goal_pace"] = 0.6 }));
+            Assert.That(new ModelBaselineFile(sha, [fastGoals]).Find(sha, "pusht", planner, 1, 1, 0, "cpu"), Is.Null, "other goals are no baseline");
+            Assert.That(new ModelBaselineFile(sha, [fastGoals, plain]).Find(sha, "pusht", planner, 1, 1, 0, "cpu"), Is.EqualTo(plain));
+        });
+    }
 }

@@ -39,6 +39,7 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
         Evaluations?.FirstOrDefault(e =>
             e.ModelSha256 == modelSha256
             && e.Environment == environment
+            && (e.EnvironmentParameters is null || e.EnvironmentParameters.Count == 0)
             && e.Planner == planner
             && e.EpisodeCount == episodes
             && e.SeedOffset == seedOffset

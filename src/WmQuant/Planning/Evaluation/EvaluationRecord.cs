@@ -47,6 +47,13 @@ public sealed record EvaluationRecord(
     double Seconds,
     IReadOnlyList<EpisodeRecord> Episodes)
 {
+    /// <summary>
+    /// Environment parameters that changed the task from its default (e.g. PushT's <c>goal_pace</c>); null for the
+    /// default task, and then left out of the file, so such a record is never taken for a default-task baseline.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, double>? EnvironmentParameters { get; init; }
+
     /// <summary>snake_case, indented, enums as their names: the on-disk form.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
