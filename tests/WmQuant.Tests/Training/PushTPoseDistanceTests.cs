@@ -1,4 +1,5 @@
 using WmQuant.Environments.PushT;
+using WmQuant.Tests.Support;
 using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
 
@@ -11,24 +12,7 @@ public sealed class PushTPoseDistanceTests
     // Image pixels per world pixel of the 512 px PushT world.
     private const double Scale = Size / 512.0;
 
-    private static Tensor Frames(params double[][] states)
-    {
-        var renderer = new PushTRenderer();
-        var values = new float[states.Length * 3 * Size * Size];
-        for (var i = 0; i < states.Length; i++)
-        {
-            var frame = renderer.Render(states[i], Size);
-            for (var p = 0; p < Size * Size; p++)
-            {
-                for (var c = 0; c < 3; c++)
-                {
-                    values[(i * 3 * Size * Size) + (c * Size * Size) + p] = frame.Pixels[(3 * p) + c] / 255f;
-                }
-            }
-        }
-
-        return tensor(values).reshape(states.Length, 3, Size, Size);
-    }
+    private static Tensor Frames(params double[][] states) => FrameTensors.Render(new PushTRenderer(), Size, states);
 
     private static double[] State(double agentX, double agentY, double blockX, double blockY, double angle) => [agentX, agentY, blockX, blockY, angle, 0, 0];
 

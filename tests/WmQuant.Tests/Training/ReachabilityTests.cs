@@ -1,4 +1,5 @@
 using WmQuant.Environments.Wall;
+using WmQuant.Tests.Support;
 using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
 
@@ -6,25 +7,8 @@ namespace WmQuant.Tests.Training;
 
 public sealed class ReachabilityTests
 {
-    private static Tensor Frames(params (double X, double Y)[] positions)
-    {
-        const int size = 64;
-        var renderer = new WallRenderer(WallLayout.Default);
-        var values = new float[positions.Length * 3 * size * size];
-        for (var i = 0; i < positions.Length; i++)
-        {
-            var frame = renderer.Render([positions[i].X, positions[i].Y], size);
-            for (var p = 0; p < size * size; p++)
-            {
-                for (var c = 0; c < 3; c++)
-                {
-                    values[(i * 3 * size * size) + (c * size * size) + p] = frame.Pixels[(3 * p) + c] / 255f;
-                }
-            }
-        }
-
-        return tensor(values).reshape(positions.Length, 3, size, size);
-    }
+    private static Tensor Frames(params (double X, double Y)[] positions) =>
+        FrameTensors.Render(new WallRenderer(WallLayout.Default), 64, [.. positions.Select(p => new[] { p.X, p.Y })]);
 
     // Image pixels of the 64 px frame per world pixel of the 65 px DotWall world.
     private const double Scale = 64.0 / 65.0;
