@@ -47,6 +47,41 @@ internal static class DatasetAssembler
         return (result, proprio);
     }
 
+    /// <summary>
+    /// The card of freshly generated <paramref name="trajectories"/>: dimensions from the trajectories, action, state
+    /// and proprio statistics from the data, frameskip 5 (every task here), the rest as given.
+    /// </summary>
+    public static DatasetCard Card(
+        string environment, string generator, int seed, int steps, Trajectory[] trajectories, double[][] proprio, int proprioDim,
+        string notes, Dictionary<string, double>? parameters = null)
+    {
+        var stateDim = trajectories[0].StateDim;
+        var actionDim = trajectories[0].ActionDim;
+        var (am, asd) = Moments(trajectories.Select(t => t.Actions), actionDim);
+        var (sm, ssd) = Moments(trajectories.Select(t => t.States), stateDim);
+        var (pm, psd) = Moments(proprio, proprioDim);
+        return new DatasetCard
+        {
+            Environment = environment,
+            Generator = generator,
+            Seed = seed,
+            Trajectories = trajectories.Length,
+            StepsPerTrajectory = steps,
+            StateDim = stateDim,
+            ActionDim = actionDim,
+            ProprioDim = proprioDim,
+            Frameskip = 5,
+            EnvironmentParameters = parameters ?? [],
+            ActionMean = am,
+            ActionStd = asd,
+            ProprioMean = pm,
+            ProprioStd = psd,
+            StateMean = sm,
+            StateStd = ssd,
+            Notes = notes,
+        };
+    }
+
     public static (double[] Mean, double[] Std) Moments(IEnumerable<double[]> blocks, int dimension)
     {
         var moments = new RunningMoments(dimension);

@@ -102,30 +102,11 @@ public sealed class PushTScriptedGenerator : IDatasetGenerator
                     };
                 };
             });
-        var (am, asd) = DatasetAssembler.Moments(trajs.Select(t => t.Actions), 2);
-        var (pm, psd) = DatasetAssembler.Moments(proprio, 4);
-        var (sm, ssd) = DatasetAssembler.Moments(trajs.Select(t => t.States), 7);
-        var card = new DatasetCard
-        {
-            Environment = Environment,
-            Generator = Description,
-            Seed = seed,
-            Trajectories = trajectories,
-            StepsPerTrajectory = steps,
-            StateDim = 7,
-            ActionDim = 2,
-            ProprioDim = 4,
-            Frameskip = 5,
-            ActionMean = am,
-            ActionStd = asd,
-            ProprioMean = pm,
-            ProprioStd = psd,
-            StateMean = sm,
-            StateStd = ssd,
-            Notes = "Scripted stand-in for upstream's expert demonstrations (not available): behaviour differs from human pushing. "
-                + "Actions are relative (target = agent + 100·action). States: agent x, y, block x, y, angle mod 2π, agent vx, vy. "
-                + "Images are re-rendered from states (PushTRenderer).",
-        };
+        var card = DatasetAssembler.Card(
+            Environment, Description, seed, steps, trajs, proprio, proprioDim: 4,
+            "Scripted stand-in for upstream's expert demonstrations (not available): behaviour differs from human pushing. "
+            + "Actions are relative (target = agent + 100·action). States: agent x, y, block x, y, angle mod 2π, agent vx, vy. "
+            + "Images are re-rendered from states (PushTRenderer).");
         return new GeneratedDataset(card, trajs);
     }
 

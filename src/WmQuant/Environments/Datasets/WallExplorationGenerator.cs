@@ -81,33 +81,17 @@ public sealed class WallExplorationGenerator : IDatasetGenerator
                     : DirectionalWalk(random);
                 return policy;
             });
-        var (am, asd) = DatasetAssembler.Moments(trajs.Select(t => t.Actions), 2);
-        var (sm, ssd) = DatasetAssembler.Moments(trajs.Select(t => t.States), 2);
-        var (pm, psd) = DatasetAssembler.Moments(proprio, 2);
-        var card = new DatasetCard
-        {
-            Environment = Environment,
-            Generator = Description,
-            Seed = seed,
-            Trajectories = trajectories,
-            StepsPerTrajectory = steps,
-            StateDim = 2,
-            ActionDim = 2,
-            ProprioDim = 2,
-            Frameskip = 5,
-            EnvironmentParameters = new() { ["wall_x"] = Layout.WallX, ["door_y"] = Layout.DoorY },
-            ActionMean = am,
-            ActionStd = asd,
-            ProprioMean = pm,
-            ProprioStd = psd,
-            StateMean = sm,
-            StateStd = ssd,
-            Notes = "Positions in pixels of the 65 px world; images are re-rendered from states (WallRenderer).",
-        };
+        var card = DatasetAssembler.Card(
+            Environment, Description, seed, steps, trajs, proprio, proprioDim: 2,
+            "Positions in pixels of the 65 px world; images are re-rendered from states (WallRenderer).",
+            new() { ["wall_x"] = Layout.WallX, ["door_y"] = Layout.DoorY });
         return new GeneratedDataset(card, trajs);
     }
 
-    private (double X, double Y) FreePoint(Random random)
+    private (double X, double Y) FreePoint(Random random) => FreePoint(Layout, random);
+
+    /// <summary>A uniform point of the sampling square that is not inside (or touching) the middle wall of <paramref name="layout"/>.</summary>
+    internal static (double X, double Y) FreePoint(WallLayout layout, Random random)
     {
         double x, y;
         do
@@ -115,7 +99,7 @@ public sealed class WallExplorationGenerator : IDatasetGenerator
             x = WallEnvironment.SampleLow + ((WallEnvironment.SampleHigh - WallEnvironment.SampleLow) * random.NextDouble());
             y = WallEnvironment.SampleLow + ((WallEnvironment.SampleHigh - WallEnvironment.SampleLow) * random.NextDouble());
         }
-        while (Math.Abs(x - Layout.WallX) < WallLayout.WallHalfThickness + 1);
+        while (Math.Abs(x - layout.WallX) < WallLayout.WallHalfThickness + 1);
 
         return (x, y);
     }

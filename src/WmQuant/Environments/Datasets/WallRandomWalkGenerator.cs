@@ -26,14 +26,7 @@ public sealed class WallRandomWalkGenerator : IDatasetGenerator
             (trajectorySeed, env) =>
             {
                 var random = new Random(trajectorySeed);
-                double x, y;
-                do
-                {
-                    x = WallEnvironment.SampleLow + ((WallEnvironment.SampleHigh - WallEnvironment.SampleLow) * random.NextDouble());
-                    y = WallEnvironment.SampleLow + ((WallEnvironment.SampleHigh - WallEnvironment.SampleLow) * random.NextDouble());
-                }
-                while (Math.Abs(x - Layout.WallX) < WallLayout.WallHalfThickness + 1);
-
+                var (x, y) = WallExplorationGenerator.FreePoint(Layout, random);
                 env.SetState([x, y]);
                 var heading = 2 * Math.PI * random.NextDouble();
                 return () =>
@@ -43,29 +36,10 @@ public sealed class WallRandomWalkGenerator : IDatasetGenerator
                     return [magnitude * Math.Cos(heading), magnitude * Math.Sin(heading)];
                 };
             });
-        var (am, asd) = DatasetAssembler.Moments(trajs.Select(t => t.Actions), 2);
-        var (sm, ssd) = DatasetAssembler.Moments(trajs.Select(t => t.States), 2);
-        var (pm, psd) = DatasetAssembler.Moments(proprio, 2);
-        var card = new DatasetCard
-        {
-            Environment = Environment,
-            Generator = "wall random walk: uniform free start, heading drift N(0, 0.6 rad)/step, magnitude U[0, 1]",
-            Seed = seed,
-            Trajectories = trajectories,
-            StepsPerTrajectory = steps,
-            StateDim = 2,
-            ActionDim = 2,
-            ProprioDim = 2,
-            Frameskip = 5,
-            EnvironmentParameters = new() { ["wall_x"] = Layout.WallX, ["door_y"] = Layout.DoorY },
-            ActionMean = am,
-            ActionStd = asd,
-            ProprioMean = pm,
-            ProprioStd = psd,
-            StateMean = sm,
-            StateStd = ssd,
-            Notes = "Positions in pixels of the 65 px world; images are re-rendered from states (WallRenderer).",
-        };
+        var card = DatasetAssembler.Card(
+            Environment, "wall random walk: uniform free start, heading drift N(0, 0.6 rad)/step, magnitude U[0, 1]", seed, steps, trajs, proprio, proprioDim: 2,
+            "Positions in pixels of the 65 px world; images are re-rendered from states (WallRenderer).",
+            new() { ["wall_x"] = Layout.WallX, ["door_y"] = Layout.DoorY });
         return new GeneratedDataset(card, trajs);
     }
 }
