@@ -8,26 +8,17 @@ namespace WmQuant.Tests.Training;
 
 public sealed class ReachabilityTrainingTests
 {
-    private static TrainingSettings Settings(int encoderSteps, int predictorSteps, int seed = 0) => new()
-    {
-        Seed = seed,
-        BatchSize = 8,
-        EncoderSteps = encoderSteps,
-        PredictorSteps = predictorSteps,
-        LogEvery = 1,
-        CheckpointEvery = 0,
-        EncoderLearningRate = 2e-3,
-        DecoderLearningRate = 2e-3,
-        PredictorLearningRate = 2e-3,
-        EmbeddingLearningRate = 2e-3,
-        ReachabilityWeight = 1,
-        ReachabilityScale = 0.05,
-        ProprioInitScale = 0.1,
-        ProprioLearningRate = 5e-4,
-    };
+    private static TrainingSettings Settings(int encoderSteps, int predictorSteps, int seed = 0) =>
+        TrainingTestSupport.FastSettings(encoderSteps, predictorSteps, seed) with
+        {
+            ReachabilityWeight = 1,
+            ReachabilityScale = 0.05,
+            ProprioInitScale = 0.1,
+            ProprioLearningRate = 5e-4,
+        };
 
     private static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
-        new WorldModelTrainer(TrainingTestSupport.TinyWall(), TrajectoryDataset.Open(TrainingTestSupport.DatasetDirectory), settings).Train(output, progress, cancellation);
+        TrainingTestSupport.Train(settings, output, progress, cancellation);
 
     [Test]
     public void TheReachabilityRecipeIsReproducibleAndReducesTheEncoderLoss()

@@ -1,5 +1,6 @@
 using WmQuant.Environments.Datasets;
 using WmQuant.Models.Config;
+using WmQuant.Training;
 
 namespace WmQuant.Tests.Training;
 
@@ -26,6 +27,25 @@ internal static class TrainingTestSupport
         ProprioDim = 2,
         ProprioEmbDim = 4,
     };
+
+    /// <summary>Settings that train <see cref="TinyWall"/> fast: batch 8, rates 2e-3, a loss every step, no checkpoints.</summary>
+    public static TrainingSettings FastSettings(int encoderSteps, int predictorSteps, int seed = 0) => new()
+    {
+        Seed = seed,
+        BatchSize = 8,
+        EncoderSteps = encoderSteps,
+        PredictorSteps = predictorSteps,
+        LogEvery = 1,
+        CheckpointEvery = 0,
+        EncoderLearningRate = 2e-3,
+        DecoderLearningRate = 2e-3,
+        PredictorLearningRate = 2e-3,
+        EmbeddingLearningRate = 2e-3,
+    };
+
+    /// <summary>Trains <see cref="TinyWall"/> on the shared dataset into <paramref name="output"/>.</summary>
+    public static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
+        new WorldModelTrainer(TinyWall(), TrajectoryDataset.Open(DatasetDirectory), settings).Train(output, progress, cancellation);
 
     public static string CreateDataset(int trajectories, int steps, int seed)
     {

@@ -7,25 +7,11 @@ namespace WmQuant.Tests.Training;
 
 public sealed class WorldModelTrainerTests
 {
-    private static TrainingSettings Settings(int encoderSteps, int predictorSteps, int seed = 0) => new()
-    {
-        Seed = seed,
-        BatchSize = 8,
-        EncoderSteps = encoderSteps,
-        PredictorSteps = predictorSteps,
-        LogEvery = 1,
-        CheckpointEvery = 0,
-        EncoderLearningRate = 2e-3,
-        DecoderLearningRate = 2e-3,
-        PredictorLearningRate = 2e-3,
-        EmbeddingLearningRate = 2e-3,
-    };
+    private static TrainingSettings Settings(int encoderSteps, int predictorSteps, int seed = 0) =>
+        TrainingTestSupport.FastSettings(encoderSteps, predictorSteps, seed);
 
-    private static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default)
-    {
-        var trainer = new WorldModelTrainer(TrainingTestSupport.TinyWall(), TrajectoryDataset.Open(TrainingTestSupport.DatasetDirectory), settings);
-        return trainer.Train(output, progress, cancellation);
-    }
+    private static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
+        TrainingTestSupport.Train(settings, output, progress, cancellation);
 
     [Test]
     public void BothPhasesReduceTheirLoss()
