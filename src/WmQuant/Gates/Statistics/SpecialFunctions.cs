@@ -92,12 +92,7 @@ internal static class SpecialFunctions
         {
             double an = -i * (i - a);
             b += 2;
-            d = (an * d) + b;
-            d = Math.Abs(d) < Tiny ? Tiny : d;
-            c = b + (an / c);
-            c = Math.Abs(c) < Tiny ? Tiny : c;
-            d = 1 / d;
-            double delta = d * c;
+            double delta = LentzStep(an, b, ref c, ref d);
             h *= delta;
             if (Math.Abs(delta - 1) < Epsilon)
             {
@@ -122,19 +117,9 @@ internal static class SpecialFunctions
         {
             int m2 = 2 * m;
             double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-            d = 1 + (aa * d);
-            d = Math.Abs(d) < Tiny ? Tiny : d;
-            c = 1 + (aa / c);
-            c = Math.Abs(c) < Tiny ? Tiny : c;
-            d = 1 / d;
-            h *= d * c;
+            h *= LentzStep(aa, 1, ref c, ref d);
             aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-            d = 1 + (aa * d);
-            d = Math.Abs(d) < Tiny ? Tiny : d;
-            c = 1 + (aa / c);
-            c = Math.Abs(c) < Tiny ? Tiny : c;
-            d = 1 / d;
-            double delta = d * c;
+            double delta = LentzStep(aa, 1, ref c, ref d);
             h *= delta;
             if (Math.Abs(delta - 1) < Epsilon)
             {
@@ -143,5 +128,17 @@ internal static class SpecialFunctions
         }
 
         return h;
+    }
+
+    // One step of the modified Lentz method for a continued fraction with partial numerator `numerator` and
+    // partial denominator `denominator`: updates c and d (kept away from zero) and returns the factor for h.
+    private static double LentzStep(double numerator, double denominator, ref double c, ref double d)
+    {
+        d = denominator + (numerator * d);
+        d = Math.Abs(d) < Tiny ? Tiny : d;
+        c = denominator + (numerator / c);
+        c = Math.Abs(c) < Tiny ? Tiny : c;
+        d = 1 / d;
+        return d * c;
     }
 }
