@@ -31,8 +31,10 @@ public static class EnvironmentCatalog
 
                 return new WallEnvironment(layout, imageSize);
             case "pusht":
-                var pace = parameters is not null && parameters.TryGetValue("goal_pace", out var p) ? p : ScriptedPusher.DemoPaceActionNorm;
-                return new PushTEnvironment(imageSize, new PushTReplayGoalSampler { Pace = pace });
+                var sampler = parameters is not null && parameters.TryGetValue("goal_pace", out var pace)
+                    ? new PushTReplayGoalSampler { Pace = pace }
+                    : new PushTReplayGoalSampler();
+                return new PushTEnvironment(imageSize, sampler);
             default:
                 throw new ArgumentException($"Unknown environment '{name}'; expected one of: {string.Join(", ", Names)}.", nameof(name));
         }

@@ -113,15 +113,7 @@ public sealed class PushTScriptedGenerator : IDatasetGenerator
     // A step towards target, as far as the scripted pusher's largest step, plus the action noise.
     private double[] Lunge(double[] state, (double X, double Y) target, Random random)
     {
-        var x = (target.X - state[0]) / PushTEnvironment.ActionScale;
-        var y = (target.Y - state[1]) / PushTEnvironment.ActionScale;
-        var norm = Math.Sqrt((x * x) + (y * y));
-        if (norm > ScriptedPusher.MaxActionNorm)
-        {
-            x *= ScriptedPusher.MaxActionNorm / norm;
-            y *= ScriptedPusher.MaxActionNorm / norm;
-        }
-
+        var (x, y) = ScriptedPusher.StepToward(state, target.X, target.Y, ScriptedPusher.MaxActionNorm);
         return [x + (ActionNoise * Gaussian.Next(random)), y + (ActionNoise * Gaussian.Next(random))];
     }
 }

@@ -73,16 +73,23 @@ public sealed class ScriptedPusher
             ty = ay + (dy * 40);
         }
 
-        var actX = (tx - ax) / PushTEnvironment.ActionScale;
-        var actY = (ty - ay) / PushTEnvironment.ActionScale;
+        var (actX, actY) = StepToward(state, tx, ty, _maxNorm);
+        return [actX + (_noise * Gaussian.Next(_random)), actY + (_noise * Gaussian.Next(_random))];
+    }
+
+    /// <summary>The relative action that commands the pusher of <paramref name="state"/> to (<paramref name="x"/>, <paramref name="y"/>), shortened to at most <paramref name="maxNorm"/>.</summary>
+    public static (double X, double Y) StepToward(ReadOnlySpan<double> state, double x, double y, double maxNorm)
+    {
+        var actX = (x - state[0]) / PushTEnvironment.ActionScale;
+        var actY = (y - state[1]) / PushTEnvironment.ActionScale;
         var norm = Math.Sqrt((actX * actX) + (actY * actY));
-        if (norm > _maxNorm)
+        if (norm > maxNorm)
         {
-            actX *= _maxNorm / norm;
-            actY *= _maxNorm / norm;
+            actX *= maxNorm / norm;
+            actY *= maxNorm / norm;
         }
 
-        return [actX + (_noise * Gaussian.Next(_random)), actY + (_noise * Gaussian.Next(_random))];
+        return (actX, actY);
     }
 
     private (double X, double Y) NewTarget() => (140 + (232 * _random.NextDouble()), 140 + (232 * _random.NextDouble()));

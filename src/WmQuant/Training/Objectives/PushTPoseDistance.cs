@@ -64,9 +64,9 @@ public static class PushTPoseDistance
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var x = images.to_type(ScalarType.Float32);
+        var grid = Grid(x.shape[2], x.device);
         var block = BlockSilhouette(x);
-        var pusher = PusherTravel(x);
-        var total = BlockTerm(block) + (pusher * PusherWeight);
+        var total = BlockTerm(block, grid) + (PusherTravel(x, grid) * PusherWeight);
         var b = x.shape[0];
         var empty = block.sum([1]) < 0.5;
         var missing = empty.unsqueeze(0).logical_or(empty.unsqueeze(1));
@@ -98,13 +98,11 @@ public static class PushTPoseDistance
         return share.squeeze(1).clamp(0, 1) * (1 - (sine / ColourTolerance)).clamp(0, 1);
     }
 
-    // Pairwise block term [B, B]: mean distance of each silhouette's uncovered part to the other silhouette, symmetrised.
-    private static Tensor BlockTerm(Tensor silhouette)
+    // Pairwise block term [B, B] over pixel centres `coordinates` [N, 2]: mean distance of each silhouette's uncovered part to the other silhouette, symmetrised.
+    private static Tensor BlockTerm(Tensor silhouette, Tensor coordinates)
     {
         var b = silhouette.shape[0];
         var pixels = silhouette.shape[1];
-        var size = (long)Math.Round(Math.Sqrt(pixels));
-        var coordinates = Grid(size, silhouette.device);                          // [N, 2]
         var keep = Math.Min(MaxSilhouettePixels, pixels);
         var (strength, index) = silhouette.topk((int)keep, dim: 1);            // [B, K]
         var points = coordinates.index_select(0, index.reshape(-1)).reshape(b, keep, 2);
@@ -119,13 +117,12 @@ public static class PushTPoseDistance
     }
 
     // Pairwise distance [B, B] in pixels between the pushers' blue-tint centroids.
-    private static Tensor PusherTravel(Tensor images)
+    private static Tensor PusherTravel(Tensor images, Tensor coordinates)
     {
         var b = images.shape[0];
-        var size = images.shape[2];
         var tint = ((images.select(1, 2) - ((images.select(1, 0) + images.select(1, 1)) * 0.5) - 0.2) / 0.3).clamp(0, 1).reshape(b, -1);
         var mass = tint.sum([1], keepdim: true) + 1e-6;
-        var centroid = tint.matmul(Grid(size, images.device)) / mass;               // [B, 2]
+        var centroid = tint.matmul(coordinates) / mass;               // [B, 2]
         return (centroid.unsqueeze(1) - centroid.unsqueeze(0)).square().sum([2]).sqrt();
     }
 
