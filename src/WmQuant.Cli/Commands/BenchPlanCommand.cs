@@ -59,6 +59,17 @@ internal static class BenchPlanCommand
                 return ExitCodes.InvalidInput;
             }
 
+            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), 1.0, parse.GetValue(maxBatch));
+            if (cem.Problems() is { Count: > 0 } cemProblems)
+            {
+                foreach (var problem in cemProblems)
+                {
+                    Console.Error.WriteLine($"error WMQ2001: {problem} (--horizon, --samples, --top-k, --opt-steps, --max-batch).");
+                }
+
+                return ExitCodes.InvalidInput;
+            }
+
             var modelConfig = parsed.Config!;
             var info = TorchRuntime.Initialize(runtime.Read(parse) with { AllowTf32 = dtypeName == "tf32", Deterministic = false });
             using var model = new DinoWorldModel(modelConfig, seed: 0);
@@ -67,7 +78,6 @@ internal static class BenchPlanCommand
             string envName = parse.GetValue(env)!;
             var batch = EnvironmentEpisodeBatch.ForModel(envName, modelConfig);
             var actionDim = modelConfig.ActionDim;
-            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), 1.0, parse.GetValue(maxBatch));
             var settings = new EvaluationSettings(
                 new MpcSettings(new float[actionDim], [.. Enumerable.Repeat(1f, actionDim)], parse.GetValue(iterations)),
                 PlannerKind.MpcCem,

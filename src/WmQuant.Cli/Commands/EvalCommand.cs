@@ -26,7 +26,7 @@ internal static class EvalCommand
         var runtime = new RuntimeOptionSet();
         var model = new Option<string>("--model") { Description = "model.safetensors (model.yaml and normalization.json beside it).", Required = true };
         var env = new Option<string>("--env") { Description = "wall | pusht", Required = true };
-        var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes (seeds 99·n+1).", DefaultValueFactory = _ => 50 };
+        var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes (seeds 99·n + --seed-offset).", DefaultValueFactory = _ => 50 };
         var samples = new Option<int>("--samples") { Description = "CEM samples.", DefaultValueFactory = _ => 300 };
         var topK = new Option<int>("--top-k") { Description = "CEM elites.", DefaultValueFactory = _ => 30 };
         var optSteps = new Option<int>("--opt-steps") { Description = "CEM steps per plan (study: Wall 10, PushT 30).", DefaultValueFactory = _ => 10 };
@@ -41,10 +41,11 @@ internal static class EvalCommand
         var actBits = new Option<int>("--act-bits") { Description = "Fake-quantize the inputs of quantized Linears per token (dynamic) to this many bits; 16 = float.", DefaultValueFactory = _ => 16 };
         var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
         var goalPace = new Option<double?>("--goal-pace") { Description = "PushT: largest step of the pusher whose 25-step replay makes each goal (default 0.25, upstream's demonstration pace; 0.6: the fast, harder goals of the first PushT model). Recorded in --out." };
+        var seedOffset = new Option<int>("--seed-offset") { Description = "Episode n uses seed 99·n + this (1: the reported evaluation episodes; 2: calibration; pick another, e.g. 4, to select among models without touching the reported episodes). Recorded in --out.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model with MPC-CEM planning on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, output })
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, output })
         {
             command.Options.Add(option);
         }
@@ -62,6 +63,24 @@ internal static class EvalCommand
                 }
 
                 environmentParameters = new Dictionary<string, double> { ["goal_pace"] = pace };
+            }
+
+            int offset = parse.GetValue(seedOffset);
+            if (offset is < 0 or > 98)
+            {
+                Console.Error.WriteLine($"error WMQ2001: --seed-offset must lie in 0 … 98 so that the seed families 99·n + offset stay disjoint (got {offset.ToString(CultureInfo.InvariantCulture)}).");
+                return ExitCodes.InvalidInput;
+            }
+
+            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
+            if (cem.Problems() is { Count: > 0 } cemProblems)
+            {
+                foreach (var problem in cemProblems)
+                {
+                    Console.Error.WriteLine($"error WMQ2001: {problem} (--horizon, --samples, --top-k, --opt-steps, --sigma).");
+                }
+
+                return ExitCodes.InvalidInput;
             }
 
             var info = TorchRuntime.Initialize(runtime.Read(parse, parse.GetValue(seed)));
@@ -105,13 +124,13 @@ internal static class EvalCommand
             var adapter = trained.CreateAdapter();
             string envName = parse.GetValue(env)!;
             var batch = EnvironmentEpisodeBatch.ForModel(envName, config, environmentParameters);
-            var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
             var settings = new EvaluationSettings(
                 trained.CreateMpcSettings(parse.GetValue(iterations)),
                 PlannerKind.MpcCem,
                 parse.GetValue(episodes),
                 Seed: parse.GetValue(seed),
-                Cem: cem);
+                Cem: cem,
+                SeedOffset: offset == EpisodeSeeds.Offset(EpisodeSeedSet.Evaluation) ? null : offset);
             var progress = new Progress<EvaluationProgress>(p =>
                 Console.Error.WriteLine($"  MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes}/{p.TotalEpisodes} succeeded, {p.ActiveEpisodes} still planning"));
             var result = new EvaluationRunner(adapter, settings).Run(batch, progress);

@@ -29,12 +29,14 @@ internal static class TrainCommand
         var reachabilityMetric = new Option<string>("--reachability-metric") { Description = "What the reachability term measures from the pixels: geodesic (free path between the agents' dots; Wall) or pusht-pose (how far the block's silhouette and the pusher must move; measured on PushT it made planning worse, see models/pusht/MODEL_CARD.md).", DefaultValueFactory = _ => "geodesic" };
         reachabilityMetric.AcceptOnlyFromAmong("geodesic", "pusht-pose");
         var proprioInitScale = new Option<double>("--proprio-init-scale") { Description = "Factor on the proprio encoder's initial weights (1: PyTorch default).", DefaultValueFactory = _ => 1.0 };
+        var rolloutSteps = new Option<int>("--rollout-steps") { Description = "Add an open-loop rollout loss over this many model steps from each window's first frame, as the planner rolls out (0: teacher forcing alone, as upstream).", DefaultValueFactory = _ => 0 };
+        var rolloutWeight = new Option<double>("--rollout-weight") { Description = "Weight of the rollout loss next to the teacher-forced loss.", DefaultValueFactory = _ => 1.0 };
         var proprioLearningRate = new Option<double?>("--proprio-lr") { Description = "AdamW rate of the proprio encoder (default: the action encoder's, 5e-4, as upstream)." };
         var noFrameCache = new Option<bool>("--no-frame-cache") { Description = "Render frames per batch instead of once up front (saves trajectories × (steps+1) × 3·S² bytes of memory)." };
 
         var command = new Command("train", "Train a DINO-WM reference model: encoder pre-training as an autoencoder, then the predictor with teacher forcing. Rerunning into the same --out resumes from its last checkpoint.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, reachabilityWeight, reachabilityScale, reachabilityMetric, proprioInitScale, proprioLearningRate, noFrameCache })
+        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, reachabilityWeight, reachabilityScale, reachabilityMetric, proprioInitScale, proprioLearningRate, rolloutSteps, rolloutWeight, noFrameCache })
         {
             command.Options.Add(option);
         }
@@ -70,6 +72,8 @@ internal static class TrainCommand
                 ReachabilityScale = parse.GetValue(reachabilityScale),
                 ReachabilityMetric = parse.GetValue(reachabilityMetric) == "pusht-pose" ? ReachabilityMetric.PushTPose : ReachabilityMetric.PixelGeodesic,
                 ProprioInitScale = parse.GetValue(proprioInitScale),
+                RolloutSteps = parse.GetValue(rolloutSteps),
+                RolloutWeight = parse.GetValue(rolloutWeight),
                 ProprioLearningRate = parse.GetValue(proprioLearningRate),
             };
             var problems = WorldModelTrainer.Problems(parsed.Config!, dataset.Card, settings);

@@ -237,6 +237,18 @@ public sealed class DinoWorldModel : nn.Module
         return SplitTokens(cat(frames, 1)).Observation.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// As <see cref="Rollout"/> but returns the full tokens [B, H+1, P, Dtot] the predictor was fed, every predicted
+    /// patch's own proprio channels included (<see cref="Rollout"/> reports patch 0's), so a training loss can be
+    /// checked against the planner's rollout exactly.
+    /// </summary>
+    public Tensor RolloutTokens(LatentObservation start, Tensor actions)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return cat(RolloutFrames(start, actions, keepAll: true), 1).MoveToOuterDisposeScope();
+    }
+
     /// <summary>As <see cref="Rollout"/> but returns only the final predicted frame [B, 1, …]: all a terminal-cost planner needs.</summary>
     public LatentObservation PredictFinal(LatentObservation start, Tensor actions)
     {
@@ -303,7 +315,8 @@ public sealed class DinoWorldModel : nn.Module
         return frames;
     }
 
-    private static Tensor Window(List<Tensor> frames, int numHist)
+    /// <summary>The last <paramref name="numHist"/> frames concatenated along time: what the predictor sees at each rollout step.</summary>
+    internal static Tensor Window(List<Tensor> frames, int numHist)
     {
         var from = Math.Max(0, frames.Count - numHist);
         return frames.Count - from == 1 ? frames[from] : cat(frames.GetRange(from, frames.Count - from), 1);

@@ -61,6 +61,17 @@ public sealed record TrainingSettings
     /// </summary>
     public double ProprioInitScale { get; init; } = 1.0;
 
+    /// <summary>
+    /// Model steps of an extra open-loop rollout loss in phase 2 (0: upstream's teacher forcing alone). From a window's
+    /// first frame the predictor rolls out as the planner does (its own predictions fed back, the true actions
+    /// written in), and the MSE of each predicted frame to the encoded real one is added, averaged over the steps.
+    /// Not upstream: it trains the multi-step predictions a planner scores, which teacher forcing never sees.
+    /// </summary>
+    public int RolloutSteps { get; init; }
+
+    /// <summary>Weight of the rollout loss next to the teacher-forced loss (used when <see cref="RolloutSteps"/> is positive).</summary>
+    public double RolloutWeight { get; init; } = 1.0;
+
     /// <summary>Whether the decoder keeps training during phase 2 on the frozen encoder's latents (upstream trains it on detached latents).</summary>
     public bool DecoderWithPredictor { get; init; } = true;
 
@@ -113,6 +124,11 @@ public sealed record TrainingSettings
         if (ReachabilityMaxGap < 1)
         {
             problems.Add($"the reachability pair gap must be at least 1 step (got {ReachabilityMaxGap})");
+        }
+
+        if (RolloutSteps < 0 || (RolloutSteps > 0 && !(RolloutWeight > 0)))
+        {
+            problems.Add($"rollout steps must be non-negative and, when used, the rollout weight positive (got {RolloutSteps} steps, weight {RolloutWeight})");
         }
 
         if (new[] { PredictorLearningRate, EmbeddingLearningRate, DecoderLearningRate, EncoderLearningRate, ProprioLearningRate ?? EmbeddingLearningRate }.Any(r => !(r > 0)))

@@ -68,7 +68,7 @@ public sealed class WorldModelTrainer
         _settings = settings;
         _device = device ?? CPU;
         _logger = logger ?? NullLogger.Instance;
-        _window = new TrainingWindow(config.NumHist + config.NumPred, config.Frameskip);
+        _window = new TrainingWindow(WindowFrames(config, settings), config.Frameskip);
     }
 
     /// <summary>Why <paramref name="config"/>, <paramref name="card"/> and <paramref name="settings"/> cannot train together (empty when they can).</summary>
@@ -89,10 +89,11 @@ public sealed class WorldModelTrainer
             problems.Add($"model proprio_dim {config.ProprioDim} differs from the dataset's {card.ProprioDim}");
         }
 
-        var span = (config.NumHist + config.NumPred) * config.Frameskip;
+        var frames = WindowFrames(config, settings);
+        var span = frames * config.Frameskip;
         if (card.StepsPerTrajectory < span)
         {
-            problems.Add($"trajectories have {card.StepsPerTrajectory} steps; a window of {config.NumHist + config.NumPred} frames every {config.Frameskip} steps needs {span}");
+            problems.Add($"trajectories have {card.StepsPerTrajectory} steps; a window of {frames} frames every {config.Frameskip} steps needs {span}");
         }
 
         if (settings.EncoderSteps > 0 && !config.Decoder.Enabled)
@@ -379,10 +380,10 @@ public sealed class WorldModelTrainer
         var z = model.ComposeTokens(visual, proprioEmb, actionEmb);
         var observed = _config.Encoder.Dim + _config.ProprioTokenDim;
         var prediction = model.PredictNext(z[.., .._config.NumHist]);
-        var target = z[.., _config.NumPred..].detach();
+        var target = z[.., _config.NumPred..(_config.NumHist + _config.NumPred)].detach();
         var loss = nn.functional.mse_loss(prediction[.., .., .., ..observed], target[.., .., .., ..observed]);
         var trainDecoder = _settings.DecoderWithPredictor && model.Decoder is not null;
-        var total = loss;
+        var total = _settings.RolloutSteps > 0 ? loss + (_settings.RolloutWeight * OpenLoopRolloutLoss.Compute(model, z, _settings.RolloutSteps)) : loss;
         if (trainDecoder)
         {
             // As upstream: the decoder also learns on the frozen encoder's (detached) latents of the same frames.
@@ -406,6 +407,10 @@ public sealed class WorldModelTrainer
 
         return loss.item<float>();
     }
+
+    /// <summary>Frames per training window: num_hist + num_pred for teacher forcing, more when the rollout loss needs them.</summary>
+    private static int WindowFrames(WorldModelConfig config, TrainingSettings settings) =>
+        Math.Max(config.NumHist + config.NumPred, settings.RolloutSteps + 1);
 
     private static void SetTrainable(nn.Module module, bool trainable)
     {

@@ -136,4 +136,18 @@ public class CemPlannerTests
         Assert.That(result.Actions.dtype, Is.EqualTo(ScalarType.Float64));
         Assert.That(result.Actions.shape, Is.EqualTo(new long[] { 2, 3, 2 }));
     }
+
+    [Test]
+    public void Settings_problems_name_every_bad_value_and_good_settings_have_none()
+    {
+        var bad = new CemSettings(Horizon: 0, Samples: 10, TopK: 30, OptSteps: 0, InitialSigma: 0, MaxModelBatch: -1).Problems();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(bad, Has.Count.EqualTo(5));
+            Assert.That(bad, Has.One.Contains("10 samples, top-k 30"));
+            Assert.That(new CemSettings().Problems(), Is.Empty);
+            Assert.Throws<ArgumentException>(() => new CemSettings(TopK: 1).Validate());
+        });
+    }
 }

@@ -18,12 +18,44 @@ public sealed record CemSettings(
     double InitialSigma = 1.0,
     int MaxModelBatch = 0)
 {
-    /// <summary>Throws when the settings cannot describe a CEM run (a programming error, not user input).</summary>
+    /// <summary>Why these settings cannot describe a CEM run, as lines a user can act on (empty when they can).</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Horizon < 1)
+        {
+            problems.Add($"the horizon must be at least 1 model action (got {Horizon})");
+        }
+
+        if (Samples < 2 || TopK < 2 || TopK > Samples)
+        {
+            problems.Add($"CEM needs at least 2 samples and 2 ≤ top-k ≤ samples (got {Samples} samples, top-k {TopK})");
+        }
+
+        if (OptSteps < 1)
+        {
+            problems.Add($"CEM needs at least 1 step per plan (got {OptSteps})");
+        }
+
+        if (!(InitialSigma > 0))
+        {
+            problems.Add($"the initial standard deviation must be positive (got {InitialSigma})");
+        }
+
+        if (MaxModelBatch < 0)
+        {
+            problems.Add($"the model batch bound must be non-negative (got {MaxModelBatch})");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Throws when the settings cannot describe a CEM run (a programming error once input has been checked with <see cref="Problems"/>).</summary>
     public void Validate()
     {
-        if (Horizon < 1 || Samples < 2 || TopK < 2 || TopK > Samples || OptSteps < 1 || InitialSigma <= 0 || MaxModelBatch < 0)
+        if (Problems().Count > 0)
         {
-            throw new ArgumentException($"Invalid CEM settings: {this}.");
+            throw new ArgumentException($"Invalid CEM settings: {this}: {string.Join("; ", Problems())}.");
         }
     }
 }
