@@ -31,12 +31,13 @@ internal static class TrainCommand
         var proprioInitScale = new Option<double>("--proprio-init-scale") { Description = "Factor on the proprio encoder's initial weights (1: PyTorch default).", DefaultValueFactory = _ => 1.0 };
         var rolloutSteps = new Option<int>("--rollout-steps") { Description = "Add an open-loop rollout loss over this many model steps from each window's first frame, as the planner rolls out (0: teacher forcing alone, as upstream).", DefaultValueFactory = _ => 0 };
         var rolloutWeight = new Option<double>("--rollout-weight") { Description = "Weight of the rollout loss next to the teacher-forced loss.", DefaultValueFactory = _ => 1.0 };
+        var visualScale = new Option<double>("--visual-scale") { Description = "Factor on the frozen encoder's output once pre-training ends (1: unchanged); the planner's visual term grows by its square.", DefaultValueFactory = _ => 1.0 };
         var proprioLearningRate = new Option<double?>("--proprio-lr") { Description = "AdamW rate of the proprio encoder (default: the action encoder's, 5e-4, as upstream)." };
         var noFrameCache = new Option<bool>("--no-frame-cache") { Description = "Render frames per batch instead of once up front (saves trajectories × (steps+1) × 3·S² bytes of memory)." };
 
         var command = new Command("train", "Train a DINO-WM reference model: encoder pre-training as an autoencoder, then the predictor with teacher forcing. Rerunning into the same --out resumes from its last checkpoint.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, reachabilityWeight, reachabilityScale, reachabilityMetric, proprioInitScale, proprioLearningRate, rolloutSteps, rolloutWeight, noFrameCache })
+        foreach (var option in new Option[] { config, data, output, seed, encoderSteps, predictorSteps, batchSize, logEvery, checkpointEvery, reachabilityWeight, reachabilityScale, reachabilityMetric, proprioInitScale, proprioLearningRate, rolloutSteps, rolloutWeight, visualScale, noFrameCache })
         {
             command.Options.Add(option);
         }
@@ -74,6 +75,7 @@ internal static class TrainCommand
                 ProprioInitScale = parse.GetValue(proprioInitScale),
                 RolloutSteps = parse.GetValue(rolloutSteps),
                 RolloutWeight = parse.GetValue(rolloutWeight),
+                VisualLatentScale = parse.GetValue(visualScale),
                 ProprioLearningRate = parse.GetValue(proprioLearningRate),
             };
             var problems = WorldModelTrainer.Problems(parsed.Config!, dataset.Card, settings);

@@ -72,6 +72,13 @@ public sealed record TrainingSettings
     /// <summary>Weight of the rollout loss next to the teacher-forced loss (used when <see cref="RolloutSteps"/> is positive).</summary>
     public double RolloutWeight { get; init; } = 1.0;
 
+    /// <summary>
+    /// Factor on the frozen encoder's output (its final LayerNorm's weight and bias), applied once pre-training ends and
+    /// before the predictor trains (1: unchanged). The planner's visual term grows by its square next to the proprio
+    /// term (α = 1); the weights keep the upstream names and shapes.
+    /// </summary>
+    public double VisualLatentScale { get; init; } = 1.0;
+
     /// <summary>Whether the decoder keeps training during phase 2 on the frozen encoder's latents (upstream trains it on detached latents).</summary>
     public bool DecoderWithPredictor { get; init; } = true;
 
@@ -124,6 +131,11 @@ public sealed record TrainingSettings
         if (ReachabilityMaxGap < 1)
         {
             problems.Add($"the reachability pair gap must be at least 1 step (got {ReachabilityMaxGap})");
+        }
+
+        if (!(VisualLatentScale > 0))
+        {
+            problems.Add($"the visual latent scale must be positive (got {VisualLatentScale})");
         }
 
         if (RolloutSteps < 0 || (RolloutSteps > 0 && !(RolloutWeight > 0)))

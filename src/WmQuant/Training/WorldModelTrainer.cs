@@ -193,6 +193,7 @@ public sealed class WorldModelTrainer
             {
                 RunPhase(context, TrainingPhase.EncoderPretraining, startStep, _settings.EncoderSteps, EncoderStep);
                 startStep = 0;
+                ScaleEncoderOutput(model, _settings.VisualLatentScale);
             }
 
             RunPhase(context, TrainingPhase.Predictor, startStep, _settings.PredictorSteps, PredictorStep);
@@ -411,6 +412,19 @@ public sealed class WorldModelTrainer
     /// <summary>Frames per training window: num_hist + num_pred for teacher forcing, more when the rollout loss needs them.</summary>
     private static int WindowFrames(WorldModelConfig config, TrainingSettings settings) =>
         Math.Max(config.NumHist + config.NumPred, settings.RolloutSteps + 1);
+
+    /// <summary>Multiplies the encoder's final LayerNorm affine parameters, so its output is scaled (applied once: checkpoints of phase 2 hold the scaled weights).</summary>
+    private static void ScaleEncoderOutput(DinoWorldModel model, double scale)
+    {
+        if (scale == 1.0)
+        {
+            return;
+        }
+
+        using var noGrad = no_grad();
+        model.Encoder.Norm.weight!.mul_(scale);
+        model.Encoder.Norm.bias!.mul_(scale);
+    }
 
     private static void SetTrainable(nn.Module module, bool trainable)
     {
