@@ -60,13 +60,8 @@ internal static class BenchPlanCommand
             }
 
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), 1.0, parse.GetValue(maxBatch));
-            if (cem.Problems() is { Count: > 0 } cemProblems)
+            if (OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --max-batch"))
             {
-                foreach (var problem in cemProblems)
-                {
-                    Console.Error.WriteLine($"error WMQ2001: {problem} (--horizon, --samples, --top-k, --opt-steps, --max-batch).");
-                }
-
                 return ExitCodes.InvalidInput;
             }
 

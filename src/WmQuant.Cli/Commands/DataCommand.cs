@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using WmQuant.Cli.Hosting;
 using WmQuant.Environments.Datasets;
 
 namespace WmQuant.Cli.Commands;
@@ -61,13 +62,13 @@ internal static class DataCommand
             if (parseResult.GetValue(exploration) is < 0 or > 1 || parseResult.GetValue(demoPace) is < 0 or > 1)
             {
                 Console.Error.WriteLine("error WMQ2001: --exploration-share and --demo-pace-share must lie in [0, 1].");
-                return 2;
+                return ExitCodes.InvalidInput;
             }
 
             if (n <= 0 || t <= 0)
             {
                 Console.Error.WriteLine("error WMQ2001: --trajectories and --steps must be positive.");
-                return 2;
+                return ExitCodes.InvalidInput;
             }
 
             var s = parseResult.GetValue(seed);
@@ -167,7 +168,7 @@ internal static class DataCommand
             if (!File.Exists(cardPath))
             {
                 Console.Error.WriteLine($"{cardPath}: error WMQ2002: no dataset card; generate one with `wmq data generate`.");
-                return 2;
+                return ExitCodes.InvalidInput;
             }
 
             Console.WriteLine(File.ReadAllText(cardPath));

@@ -73,13 +73,8 @@ internal static class EvalCommand
             }
 
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
-            if (cem.Problems() is { Count: > 0 } cemProblems)
+            if (OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --sigma"))
             {
-                foreach (var problem in cemProblems)
-                {
-                    Console.Error.WriteLine($"error WMQ2001: {problem} (--horizon, --samples, --top-k, --opt-steps, --sigma).");
-                }
-
                 return ExitCodes.InvalidInput;
             }
 

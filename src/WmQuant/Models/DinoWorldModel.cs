@@ -296,13 +296,25 @@ public sealed class DinoWorldModel : nn.Module
         }
 
         var patches = z.shape[2];
+        return RollForward(frames, horizon, t => Tile(actionEmb[.., (int)t..(int)(t + 1)], patches, Config.NumActionRepeat), keepAll);
+    }
+
+    /// <summary>
+    /// The rollout loop that planning and training share (upstream VWorldModel.rollout): after the n frames of tokens
+    /// already in <paramref name="frames"/>, predicts frames n … <paramref name="horizon"/>, each from the last num_hist
+    /// frames; each predicted frame before the last takes <paramref name="actionTokens"/>(t) [B, 1, P, action channels]
+    /// as its action channels. Keeps gradients: planners call it under no_grad. Without <paramref name="keepAll"/> only
+    /// the last num_hist frames are kept.
+    /// </summary>
+    internal List<Tensor> RollForward(List<Tensor> frames, long horizon, Func<long, Tensor> actionTokens, bool keepAll)
+    {
+        long n = frames.Count;
         for (var t = n; t <= horizon; t++)
         {
-            var window = Window(frames, Config.NumHist);
-            var next = PredictNext(window)[.., ^1..];
+            var next = PredictNext(Window(frames, Config.NumHist))[.., ^1..];
             if (t < horizon)
             {
-                next = cat([next[.., .., .., ..(int)(Config.TokenDim - Config.ActionTokenDim)], Tile(actionEmb[.., (int)t..(int)(t + 1)], patches, Config.NumActionRepeat)], 3);
+                next = cat([next[.., .., .., ..(int)(Config.TokenDim - Config.ActionTokenDim)], actionTokens(t)], 3);
             }
 
             frames.Add(next);
@@ -315,8 +327,7 @@ public sealed class DinoWorldModel : nn.Module
         return frames;
     }
 
-    /// <summary>The last <paramref name="numHist"/> frames concatenated along time: what the predictor sees at each rollout step.</summary>
-    internal static Tensor Window(List<Tensor> frames, int numHist)
+    private static Tensor Window(List<Tensor> frames, int numHist)
     {
         var from = Math.Max(0, frames.Count - numHist);
         return frames.Count - from == 1 ? frames[from] : cat(frames.GetRange(from, frames.Count - from), 1);

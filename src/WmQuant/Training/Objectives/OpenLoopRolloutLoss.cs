@@ -12,9 +12,10 @@ public static class OpenLoopRolloutLoss
 {
     /// <summary>
     /// Rolls out <paramref name="steps"/> model steps from frame 0 of <paramref name="tokens"/> [B, F, P, Dtot]
-    /// (F > steps): each step predicts from the last num_hist frames, keeps the predicted visual and proprio channels
-    /// and writes in the true action channels of that frame, as the planner does. Returns the mean over the steps of
-    /// the MSE between each predicted frame's visual + proprio channels and the real frame's (targets detached).
+    /// (F > steps) through the planner's own loop (<see cref="DinoWorldModel.RollForward"/>): each step predicts from the
+    /// last num_hist frames, keeps the predicted visual and proprio channels and takes the true action channels of that
+    /// frame. Returns the mean over the steps of the MSE between each predicted frame's visual + proprio channels and
+    /// the real frame's (targets detached).
     /// </summary>
     public static Tensor Compute(DinoWorldModel model, Tensor tokens, int steps)
     {
@@ -28,15 +29,12 @@ public static class OpenLoopRolloutLoss
 
         var config = model.Config;
         var observed = config.Encoder.Dim + config.ProprioTokenDim;
-        var frames = new List<Tensor> { tokens[.., 0..1] };
+        var frames = model.RollForward([tokens[.., 0..1]], steps, t => tokens[.., (int)t..(int)(t + 1), .., observed..], keepAll: true);
         Tensor? sum = null;
         for (var s = 1; s <= steps; s++)
         {
-            var next = model.PredictNext(DinoWorldModel.Window(frames, config.NumHist))[.., ^1..];
-            var real = tokens[.., s..(s + 1)];
-            var stepLoss = nn.functional.mse_loss(next[.., .., .., ..observed], real[.., .., .., ..observed].detach());
+            var stepLoss = nn.functional.mse_loss(frames[s][.., .., .., ..observed], tokens[.., s..(s + 1), .., ..observed].detach());
             sum = sum is null ? stepLoss : sum + stepLoss;
-            frames.Add(cat([next[.., .., .., ..observed], real[.., .., .., observed..]], 3));
         }
 
         return sum! / steps;
