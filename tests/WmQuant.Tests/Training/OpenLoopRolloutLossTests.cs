@@ -21,7 +21,7 @@ public sealed class OpenLoopRolloutLossTests
             randn([2, 1, patches, config.Encoder.Dim], generator: generator),
             randn([2, 1, config.ProprioEmbDim], generator: generator));
         var actions = randn([2, steps, config.ActionDim * config.Frameskip], generator: generator);
-        return model.RolloutTokens(start, actions[.., ..steps]);
+        return model.RolloutTokens(start, actions);
     }
 
     [Test]

@@ -17,8 +17,7 @@ public sealed class ReachabilityTrainingTests
             ProprioLearningRate = 5e-4,
         };
 
-    private static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
-        TrainingTestSupport.Train(settings, output, progress, cancellation);
+    private static TrainingResult Train(TrainingSettings settings, string output) => TrainingTestSupport.Train(settings, output);
 
     [Test]
     public void TheReachabilityRecipeIsReproducibleAndReducesTheEncoderLoss()
@@ -56,15 +55,7 @@ public sealed class ReachabilityTrainingTests
         var settings = Settings(4, 6, seed: 5) with { CheckpointEvery = 3 };
         var uninterrupted = Train(settings, TrainingTestSupport.TemporaryDirectory("wmq-reach"));
         var output = TrainingTestSupport.TemporaryDirectory("wmq-reach");
-        using var cancel = new CancellationTokenSource();
-        var stopper = new InlineProgress<TrainingProgress>(p =>
-        {
-            if (p.Phase == TrainingPhase.Predictor && p.Step == 4)
-            {
-                cancel.Cancel();
-            }
-        });
-        Assert.Throws<OperationCanceledException>(() => Train(settings, output, stopper, cancel.Token));
+        TrainingTestSupport.TrainUntilCancelled(settings, output, TrainingPhase.Predictor, stopAfterStep: 4);
 
         var resumed = Train(settings, output);
 

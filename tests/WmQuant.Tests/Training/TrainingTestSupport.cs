@@ -47,6 +47,20 @@ internal static class TrainingTestSupport
     public static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
         new WorldModelTrainer(TinyWall(), TrajectoryDataset.Open(DatasetDirectory), settings).Train(output, progress, cancellation);
 
+    /// <summary>Trains into <paramref name="output"/> and cancels once <paramref name="stopPhase"/> reports step <paramref name="stopAfterStep"/>, leaving its checkpoints to resume from.</summary>
+    public static void TrainUntilCancelled(TrainingSettings settings, string output, TrainingPhase stopPhase, int stopAfterStep)
+    {
+        using var cancel = new CancellationTokenSource();
+        var stopper = new InlineProgress<TrainingProgress>(p =>
+        {
+            if (p.Phase == stopPhase && p.Step == stopAfterStep)
+            {
+                cancel.Cancel();
+            }
+        });
+        Assert.Throws<OperationCanceledException>(() => Train(settings, output, stopper, cancel.Token));
+    }
+
     public static string CreateDataset(int trajectories, int steps, int seed)
     {
         var directory = TemporaryDirectory("wmq-train-data");

@@ -32,15 +32,7 @@ public sealed class VisualLatentScaleTests
         var settings = TrainingTestSupport.FastSettings(4, 6, seed: 2) with { CheckpointEvery = 4, VisualLatentScale = 2 };
         var uninterrupted = TrainingTestSupport.Train(settings, TrainingTestSupport.TemporaryDirectory("wmq-train"));
         var output = TrainingTestSupport.TemporaryDirectory("wmq-train");
-        using var cancel = new CancellationTokenSource();
-        var stopper = new InlineProgress<TrainingProgress>(p =>
-        {
-            if (p.Phase == TrainingPhase.Predictor && p.Step == 5)
-            {
-                cancel.Cancel();
-            }
-        });
-        Assert.Throws<OperationCanceledException>(() => TrainingTestSupport.Train(settings, output, stopper, cancel.Token));
+        TrainingTestSupport.TrainUntilCancelled(settings, output, TrainingPhase.Predictor, stopAfterStep: 5);
 
         var resumed = TrainingTestSupport.Train(settings, output);
 

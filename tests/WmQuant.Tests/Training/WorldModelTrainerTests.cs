@@ -10,8 +10,7 @@ public sealed class WorldModelTrainerTests
     private static TrainingSettings Settings(int encoderSteps, int predictorSteps, int seed = 0) =>
         TrainingTestSupport.FastSettings(encoderSteps, predictorSteps, seed);
 
-    private static TrainingResult Train(TrainingSettings settings, string output, IProgress<TrainingProgress>? progress = null, CancellationToken cancellation = default) =>
-        TrainingTestSupport.Train(settings, output, progress, cancellation);
+    private static TrainingResult Train(TrainingSettings settings, string output) => TrainingTestSupport.Train(settings, output);
 
     [Test]
     public void BothPhasesReduceTheirLoss()
@@ -76,15 +75,7 @@ public sealed class WorldModelTrainerTests
         var uninterrupted = Train(settings, TrainingTestSupport.TemporaryDirectory("wmq-train"));
 
         var output = TrainingTestSupport.TemporaryDirectory("wmq-train");
-        using var cancel = new CancellationTokenSource();
-        var stopper = new InlineProgress<TrainingProgress>(p =>
-        {
-            if (p.Phase == stopPhase && p.Step == stopAfterStep)
-            {
-                cancel.Cancel();
-            }
-        });
-        Assert.Throws<OperationCanceledException>(() => Train(settings, output, stopper, cancel.Token));
+        TrainingTestSupport.TrainUntilCancelled(settings, output, stopPhase, stopAfterStep);
         Assert.That(File.Exists(Path.Combine(output, TrainingOutputs.ModelFileName)), Is.False, "an interrupted run leaves no final model");
 
         Assert.That(Directory.GetDirectories(Path.Combine(output, "checkpoints")).Select(Path.GetFileName), Is.EqualTo(new[] { $"step-{expectedResumeStep:D9}" }), "only the newest checkpoint is kept");
