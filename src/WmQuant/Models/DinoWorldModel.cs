@@ -115,6 +115,18 @@ public sealed class DinoWorldModel : nn.Module
         }
     }
 
+    /// <summary>Sets whether half-precision Linear products on CUDA are zero-padded to aligned widths (see <see cref="TensorCorePadding"/>).</summary>
+    public bool PadForTensorCores
+    {
+        set
+        {
+            foreach (var (_, layer) in NamedLinears())
+            {
+                layer.PadForTensorCores = value;
+            }
+        }
+    }
+
     /// <summary>Moves and casts every parameter (bf16 on CUDA is the fast inference path; there is no autocast in TorchSharp).</summary>
     public DinoWorldModel MoveTo(Device device, ScalarType dtype)
     {
@@ -249,10 +261,14 @@ public sealed class DinoWorldModel : nn.Module
         return cat(RolloutFrames(start, actions, keepAll: true), 1).MoveToOuterDisposeScope();
     }
 
-    /// <summary>As <see cref="Rollout"/> but returns only the final predicted frame [B, 1, …]: all a terminal-cost planner needs.</summary>
+    /// <summary>
+    /// As <see cref="Rollout"/> but returns only the final predicted frame [B, 1, …]: all a terminal-cost planner needs.
+    /// Gradients flow only when <paramref name="actions"/> require them (gradient planners); otherwise no graph is kept.
+    /// </summary>
     public LatentObservation PredictFinal(LatentObservation start, Tensor actions)
     {
-        using var noGrad = no_grad();
+        ArgumentNullException.ThrowIfNull(actions);
+        using var noGrad = actions.requires_grad ? null : no_grad();
         using var scope = NewDisposeScope();
         var frames = RolloutFrames(start, actions, keepAll: false);
         return SplitTokens(frames[^1]).Observation.MoveToOuterDisposeScope();
@@ -309,9 +325,11 @@ public sealed class DinoWorldModel : nn.Module
     internal List<Tensor> RollForward(List<Tensor> frames, long horizon, Func<long, Tensor> actionTokens, bool keepAll)
     {
         long n = frames.Count;
+        long dropped = 0;
+        using var cache = predictor.SupportsIncrementalInference ? new PredictorKeyValueCache(Config.Predictor.Depth) : null;
         for (var t = n; t <= horizon; t++)
         {
-            var next = PredictNext(Window(frames, Config.NumHist))[.., ^1..];
+            var next = cache is null ? PredictNext(Window(frames, Config.NumHist))[.., ^1..] : PredictLastFrame(frames, dropped, cache);
             if (t < horizon)
             {
                 next = cat([next[.., .., .., ..(int)(Config.TokenDim - Config.ActionTokenDim)], actionTokens(t)], 3);
@@ -321,10 +339,37 @@ public sealed class DinoWorldModel : nn.Module
             if (!keepAll && frames.Count > Config.NumHist)
             {
                 frames.RemoveAt(0);
+                dropped++;
             }
         }
 
         return frames;
+    }
+
+    /// <summary>
+    /// The predictor's output for the last frame of the window over <paramref name="frames"/> ([B, 1, P, D] each;
+    /// <paramref name="dropped"/> earlier ones already removed), computed incrementally: while the window still starts
+    /// at the rollout's first frame, frames in <paramref name="cache"/> keep their positions and are not recomputed.
+    /// </summary>
+    private Tensor PredictLastFrame(List<Tensor> frames, long dropped, PredictorKeyValueCache cache)
+    {
+        using var scope = NewDisposeScope();
+        var from = Math.Max(0, frames.Count - Config.NumHist);
+        var (b, p, d) = (frames[0].shape[0], frames[0].shape[2], frames[0].shape[3]);
+        Tensor output;
+        if (from + dropped == 0)
+        {
+            var cached = (int)cache.Frames;
+            var fresh = Window(frames.GetRange(cached, frames.Count - cached), frames.Count - cached);
+            output = predictor.ForwardLastFrame(fresh.reshape(b, -1, d), cache, extendCache: frames.Count < Config.NumHist);
+        }
+        else
+        {
+            using var scratch = new PredictorKeyValueCache(Config.Predictor.Depth);
+            output = predictor.ForwardLastFrame(Window(frames, Config.NumHist).reshape(b, -1, d), scratch, extendCache: false);
+        }
+
+        return output.reshape(b, 1, p, d).MoveToOuterDisposeScope();
     }
 
     private static Tensor Window(List<Tensor> frames, int numHist)

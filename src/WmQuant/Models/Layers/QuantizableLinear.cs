@@ -42,6 +42,9 @@ public sealed class QuantizableLinear : nn.Module<Tensor, Tensor>, IQuantizableL
     /// <summary>Sees every input (before <see cref="InputTransform"/>) with this layer's <see cref="FullName"/>, for calibration.</summary>
     public Action<string, Tensor>? InputObserver { get; set; }
 
+    /// <summary>Whether half-precision products on CUDA are zero-padded to aligned widths (<see cref="TensorCorePadding"/>); on by default, off only to measure the difference.</summary>
+    public bool PadForTensorCores { get; set; } = true;
+
     /// <summary>The weight [out, in].</summary>
     public Parameter Weight => weight;
 
@@ -82,6 +85,6 @@ public sealed class QuantizableLinear : nn.Module<Tensor, Tensor>, IQuantizableL
     {
         InputObserver?.Invoke(FullName, input);
         var x = InputTransform is null ? input : InputTransform(input);
-        return nn.functional.linear(x, weight, bias);
+        return PadForTensorCores ? TensorCorePadding.Linear(x, weight, bias) : nn.functional.linear(x, weight, bias);
     }
 }

@@ -68,4 +68,29 @@ public sealed class PredictorAttention : nn.Module<Tensor, Tensor?, Tensor>
 
         return output.MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Inference for <paramref name="input"/> [B, m·P, D], m frames that follow the <paramref name="cache"/>'s frames:
+    /// each new frame attends to every earlier frame and itself, computed frame by frame without a mask (so the fused
+    /// kernel can take its fastest unmasked path). With <paramref name="lastFrameOnly"/> only the last frame's output
+    /// [B, P, D] is computed; keys and values of all m frames are still made and, with <paramref name="store"/>, cached.
+    /// </summary>
+    internal Tensor ForwardAppended(Tensor input, PredictorKeyValueCache cache, int layer, long patchesPerFrame, bool lastFrameOnly, bool store)
+    {
+        using var scope = NewDisposeScope();
+        var (q, k, v) = Attention.SplitHeads(_toQkv.forward(_norm.forward(input)), _heads);
+        var (keys, values) = cache.Extend(layer, k, v, store);
+        var newFrames = input.shape[1] / patchesPerFrame;
+        var first = lastFrameOnly ? newFrames - 1 : 0;
+        var parts = new List<Tensor>();
+        for (var j = first; j < newFrames; j++)
+        {
+            var visible = (cache.Frames + j + 1) * patchesPerFrame;
+            var queries = q.narrow(2, j * patchesPerFrame, patchesPerFrame);
+            parts.Add(Attention.Compute(queries, keys.narrow(2, 0, visible), values.narrow(2, 0, visible), null, Kernel));
+        }
+
+        var attended = parts.Count == 1 ? parts[0] : cat(parts, 2);
+        return _toOut.forward(Attention.MergeHeads(attended)).MoveToOuterDisposeScope();
+    }
 }

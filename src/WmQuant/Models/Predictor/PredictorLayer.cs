@@ -37,4 +37,14 @@ public sealed class PredictorLayer : nn.Module<Tensor, Tensor?, Tensor>
         x = x + _feedForward.forward(x);
         return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>Inference for new frames after the cached ones (see <see cref="PredictorAttention.ForwardAppended"/>); with <paramref name="lastFrameOnly"/> returns the last frame's [B, P, D] only.</summary>
+    internal Tensor ForwardAppended(Tensor input, PredictorKeyValueCache cache, int layer, long patchesPerFrame, bool lastFrameOnly, bool store)
+    {
+        using var scope = NewDisposeScope();
+        var residual = lastFrameOnly ? input.narrow(1, input.shape[1] - patchesPerFrame, patchesPerFrame) : input;
+        var x = residual + _attention.ForwardAppended(input, cache, layer, patchesPerFrame, lastFrameOnly, store);
+        x = x + _feedForward.forward(x);
+        return x.MoveToOuterDisposeScope();
+    }
 }

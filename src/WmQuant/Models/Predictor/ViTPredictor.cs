@@ -59,6 +59,65 @@ public sealed class ViTPredictor : nn.Module<Tensor, Tensor>
         return transformer.forward(x, allowed).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// When true (the default), rollouts in evaluation mode predict each frame with <see cref="ForwardLastFrame"/>;
+    /// false keeps the full masked pass over the window, for benchmarks that compare the two.
+    /// </summary>
+    public bool IncrementalInference { get; set; } = true;
+
+    /// <summary>
+    /// Whether rollouts use <see cref="ForwardLastFrame"/>, which gives what <see cref="forward"/> would up to rounding:
+    /// in evaluation mode with the frame-causal mask on and no layer observing its inputs (calibration must see every
+    /// token the full pass makes).
+    /// </summary>
+    public bool SupportsIncrementalInference =>
+        IncrementalInference && !training && UseFrameCausalMask && modules().OfType<QuantizableLinear>().All(linear => linear.InputObserver is null);
+
+    /// <summary>
+    /// Inference-only forward for rollouts: <paramref name="newTokens"/> [B, m·P, D] are m frames that follow the
+    /// <paramref name="cache"/>'s frames in the window; returns the final-norm output of the last of them, [B, P, D],
+    /// which equals the last frame of <see cref="forward"/> over the whole window up to rounding. The last layer runs
+    /// for that frame alone. With <paramref name="extendCache"/> the new frames' keys and values are kept for a
+    /// following call whose window still starts at the same frame.
+    /// </summary>
+    public Tensor ForwardLastFrame(Tensor newTokens, PredictorKeyValueCache cache, bool extendCache)
+    {
+        ArgumentNullException.ThrowIfNull(newTokens);
+        ArgumentNullException.ThrowIfNull(cache);
+        if (training || !UseFrameCausalMask)
+        {
+            throw new InvalidOperationException("incremental inference needs evaluation mode and the frame-causal mask");
+        }
+
+        using var scope = NewDisposeScope();
+        var n = newTokens.shape[1];
+        var frames = n / _patchesPerFrame;
+        if (frames < 1 || frames * _patchesPerFrame != n)
+        {
+            throw new ArgumentException($"{n} tokens is not a whole, positive number of {_patchesPerFrame}-patch frames", nameof(newTokens));
+        }
+
+        var offset = cache.Frames * _patchesPerFrame;
+        if (offset + n > pos_embedding.shape[1])
+        {
+            throw new ArgumentException($"{cache.Frames} cached and {frames} new frames exceed the positional embedding's {pos_embedding.shape[1] / _patchesPerFrame}", nameof(newTokens));
+        }
+
+        var x = newTokens + pos_embedding.narrow(1, offset, n);
+        var layers = transformer.Layers;
+        for (var i = 0; i < layers.Count; i++)
+        {
+            x = layers[i].ForwardAppended(x, cache, i, _patchesPerFrame, lastFrameOnly: i == layers.Count - 1, extendCache);
+        }
+
+        if (extendCache)
+        {
+            cache.Advance(frames);
+        }
+
+        return transformer.Norm.forward(x).MoveToOuterDisposeScope();
+    }
+
     private Tensor MaskFor(long tokens, Device device)
     {
         var frames = tokens / _patchesPerFrame;

@@ -6,6 +6,7 @@ using WmQuant.Planning;
 using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Planning.Mpc;
+using WmQuant.Planning.Objectives;
 using WmQuant.Planning.Optimizers;
 using static TorchSharp.torch;
 
@@ -94,6 +95,28 @@ public class PlanningAdapterTests
         Assert.That(first.Outcomes.Select(o => o.FinalStateDistance), Is.EqualTo(second.Outcomes.Select(o => o.FinalStateDistance)));
         Assert.That(first.Outcomes.Select(o => o.Seed), Is.EqualTo(new[] { 1, 100, 199 }));
         Assert.That(first.Outcomes.All(o => o.IterationsUsed is >= 1 and <= 2), Is.True);
+    }
+
+    [Test]
+    public void Gradient_planning_differentiates_through_a_real_model()
+    {
+        // Recipes can name mpc-gd / open-loop-gd; the DINO-WM rollout must then carry gradients to the actions.
+        using var model = new DinoWorldModel(TinyWallConfig(), seed: 6);
+        var adapter = new DinoWorldModelPlanningAdapter(model);
+        using var scope = NewDisposeScope();
+        var start = adapter.Encode(rand(new long[] { 2, 1, 3, 16, 16 }, generator: new Generator(7)), randn(new long[] { 2, 1, 2 }, generator: new Generator(8)));
+        var goal = adapter.Encode(rand(new long[] { 2, 1, 3, 16, 16 }, generator: new Generator(9)), randn(new long[] { 2, 1, 2 }, generator: new Generator(10)));
+        var planner = new GradientPlanner(adapter, new LastFrameObjective(new ObjectiveSettings()), new GradientSettings(Horizon: 3, OptSteps: 15, LearningRate: 0.5, ActionNoise: 0));
+
+        var result = planner.Plan(new PlanRequest(start, goal, [11L, 12L]));
+
+        Assert.That(result.Actions.shape, Is.EqualTo(new long[] { 2, 3, model.Config.ActionInputDim }));
+        foreach (var losses in result.LossPerStep)
+        {
+            Assert.That(losses[^1], Is.LessThan(losses[0]), "gradient steps lower the planning loss");
+        }
+
+        Assert.That(model.parameters().All(p => p.grad is null), Is.True, "only the actions are optimised");
     }
 
     private static double Distance(double[] a, double[] b) => Math.Sqrt(a.Zip(b, (x, y) => (x - y) * (x - y)).Sum());
