@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using WmQuant.Cli.Hosting;
+using WmQuant.Environments;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning;
 using WmQuant.Planning.Adapters;
@@ -73,7 +74,10 @@ internal static class EvalCommand
             }
 
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma));
-            if (OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --sigma"))
+            var reported = OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --sigma");
+            reported |= OptionErrors.Report(
+                QuantizationOptionProblems(parse.GetValue(env)!, parse.GetValue(weightBits), parse.GetValue(actBits), parse.GetValue(granularity)!, parse.GetValue(groupSize), parse.GetValue(scope)!, parse.GetValue(method)!));
+            if (reported)
             {
                 return ExitCodes.InvalidInput;
             }
@@ -97,13 +101,7 @@ internal static class EvalCommand
             string quantization = "fp32";
             if (parse.GetValue(weightBits) != 16 || parse.GetValue(actBits) != 16)
             {
-                var granularityValue = parse.GetValue(granularity) switch
-                {
-                    "tensor" => WeightGranularity.PerTensor,
-                    "group" => WeightGranularity.PerGroup,
-                    "channel" => WeightGranularity.PerChannel,
-                    var other => throw new ArgumentException($"--granularity must be tensor, channel or group (got '{other}')"),
-                };
+                var granularityValue = Granularities[parse.GetValue(granularity)!];
                 var weights = new WeightQuantConfig(parse.GetValue(weightBits), granularityValue, parse.GetValue(groupSize));
                 string scopeValue = parse.GetValue(scope)!;
                 var plan = new ModelQuantizationPlan(
@@ -142,5 +140,52 @@ internal static class EvalCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static readonly Dictionary<string, WeightGranularity> Granularities = new()
+    {
+        ["tensor"] = WeightGranularity.PerTensor,
+        ["channel"] = WeightGranularity.PerChannel,
+        ["group"] = WeightGranularity.PerGroup,
+    };
+
+    /// <summary>Every problem with the environment and quantization options, so one run reports them all before loading anything.</summary>
+    internal static IReadOnlyList<string> QuantizationOptionProblems(string env, int weightBits, int actBits, string granularity, int groupSize, string scope, string method)
+    {
+        var problems = new List<string>();
+        if (!EnvironmentCatalog.Names.Contains(env))
+        {
+            problems.Add($"--env must be one of {string.Join(", ", EnvironmentCatalog.Names)} (got '{env}')");
+        }
+
+        foreach (var (option, bits) in new[] { ("--weight-bits", weightBits), ("--act-bits", actBits) })
+        {
+            if (bits is not ((>= 2 and <= 8) or WeightQuantConfig.BypassBits))
+            {
+                problems.Add($"{option} must be 2 … 8, or 16 for float (got {bits.ToString(CultureInfo.InvariantCulture)})");
+            }
+        }
+
+        if (!Granularities.ContainsKey(granularity))
+        {
+            problems.Add($"--granularity must be tensor, channel or group (got '{granularity}')");
+        }
+
+        if (groupSize < 1)
+        {
+            problems.Add($"--group-size must be at least 1 (got {groupSize.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        if (scope is not ("all" or "encoder" or "predictor"))
+        {
+            problems.Add($"--scope must be all, encoder or predictor (got '{scope}')");
+        }
+
+        if (method is not ("rtn" or "omse"))
+        {
+            problems.Add($"--method must be rtn or omse (got '{method}')");
+        }
+
+        return problems;
     }
 }

@@ -11,6 +11,13 @@ public sealed class EvalOptionErrorTests
         new object[] { new[] { "--env", "wall", "--samples", "10", "--top-k", "30" }, "2 ≤ top-k ≤ samples (got 10 samples, top-k 30)" },
         new object[] { new[] { "--env", "wall", "--opt-steps", "0", "--sigma", "0" }, "the initial standard deviation must be positive" },
         new object[] { new[] { "--env", "wall", "--goal-pace", "0.5" }, "--goal-pace applies to --env pusht" },
+        new object[] { new[] { "--env", "maze" }, "--env must be one of wall, pusht (got 'maze')" },
+        new object[] { new[] { "--env", "wall", "--weight-bits", "4", "--granularity", "row" }, "--granularity must be tensor, channel or group (got 'row')" },
+        new object[] { new[] { "--env", "wall", "--weight-bits", "1" }, "--weight-bits must be 2 … 8, or 16 for float (got 1)" },
+        new object[] { new[] { "--env", "wall", "--act-bits", "12" }, "--act-bits must be 2 … 8, or 16 for float (got 12)" },
+        new object[] { new[] { "--env", "wall", "--scope", "decoder" }, "--scope must be all, encoder or predictor (got 'decoder')" },
+        new object[] { new[] { "--env", "wall", "--method", "awq" }, "--method must be rtn or omse (got 'awq')" },
+        new object[] { new[] { "--env", "wall", "--group-size", "0", "--samples", "1" }, "--group-size must be at least 1 (got 0)" },
     ];
 
     [TestCaseSource(nameof(Cases))]
