@@ -17,6 +17,7 @@ internal static class CommandCatalog
         yield return BenchCommand.Create();
         yield return EvalCommand.Create();
         yield return ValidateCommand.Create();
+        yield return GateCommand.Create();
         yield return TrainCommand.Create();
         yield return SanityCommand.Create();
     }

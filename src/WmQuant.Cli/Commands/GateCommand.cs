@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using WmQuant.Cli.Hosting;
+using WmQuant.Gates;
+using WmQuant.Pipeline.Inputs;
+using WmQuant.Planning.Evaluation;
+using WmQuant.Recipes;
+
+namespace WmQuant.Cli.Commands;
+
+/// <summary>
+/// `wmq gate`: judges evaluations that already exist (from `wmq eval --out` or an artifact) with the same paired gates
+/// `wmq run` applies, so a CI job can gate an evaluation made elsewhere, or a new artifact against the last release.
+/// </summary>
+internal static class GateCommand
+{
+    private static readonly SourcePosition CommandLine = new("<command line>", 1, 1);
+    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Command Create()
+    {
+        var candidate = new Option<string>("--candidate") { Description = "The run to judge: an evaluation record (wmq eval --out), or an artifact folder or manifest.json (its quantized evaluation).", Required = true };
+        var baseline = new Option<string?>("--baseline") { Description = "The run to compare with: the same kinds of file, or a model's baseline.json (the evaluation planned like the candidate is taken); needed by --max-drop." };
+        var minSuccess = new Option<double?>("--min-success") { Description = "Fail when the candidate's success rate is below this (0–1)." };
+        var maxDrop = new Option<double?>("--max-drop") { Description = "Fail when success drops by more than this versus --baseline, judged on episodes paired by seed at --confidence (0–1)." };
+        var confidence = new Option<double>("--confidence") { Description = "Confidence of the regression bound and the reported intervals.", DefaultValueFactory = _ => 0.95 };
+        var json = new Option<bool>("--json") { Description = "Print the verdicts as JSON." };
+        var command = new Command("gate", "Judge existing evaluations with paired gates: exit 0 when every gate passes, 1 when one fails or cannot be judged.");
+        foreach (var option in new Option[] { candidate, baseline, minSuccess, maxDrop, confidence, json })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => Run(
+            parse.GetValue(candidate)!,
+            parse.GetValue(baseline),
+            parse.GetValue(minSuccess),
+            parse.GetValue(maxDrop),
+            parse.GetValue(confidence),
+            parse.GetValue(json)));
+        return command;
+    }
+
+    /// <summary>Every problem with the gate options, so one run reports them all.</summary>
+    internal static IReadOnlyList<string> OptionProblems(string? baseline, double? minSuccess, double? maxDrop, double confidence)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var problems = new List<string>();
+        if (minSuccess is null && maxDrop is null)
+        {
+            problems.Add("name at least one gate: --min-success and/or --max-drop");
+        }
+
+        if (minSuccess is { } min && !(min >= 0 && min <= 1))
+        {
+            problems.Add($"--min-success must lie in 0 … 1 (got {min.ToString(inv)})");
+        }
+
+        if (maxDrop is { } drop && !(drop >= 0 && drop <= 1))
+        {
+            problems.Add($"--max-drop must lie in 0 … 1 (got {drop.ToString(inv)})");
+        }
+
+        if (maxDrop is not null && baseline is null)
+        {
+            problems.Add("--max-drop compares with a baseline: pass --baseline (an evaluation record or an artifact)");
+        }
+
+        if (!(confidence > 0 && confidence < 1))
+        {
+            problems.Add($"--confidence must lie strictly between 0 and 1 (got {confidence.ToString(inv)})");
+        }
+
+        return problems;
+    }
+
+    private static int Run(string candidatePath, string? baselinePath, double? minSuccess, double? maxDrop, double confidence, bool json)
+    {
+        if (OptionErrors.Report(OptionProblems(baselinePath, minSuccess, maxDrop, confidence)))
+        {
+            return ExitCodes.InvalidInput;
+        }
+
+        var (candidate, candidateProblem) = GateInputFile.Load(candidatePath);
+        var (baseline, baselineProblem) = baselinePath is null ? (null, null) : GateInputFile.Load(baselinePath, candidate);
+        var unusable = new[] { candidateProblem, baselineProblem }.OfType<string>().ToList();
+        if (candidate is not null && baseline is not null && candidate.Environment != baseline.Environment)
+        {
+            unusable.Add($"the candidate ran on {candidate.Environment} and the baseline on {baseline.Environment}: gates compare runs of one environment");
+        }
+
+        if (unusable.Count > 0)
+        {
+            foreach (var problem in unusable)
+            {
+                Console.Error.WriteLine($"error WMQ2002: {problem}");
+            }
+
+            return ExitCodes.InvalidInput;
+        }
+
+        var gates = new List<GateSpec>();
+        if (minSuccess is { } min)
+        {
+            gates.Add(new GateSpec(GateMetric.SuccessRate, min, null, null, confidence, null, CommandLine));
+        }
+
+        if (maxDrop is { } drop)
+        {
+            gates.Add(new GateSpec(GateMetric.SuccessRate, null, null, drop, confidence, null, CommandLine));
+        }
+
+        var verdicts = GateEvaluator.Evaluate(gates, EvaluatedRun.From(candidate!), baseline is null ? null : EvaluatedRun.From(baseline));
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(verdicts.Select(v => new Dictionary<string, object?>
+            {
+                ["metric"] = v.MetricName,
+                ["kind"] = v.KindName,
+                ["verdict"] = v.Outcome switch { GateOutcome.Passed => "passed", GateOutcome.Failed => "failed", _ => "error" },
+                ["value"] = v.Value,
+                ["bound"] = v.Bound,
+                ["threshold"] = v.Threshold,
+                ["confidence"] = v.Confidence,
+                ["code"] = v.Code,
+                ["message"] = v.Message,
+            }), Readable));
+        }
+        else
+        {
+            Describe("candidate", candidate!);
+            if (baseline is not null)
+            {
+                Describe("baseline", baseline);
+            }
+
+            foreach (var v in verdicts)
+            {
+                var outcome = v.Outcome switch { GateOutcome.Passed => "PASSED", GateOutcome.Failed => "FAILED", _ => "NOT JUDGED" };
+                Console.WriteLine($"gate {v.MetricName} {v.KindName}: {outcome} — {v.Message}");
+            }
+        }
+
+        foreach (var v in verdicts.Where(v => v.Code is not null))
+        {
+            Console.Error.WriteLine($"error {v.Code}: {v.Title}: {v.Message}");
+        }
+
+        return verdicts.All(v => v.Outcome == GateOutcome.Passed) ? ExitCodes.Ok : ExitCodes.GateFailed;
+    }
+
+    private static void Describe(string role, EvaluationRecord record)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"{role,-10} {record.Quantization} on {record.Environment}: success {record.Successes}/{record.EpisodeCount} = {record.SuccessRate:F2} [{record.SuccessInterval95[0]:F2}, {record.SuccessInterval95[1]:F2}], model {record.ModelSha256[..Math.Min(12, record.ModelSha256.Length)]}"));
+    }
+}
