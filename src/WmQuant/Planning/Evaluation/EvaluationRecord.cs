@@ -103,21 +103,47 @@ public sealed record EvaluationRecord(
         ?? throw new JsonException($"{path}: empty evaluation record");
 }
 
-/// <summary>Planner settings of an evaluation.</summary>
+/// <summary>Planner settings of an evaluation (for gradient planners: one sample, one elite, their own steps and noise).</summary>
 /// <param name="Kind">Planner kind.</param>
 /// <param name="Horizon">Model actions per plan.</param>
-/// <param name="Samples">CEM samples.</param>
-/// <param name="TopK">CEM elites.</param>
+/// <param name="Samples">CEM samples (1 for gradient planners).</param>
+/// <param name="TopK">CEM elites (1 for gradient planners).</param>
 /// <param name="OptSteps">Optimisation steps per plan.</param>
-/// <param name="Sigma">CEM initial standard deviation (normalised action units).</param>
+/// <param name="Sigma">Initial standard deviation of the actions (normalised action units).</param>
 /// <param name="MaxIterations">MPC iteration cap.</param>
 /// <param name="Alpha">Weight of the proprio term of the objective.</param>
 public sealed record PlannerRecord(PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, double Sigma, int MaxIterations, double Alpha)
 {
+    /// <summary>Gradient planners' step size; null (and absent from the file) for CEM.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? LearningRate { get; init; }
+
+    /// <summary>Gradient planners' per-step action noise; null (and absent from the file) for CEM.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? ActionNoise { get; init; }
+
     /// <summary>The planner part of evaluation settings.</summary>
     public static PlannerRecord From(EvaluationSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Planner is PlannerKind.MpcGradient or PlannerKind.OpenLoopGradient)
+        {
+            var gradient = settings.Gradient ?? new GradientSettings();
+            return new PlannerRecord(
+                settings.Planner,
+                gradient.Horizon,
+                1,
+                1,
+                gradient.OptSteps,
+                gradient.InitialSigma,
+                settings.Mpc.MaxIterations,
+                (settings.Objective ?? new Objectives.ObjectiveSettings()).Alpha)
+            {
+                LearningRate = gradient.LearningRate,
+                ActionNoise = gradient.ActionNoise,
+            };
+        }
+
         var cem = settings.Cem ?? new CemSettings();
         return new PlannerRecord(
             settings.Planner,
