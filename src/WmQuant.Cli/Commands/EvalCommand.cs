@@ -43,10 +43,13 @@ internal static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
         var goalPace = new Option<double?>("--goal-pace") { Description = "PushT: largest step of the pusher whose 25-step replay makes each goal (default 0.25, upstream's demonstration pace; 0.6: the fast, harder goals of the first PushT model). Recorded in --out." };
         var seedOffset = new Option<int>("--seed-offset") { Description = "Episode n uses seed 99·n + this (1: the reported evaluation episodes; 2: calibration; pick another, e.g. 4, to select among models without touching the reported episodes). Recorded in --out.", DefaultValueFactory = _ => 1 };
+        var planner = new Option<string>("--planner") { Description = "mpc-cem | open-loop-cem | mpc-gd | open-loop-gd (gradient descent through the model; --samples, --top-k and --sigma are CEM's).", DefaultValueFactory = _ => "mpc-cem" };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Gradient planners' step size (upstream: 1).", DefaultValueFactory = _ => 1.0 };
+        var actionNoise = new Option<double>("--action-noise") { Description = "Gradient planners' per-step action noise (upstream: 0.003).", DefaultValueFactory = _ => 0.003 };
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
-        var command = new Command("eval", "Evaluate a trained world model with MPC-CEM planning on N episodes.");
+        var command = new Command("eval", "Evaluate a trained world model by planning (MPC-CEM by default) on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, output })
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, planner, learningRate, actionNoise, output })
         {
             command.Options.Add(option);
         }
@@ -77,6 +80,9 @@ internal static class EvalCommand
             var reported = OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --sigma");
             reported |= OptionErrors.Report(
                 QuantizationOptionProblems(parse.GetValue(env)!, parse.GetValue(weightBits), parse.GetValue(actBits), parse.GetValue(granularity)!, parse.GetValue(groupSize), parse.GetValue(scope)!, parse.GetValue(method)!));
+            var plannerKind = Planners.GetValueOrDefault(parse.GetValue(planner)!);
+            var gradient = new GradientSettings(parse.GetValue(horizon), parse.GetValue(optSteps), parse.GetValue(learningRate), parse.GetValue(actionNoise));
+            reported |= OptionErrors.Report(PlannerOptionProblems(parse.GetValue(planner)!, gradient));
             if (reported)
             {
                 return ExitCodes.InvalidInput;
@@ -119,10 +125,11 @@ internal static class EvalCommand
             var batch = EnvironmentEpisodeBatch.ForModel(envName, config, environmentParameters);
             var settings = new EvaluationSettings(
                 trained.CreateMpcSettings(parse.GetValue(iterations)),
-                PlannerKind.MpcCem,
+                plannerKind,
                 parse.GetValue(episodes),
                 Seed: parse.GetValue(seed),
                 Cem: cem,
+                Gradient: gradient,
                 SeedOffset: offset == EpisodeSeeds.Offset(EpisodeSeedSet.Evaluation) ? null : offset);
             var progress = new Progress<EvaluationProgress>(p =>
                 Console.Error.WriteLine($"  MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes}/{p.TotalEpisodes} succeeded, {p.ActiveEpisodes} still planning"));
@@ -140,6 +147,40 @@ internal static class EvalCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static readonly Dictionary<string, PlannerKind> Planners = new()
+    {
+        ["mpc-cem"] = PlannerKind.MpcCem,
+        ["open-loop-cem"] = PlannerKind.OpenLoopCem,
+        ["mpc-gd"] = PlannerKind.MpcGradient,
+        ["open-loop-gd"] = PlannerKind.OpenLoopGradient,
+    };
+
+    /// <summary>Problems with the planner choice and, for gradient planners, their step size and noise.</summary>
+    internal static IReadOnlyList<string> PlannerOptionProblems(string planner, GradientSettings gradient)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        if (!Planners.TryGetValue(planner, out var kind))
+        {
+            return [$"--planner must be one of {string.Join(", ", Planners.Keys)} (got '{planner}')"];
+        }
+
+        var problems = new List<string>();
+        if (kind is PlannerKind.MpcGradient or PlannerKind.OpenLoopGradient)
+        {
+            if (!(gradient.LearningRate > 0))
+            {
+                problems.Add($"--learning-rate must be positive (got {gradient.LearningRate.ToString(inv)})");
+            }
+
+            if (!(gradient.ActionNoise >= 0))
+            {
+                problems.Add($"--action-noise must be at least 0 (got {gradient.ActionNoise.ToString(inv)})");
+            }
+        }
+
+        return problems;
     }
 
     private static readonly Dictionary<string, WeightGranularity> Granularities = new()

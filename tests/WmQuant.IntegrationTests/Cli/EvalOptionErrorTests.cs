@@ -18,6 +18,8 @@ public sealed class EvalOptionErrorTests
         new object[] { new[] { "--env", "wall", "--scope", "decoder" }, "--scope must be all, encoder or predictor (got 'decoder')" },
         new object[] { new[] { "--env", "wall", "--method", "awq" }, "--method must be rtn or omse (got 'awq')" },
         new object[] { new[] { "--env", "wall", "--group-size", "0", "--samples", "1" }, "--group-size must be at least 1 (got 0)" },
+        new object[] { new[] { "--env", "wall", "--planner", "sgd" }, "--planner must be one of mpc-cem, open-loop-cem, mpc-gd, open-loop-gd (got 'sgd')" },
+        new object[] { new[] { "--env", "wall", "--planner", "mpc-gd", "--learning-rate", "0" }, "--learning-rate must be positive (got 0)" },
     ];
 
     [TestCaseSource(nameof(Cases))]
