@@ -31,12 +31,13 @@ public sealed class PredictorKeyValueCache : IDisposable
     /// </summary>
     internal (Tensor Keys, Tensor Values) Extend(int layer, Tensor keys, Tensor values, bool store)
     {
-        var allKeys = _keys[layer] is { } cachedKeys ? cat([cachedKeys, keys], 2) : keys.contiguous();
-        var allValues = _values[layer] is { } cachedValues ? cat([cachedValues, values], 2) : values.contiguous();
+        var allKeys = _keys[layer] is { } cachedKeys ? cat([cachedKeys, keys], 2) : keys;
+        var allValues = _values[layer] is { } cachedValues ? cat([cachedValues, values], 2) : values;
         if (store)
         {
-            Replace(_keys, layer, allKeys);
-            Replace(_values, layer, allValues);
+            // A stored first slice is copied out of the qkv projection, so the cache does not keep all of it alive.
+            allKeys = Replace(_keys, layer, allKeys.contiguous());
+            allValues = Replace(_values, layer, allValues.contiguous());
         }
 
         return (allKeys, allValues);
@@ -57,10 +58,11 @@ public sealed class PredictorKeyValueCache : IDisposable
         }
     }
 
-    private static void Replace(Tensor?[] slots, int layer, Tensor value)
+    private static Tensor Replace(Tensor?[] slots, int layer, Tensor value)
     {
         // The cache owns the handle from here on: the caller's dispose scope must not free it.
         slots[layer]?.Dispose();
         slots[layer] = value.DetachFromDisposeScope();
+        return value;
     }
 }
