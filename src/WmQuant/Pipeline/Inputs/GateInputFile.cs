@@ -29,26 +29,26 @@ public static class GateInputFile
 
         try
         {
-            string kind;
-            using (var document = JsonDocument.Parse(File.ReadAllText(file)))
+            using var document = JsonDocument.Parse(File.ReadAllText(file));
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("episodes", out _))
             {
-                var root = document.RootElement;
-                kind = root.ValueKind != JsonValueKind.Object ? "other"
-                    : root.TryGetProperty("episodes", out _) ? "record"
-                    : root.TryGetProperty("evaluations", out _) ? "baseline"
-                    : root.TryGetProperty("quantized", out _) ? "manifest"
-                    : "other";
+                return (Read<EvaluationRecord>(root, file), null);
             }
 
-            return kind switch
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("evaluations", out _))
             {
-                "record" => (EvaluationRecord.Load(file), null),
-                "manifest" => ArtifactManifest.Load(file).Quantized is { } quantized
+                return FromBaselineFile(file, Read<ModelBaselineFile>(root, file), plannedLike);
+            }
+
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("quantized", out _))
+            {
+                return Read<ArtifactManifest>(root, file).Quantized is { } quantized
                     ? (quantized, null)
-                    : (null, $"{file}: the artifact has no quantized evaluation (it was written with evaluation skipped)"),
-                "baseline" => FromBaselineFile(file, plannedLike),
-                _ => (null, $"{file}: not an evaluation record (wmq eval --out), an artifact manifest or a baseline.json"),
-            };
+                    : (null, $"{file}: the artifact has no quantized evaluation (it was written with evaluation skipped)");
+            }
+
+            return (null, $"{file}: not an evaluation record (wmq eval --out), an artifact manifest or a baseline.json");
         }
         catch (JsonException e)
         {
@@ -56,30 +56,26 @@ public static class GateInputFile
         }
     }
 
-    private static (EvaluationRecord? Record, string? Problem) FromBaselineFile(string file, EvaluationRecord? plannedLike)
+    private static T Read<T>(JsonElement root, string file) =>
+        root.Deserialize<T>(EvaluationRecord.JsonOptions) ?? throw new JsonException($"{file}: empty");
+
+    private static (EvaluationRecord? Record, string? Problem) FromBaselineFile(string file, ModelBaselineFile baselines, EvaluationRecord? plannedLike)
     {
-        var evaluations = JsonSerializer.Deserialize<ModelBaselineFile>(File.ReadAllText(file), EvaluationRecord.JsonOptions)?.Evaluations ?? [];
+        var evaluations = baselines.Evaluations ?? [];
         if (plannedLike is null)
         {
             return evaluations.Count == 1 ? (evaluations[0], null) : (null, $"{file}: holds {evaluations.Count} evaluations and there is no run to pick one by");
         }
 
-        var deviceKind = DeviceKind(plannedLike.Device);
-        var match = evaluations.FirstOrDefault(e =>
-            e.Environment == plannedLike.Environment
-            && e.Planner == plannedLike.Planner
-            && e.EpisodeCount == plannedLike.EpisodeCount
-            && e.SeedOffset == plannedLike.SeedOffset
-            && e.Seed == plannedLike.Seed
-            && DeviceKind(e.Device) == deviceKind);
-        if (match is not null)
+        if (baselines.FindPlannedLike(plannedLike) is { } match)
         {
             return (match, null);
         }
 
-        var held = string.Join("; ", evaluations.Select(e => $"{e.Environment} {e.Planner.Kind} {e.Planner.Samples} samples/{e.Planner.OptSteps} steps, {e.EpisodeCount} episodes on {DeviceKind(e.Device)}"));
-        return (null, $"{file}: no evaluation planned like the candidate ({plannedLike.Environment} {plannedLike.Planner.Kind} {plannedLike.Planner.Samples} samples/{plannedLike.Planner.OptSteps} steps, {plannedLike.EpisodeCount} episodes on {deviceKind}); it holds: {held}");
+        var held = string.Join("; ", evaluations.Select(Describe));
+        return (null, $"{file}: no evaluation planned like the candidate ({Describe(plannedLike)}); it holds: {held}");
     }
 
-    private static string DeviceKind(string device) => device.Split(':')[0];
+    private static string Describe(EvaluationRecord e) =>
+        $"{e.Environment} {e.Planner.Kind} {e.Planner.Samples} samples/{e.Planner.OptSteps} steps, {e.EpisodeCount} episodes on {ModelBaselineFile.DeviceKind(e.Device)}";
 }

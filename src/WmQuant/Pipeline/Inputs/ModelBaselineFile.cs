@@ -38,12 +38,29 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
     public EvaluationRecord? Find(string modelSha256, string environment, PlannerRecord planner, int episodes, int seedOffset, long seed, string deviceKind) =>
         Evaluations?.FirstOrDefault(e =>
             e.ModelSha256 == modelSha256
-            && e.Environment == environment
             && (e.EnvironmentParameters is null || e.EnvironmentParameters.Count == 0)
-            && e.Planner == planner
-            && e.EpisodeCount == episodes
-            && e.SeedOffset == seedOffset
-            && e.Seed == seed
-            && e.Device.StartsWith(deviceKind, StringComparison.Ordinal)
+            && PlannedAlike(e, environment, planner, episodes, seedOffset, seed, deviceKind)
             && e.Episodes.Count == episodes);
+
+    /// <summary>The evaluation planned like <paramref name="run"/> (environment, planner, episodes, seeds, device kind; any weights), or null.</summary>
+    public EvaluationRecord? FindPlannedLike(EvaluationRecord run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return Evaluations?.FirstOrDefault(e => PlannedAlike(e, run.Environment, run.Planner, run.EpisodeCount, run.SeedOffset, run.Seed, DeviceKind(run.Device)));
+    }
+
+    /// <summary>"cpu" or "cuda": the part of a recorded device ("cuda:0") that decides whether evaluations compare.</summary>
+    public static string DeviceKind(string device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return device.Split(':')[0];
+    }
+
+    private static bool PlannedAlike(EvaluationRecord e, string environment, PlannerRecord planner, int episodes, int seedOffset, long seed, string deviceKind) =>
+        e.Environment == environment
+        && e.Planner == planner
+        && e.EpisodeCount == episodes
+        && e.SeedOffset == seedOffset
+        && e.Seed == seed
+        && e.Device.StartsWith(deviceKind, StringComparison.Ordinal);
 }
