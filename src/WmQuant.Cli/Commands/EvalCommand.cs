@@ -80,7 +80,6 @@ internal static class EvalCommand
             var reported = OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --sigma");
             reported |= OptionErrors.Report(
                 QuantizationOptionProblems(parse.GetValue(env)!, parse.GetValue(weightBits), parse.GetValue(actBits), parse.GetValue(granularity)!, parse.GetValue(groupSize), parse.GetValue(scope)!, parse.GetValue(method)!));
-            var plannerKind = Planners.GetValueOrDefault(parse.GetValue(planner)!);
             var gradient = new GradientSettings(parse.GetValue(horizon), parse.GetValue(optSteps), parse.GetValue(learningRate), parse.GetValue(actionNoise));
             reported |= OptionErrors.Report(PlannerOptionProblems(parse.GetValue(planner)!, gradient));
             if (reported)
@@ -125,7 +124,7 @@ internal static class EvalCommand
             var batch = EnvironmentEpisodeBatch.ForModel(envName, config, environmentParameters);
             var settings = new EvaluationSettings(
                 trained.CreateMpcSettings(parse.GetValue(iterations)),
-                plannerKind,
+                RecipePlannerSettings.KindOf(Recipes.PlannerKindNames.Parse(parse.GetValue(planner)!)!.Value),
                 parse.GetValue(episodes),
                 Seed: parse.GetValue(seed),
                 Cem: cem,
@@ -149,25 +148,17 @@ internal static class EvalCommand
         return command;
     }
 
-    private static readonly Dictionary<string, PlannerKind> Planners = new()
-    {
-        ["mpc-cem"] = PlannerKind.MpcCem,
-        ["open-loop-cem"] = PlannerKind.OpenLoopCem,
-        ["mpc-gd"] = PlannerKind.MpcGradient,
-        ["open-loop-gd"] = PlannerKind.OpenLoopGradient,
-    };
-
     /// <summary>Problems with the planner choice and, for gradient planners, their step size and noise.</summary>
     internal static IReadOnlyList<string> PlannerOptionProblems(string planner, GradientSettings gradient)
     {
         var inv = CultureInfo.InvariantCulture;
-        if (!Planners.TryGetValue(planner, out var kind))
+        if (Recipes.PlannerKindNames.Parse(planner) is not { } named)
         {
-            return [$"--planner must be one of {string.Join(", ", Planners.Keys)} (got '{planner}')"];
+            return [$"--planner must be one of {string.Join(", ", Recipes.PlannerKindNames.All)} (got '{planner}')"];
         }
 
         var problems = new List<string>();
-        if (kind is PlannerKind.MpcGradient or PlannerKind.OpenLoopGradient)
+        if (RecipePlannerSettings.KindOf(named) is PlannerKind.MpcGradient or PlannerKind.OpenLoopGradient)
         {
             if (!(gradient.LearningRate > 0))
             {

@@ -13,15 +13,18 @@ public static class RecipePlannerSettings
     public static PlanningKind KindOf(PlannerSpec planner)
     {
         ArgumentNullException.ThrowIfNull(planner);
-        return planner.Kind switch
-        {
-            Recipes.PlannerKind.MpcCem => PlanningKind.MpcCem,
-            Recipes.PlannerKind.OpenLoopCem => PlanningKind.OpenLoopCem,
-            Recipes.PlannerKind.MpcGd => PlanningKind.MpcGradient,
-            Recipes.PlannerKind.OpenLoopGd => PlanningKind.OpenLoopGradient,
-            _ => throw new ArgumentOutOfRangeException(nameof(planner), planner.Kind, "unknown planner kind"),
-        };
+        return KindOf(planner.Kind);
     }
+
+    /// <summary>The planner a recipe's (or <c>wmq eval --planner</c>'s) kind names.</summary>
+    public static PlanningKind KindOf(Recipes.PlannerKind kind) => kind switch
+    {
+        Recipes.PlannerKind.MpcCem => PlanningKind.MpcCem,
+        Recipes.PlannerKind.OpenLoopCem => PlanningKind.OpenLoopCem,
+        Recipes.PlannerKind.MpcGd => PlanningKind.MpcGradient,
+        Recipes.PlannerKind.OpenLoopGd => PlanningKind.OpenLoopGradient,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown planner kind"),
+    };
 
     /// <summary>Evaluation on <paramref name="episodes"/> episodes with seeds 99·n + <paramref name="seedOffset"/>.</summary>
     public static EvaluationSettings For(TrainedModel model, PlannerSpec planner, int episodes, int seedOffset, long seed, int? maxIterations = null)

@@ -210,14 +210,8 @@ internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions o
         _ => throw new InvalidOperationException($"method '{word}' passed validation but has no binding"),
     };
 
-    private static PlannerKind PlannerKindOf(string word) => word switch
-    {
-        "mpc-cem" => PlannerKind.MpcCem,
-        "open-loop-cem" => PlannerKind.OpenLoopCem,
-        "mpc-gd" => PlannerKind.MpcGd,
-        "open-loop-gd" => PlannerKind.OpenLoopGd,
-        _ => throw new InvalidOperationException($"planner '{word}' passed validation but has no binding"),
-    };
+    private static PlannerKind PlannerKindOf(string word) =>
+        PlannerKindNames.Parse(word) ?? throw new InvalidOperationException($"planner '{word}' passed validation but has no binding");
 
     private static GateMetric MetricOf(string word) => word switch
     {

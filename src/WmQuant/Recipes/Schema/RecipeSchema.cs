@@ -119,7 +119,7 @@ public static class RecipeSchema
 
     internal static readonly FieldDescriptor PlannerProfile = new("profile", new ChoiceType(["default", "cpu"]),
         "Planner defaults: 'default' is the study's settings for the environment (wall: mpc-cem horizon 5, samples 300, top_k 30, opt_steps 10, max_iterations 50; pusht: opt_steps 30, max_iterations 30); 'cpu' uses fewer samples and steps so a CPU finishes in minutes. Keys set here win.", "default");
-    internal static readonly FieldDescriptor PlannerKind = new("kind", new ChoiceType(["mpc-cem", "open-loop-cem", "mpc-gd", "open-loop-gd"]),
+    internal static readonly FieldDescriptor PlannerKind = new("kind", new ChoiceType([.. PlannerKindNames.All]),
         "Planner: CEM or gradient descent, re-planning after every horizon (mpc) or once (open-loop). Default from the profile.");
     internal static readonly FieldDescriptor PlannerHorizon = new("horizon", Positive, "Planned model steps (each frameskip environment steps). Default from the profile.");
     internal static readonly FieldDescriptor PlannerSamples = new("samples", Positive, "CEM samples per step (GD: parallel candidates). Default from the profile.");
