@@ -38,12 +38,12 @@ internal static class BenchCommand
         var compare = new Option<int>("--compare-cpu") { Description = "Also roll out this many batch entries with an fp32 CPU copy of the model and report the difference (0: skip).", DefaultValueFactory = _ => 0 };
 
         var finalOnly = new Option<bool>("--final-only") { Description = "Time PredictFinal (only the last frame returned, as CEM calls it) instead of the full rollout." };
-        var noPadding = new Option<bool>("--no-padding") { Description = "Keep half-precision CUDA matmuls at the model's own widths (no tensor-core padding), for comparison." };
-        var fullPredictor = new Option<bool>("--full-predictor") { Description = "Recompute every window frame with the masked full predictor pass (the path before incremental inference), for comparison." };
+        var paths = new PredictorPathOptionSet();
 
         var command = new Command("rollout", "Time batched latent rollouts (encode once, predict over the horizon) and report ms per rollout and effective TFLOP/s.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { config, checkpoint, dtype, batch, horizon, observed, repeat, warmup, json, compare, finalOnly, fullPredictor, noPadding })
+        paths.AddTo(command);
+        foreach (var option in new Option[] { config, checkpoint, dtype, batch, horizon, observed, repeat, warmup, json, compare, finalOnly })
         {
             command.Options.Add(option);
         }
@@ -103,8 +103,7 @@ internal static class BenchCommand
             }
 
             model.MoveTo(info.Device, dtypeName == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
-            model.Predictor.IncrementalInference = !parse.GetValue(fullPredictor);
-            model.PadForTensorCores = !parse.GetValue(noPadding);
+            paths.Apply(parse, model);
             var result = RolloutBenchmark.Run(model, settings);
             RolloutAgreementResult? agreement = null;
             var compareBatch = parse.GetValue(compare);
@@ -120,13 +119,13 @@ internal static class BenchCommand
                 agreement = RolloutAgreement.Compare(reference, model, compareBatch, settings.Horizon, settings.Observed);
             }
 
-            Print(parsed.Config!, info, dtypeName, settings, model.Predictor.IncrementalInference, !parse.GetValue(noPadding), result, agreement, parse.GetValue(json));
+            Print(parsed.Config!, info, dtypeName, settings, paths, parse, result, agreement, parse.GetValue(json));
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static void Print(WorldModelConfig config, TorchRuntimeInfo info, string dtype, RolloutBenchmarkSettings s, bool incremental, bool padding, RolloutBenchmarkResult r, RolloutAgreementResult? a, bool asJson)
+    private static void Print(WorldModelConfig config, TorchRuntimeInfo info, string dtype, RolloutBenchmarkSettings s, PredictorPathOptionSet paths, ParseResult parse, RolloutBenchmarkResult r, RolloutAgreementResult? a, bool asJson)
     {
         var inv = CultureInfo.InvariantCulture;
         if (asJson)
@@ -141,8 +140,8 @@ internal static class BenchCommand
                 ["observed"] = s.Observed,
                 ["repeat"] = s.Repeat,
                 ["call"] = s.FinalOnly ? "predict_final" : "rollout",
-                ["predictor"] = incremental ? "incremental" : "full",
-                ["tensor_core_padding"] = padding,
+                ["predictor"] = paths.Incremental(parse) ? "incremental" : "full",
+                ["tensor_core_padding"] = paths.Padding(parse),
                 ["ms_per_rollout"] = r.MillisecondsPerRollout,
                 ["ms_min"] = r.MinMilliseconds,
                 ["ms_max"] = r.MaxMilliseconds,
@@ -162,7 +161,7 @@ internal static class BenchCommand
         System.Console.WriteLine($"model            {config.Name} ({config.PatchesPerFrame} tokens/frame, token dim {config.TokenDim}, num_hist {config.NumHist})");
         System.Console.WriteLine($"device           {info.Device} ({info.Reason}), dtype {dtype}, threads {info.Threads}");
         System.Console.WriteLine($"rollout          batch {s.Batch} × horizon {s.Horizon} from {s.Observed} observed frame(s), {s.Repeat} timed after {s.Warmup} warm-up");
-        System.Console.WriteLine($"call             {(s.FinalOnly ? "PredictFinal (last frame only, as CEM)" : "Rollout (every frame)")}, predictor {(incremental ? "incremental (cached growing window, last layer on the last frame)" : "full masked pass over every window")}, tensor-core padding {(padding ? "on" : "off")}");
+        System.Console.WriteLine($"call             {(s.FinalOnly ? "PredictFinal (last frame only, as CEM)" : "Rollout (every frame)")}, predictor {paths.Describe(parse)}");
         System.Console.WriteLine(string.Format(inv, "ms per rollout   {0:F2} (min {1:F2}, max {2:F2})", r.MillisecondsPerRollout, r.MinMilliseconds, r.MaxMilliseconds));
         System.Console.WriteLine(string.Format(inv, "work             {0:F1} GFLOP per rollout call (predictor, dense attention, full pass; the incremental path does less)", r.FlopsPerCall / 1e9));
         System.Console.WriteLine(string.Format(inv, "effective        {0:F3} TFLOP/s", r.EffectiveTflops));

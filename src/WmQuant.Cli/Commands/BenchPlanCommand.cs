@@ -33,11 +33,11 @@ internal static class BenchPlanCommand
         var iterations = new Option<int>("--iterations") { Description = "MPC iterations (each: plan, execute, observe).", DefaultValueFactory = _ => 1 };
         var dtype = new Option<string>("--dtype") { Description = "fp32 | tf32 | bf16", DefaultValueFactory = _ => "fp32" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Largest rollout batch per model call (0: all episodes × samples at once).", DefaultValueFactory = _ => 0 };
-        var noPadding = new Option<bool>("--no-padding") { Description = "Keep half-precision CUDA matmuls at the model's own widths (no tensor-core padding), for comparison." };
-        var fullPredictor = new Option<bool>("--full-predictor") { Description = "Recompute every window frame with the masked full predictor pass (the path before incremental inference), for comparison." };
+        var paths = new PredictorPathOptionSet();
         var command = new Command("plan", "Time batched MPC-CEM planning of N episodes on a model (random weights) and an environment.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { config, env, episodes, samples, topK, optSteps, horizon, iterations, dtype, maxBatch, fullPredictor, noPadding })
+        paths.AddTo(command);
+        foreach (var option in new Option[] { config, env, episodes, samples, topK, optSteps, horizon, iterations, dtype, maxBatch })
         {
             command.Options.Add(option);
         }
@@ -71,8 +71,7 @@ internal static class BenchPlanCommand
             var info = TorchRuntime.Initialize(runtime.Read(parse) with { AllowTf32 = dtypeName == "tf32", Deterministic = false });
             using var model = new DinoWorldModel(modelConfig, seed: 0);
             model.MoveTo(info.Device, dtypeName == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
-            model.Predictor.IncrementalInference = !parse.GetValue(fullPredictor);
-            model.PadForTensorCores = !parse.GetValue(noPadding);
+            paths.Apply(parse, model);
             var adapter = new DinoWorldModelPlanningAdapter(model);
             string envName = parse.GetValue(env)!;
             var batch = EnvironmentEpisodeBatch.ForModel(envName, modelConfig);
@@ -96,7 +95,7 @@ internal static class BenchPlanCommand
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine($"config        {modelConfig.Name} ({modelConfig.PatchesPerFrame} tokens/frame, num_hist {modelConfig.NumHist})");
             Console.WriteLine($"device        {info.Device} {dtypeName}");
-            Console.WriteLine($"predictor     {(model.Predictor.IncrementalInference ? "incremental (cached growing window, last frame only in the last layer)" : "full masked pass over every window")}, tensor-core padding {(parse.GetValue(noPadding) ? "off" : "on")}");
+            Console.WriteLine($"predictor     {paths.Describe(parse)}");
             Console.WriteLine($"planner       MPC-CEM horizon {cem.Horizon}, samples {cem.Samples}, top-k {cem.TopK}, opt steps {cem.OptSteps}, max batch {(cem.MaxModelBatch == 0 ? "all" : cem.MaxModelBatch.ToString(inv))}");
             Console.WriteLine($"episodes      {n} on {envName}, {iters} MPC iteration(s)");
             Console.WriteLine($"total         {seconds.ToString("F2", inv)} s");
