@@ -118,7 +118,7 @@ internal static class GateCommand
             {
                 ["metric"] = v.MetricName,
                 ["kind"] = v.KindName,
-                ["verdict"] = v.Outcome switch { GateOutcome.Passed => "passed", GateOutcome.Failed => "failed", _ => "error" },
+                ["verdict"] = v.OutcomeName,
                 ["value"] = v.Value,
                 ["bound"] = v.Bound,
                 ["threshold"] = v.Threshold,

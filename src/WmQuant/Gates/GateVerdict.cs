@@ -51,6 +51,9 @@ public sealed record GateVerdict(
     /// <summary>Recipe spelling of the kind.</summary>
     public string KindName => GateNames.Of(Kind);
 
+    /// <summary>"passed", "failed" or "error": how manifests and JSON output spell the outcome.</summary>
+    public string OutcomeName => Outcome switch { GateOutcome.Passed => "passed", GateOutcome.Failed => "failed", _ => "error" };
+
     /// <summary>WMQ4001 for a failure, WMQ4002 for a gate that could not be judged, null when passed.</summary>
     public string? Code => Outcome switch
     {

@@ -50,7 +50,7 @@ public static class GateStage
             v.Bound,
             v.Threshold,
             v.Confidence,
-            v.Outcome switch { GateOutcome.Passed => "passed", GateOutcome.Failed => "failed", _ => "error" },
+            v.OutcomeName,
             v.Message,
             v.Position.Format(repositoryRoot)))];
     }
