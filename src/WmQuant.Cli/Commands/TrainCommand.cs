@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Environments.Datasets;
 using WmQuant.Models.Config;
@@ -133,12 +134,12 @@ internal static class TrainCommand
                 var trainer = new WorldModelTrainer(parsed.Config!, dataset, settings, info.Device);
                 var result = trainer.Train(parse.GetValue(output)!, progress, cancel.Token);
                 Console.WriteLine(string.Create(inv, $"wrote {result.ModelPath} (sha256 {result.ModelSha256}) after {result.WallSeconds:F1} s{(result.ResumedFrom is { } r ? $", resumed at step {r}" : "")}"));
-                return ExitCodes.Ok;
+                return ExitCodes.Passed;
             }
             catch (OperationCanceledException)
             {
                 Console.Error.WriteLine("interrupted: rerun the same command to resume from the last checkpoint");
-                return ExitCodes.RuntimeFailure;
+                return ExitCodes.EnvironmentFailure;
             }
             finally
             {

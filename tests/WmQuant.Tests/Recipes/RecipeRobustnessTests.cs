@@ -30,7 +30,7 @@ public class RecipeRobustnessTests
             ws.Write("r.yaml", content);
             RecipeLoadResult result = null!;
             Assert.That(() => result = ws.Load("r.yaml"), Throws.Nothing, content);
-            Assert.That(result.Problems.All(p => p.Line >= 1 && p.Column >= 1 && p.Code.StartsWith("WMQ", StringComparison.Ordinal)), content);
+            Assert.That(result.Problems.All(p => p.Position is { Line: >= 1, Column: >= 1 } && p.Code.StartsWith("WMQ", StringComparison.Ordinal)), content);
             Assert.That(result.IsValid || result.Recipes.Count == 0, content);
         }
     }
