@@ -7,7 +7,7 @@ namespace WmQuant.Cli.Ci;
 
 /// <summary>
 /// JUnit XML of gate verdicts, the format every CI server can show as test results: one &lt;testsuite&gt; per recipe
-/// run, one &lt;testcase&gt; per gate, &lt;failure type="WMQ4001"&gt; for failed gates and &lt;error type="WMQ4002"&gt; for
+/// run, one &lt;testcase&gt; per gate, &lt;failure type=WMQ4001&gt; for failed gates and &lt;error type=WMQ4002&gt; for
 /// gates that could not be judged. Built with System.Xml (always well formed); no timestamp unless one is given.
 /// </summary>
 public static class JUnitGateReport

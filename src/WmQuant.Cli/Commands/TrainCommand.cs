@@ -48,7 +48,7 @@ internal static class TrainCommand
             var parsed = WorldModelConfigYaml.Load(parse.GetValue(config)!);
             if (!parsed.Ok)
             {
-                return Fail("WMQ2101", parsed.Problems);
+                return Fail(DiagnosticCodes.TrainConfig, parsed.Problems);
             }
 
             TrajectoryDataset dataset;
@@ -58,7 +58,7 @@ internal static class TrainCommand
             }
             catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
             {
-                return Fail("WMQ2102", [e.Message]);
+                return Fail(DiagnosticCodes.TrainDataset, [e.Message]);
             }
 
             var settings = new TrainingSettings
@@ -82,7 +82,7 @@ internal static class TrainCommand
             var problems = WorldModelTrainer.Problems(parsed.Config!, dataset.Card, settings);
             if (problems.Count > 0)
             {
-                return Fail("WMQ2103", problems);
+                return Fail(DiagnosticCodes.TrainIncompatible, problems);
             }
 
             TorchRuntimeInfo info;
@@ -92,7 +92,7 @@ internal static class TrainCommand
             }
             catch (TorchRuntimeException e)
             {
-                return Fail("WMQ2104", [e.Message]);
+                return Fail(DiagnosticCodes.TrainDevice, [e.Message]);
             }
 
             using var cancel = new CancellationTokenSource();

@@ -104,7 +104,13 @@ public static class RecipeWriter
         var options = new JsonObject();
         foreach (var (key, value) in request.Method.Describe(request.Options))
         {
-            options[key] = JsonValue.Create(value);
+            options[key] = value switch
+            {
+                int whole => JsonValue.Create(whole),
+                double real => JsonValue.Create(real),
+                bool flag => JsonValue.Create(flag),
+                _ => throw new InvalidOperationException($"option {key} has a value of type {value.GetType().Name}; options are int, double or bool"),
+            };
         }
 
         section["method_options"] = new JsonObject { [request.Method.Name] = options };

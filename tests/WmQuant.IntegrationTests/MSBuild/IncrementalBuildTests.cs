@@ -11,7 +11,7 @@ namespace WmQuant.IntegrationTests.MSBuild;
 public class IncrementalBuildTests
 {
     private const string Skip = "Skipping target \"WmQuantQuantize\" because all output files are up-to-date with respect to the input files.";
-    private const string Ran = "WmQuant: it-quick: Passed ->";
+    private const string Ran = "WmQuant: it-quick: passed ->";
     private FixtureRepository repo = null!;
     private string project = null!;
     private string recipe = null!;

@@ -37,7 +37,7 @@ public class GateEvaluatorTests
 
         Assert.That(verdict.Outcome, Is.EqualTo(GateOutcome.Passed));
         Assert.That(verdict.Message, Is.EqualTo("success_rate 0.90 >= min 0.85 (95% Wilson [0.79, 0.96])"));
-        Assert.That(verdict.ToDiagnostic()!.ToCanonicalString(Repo), Is.Null);
+        Assert.That(verdict.ToDiagnostic(), Is.Null);
         Assert.That(verdict.Code, Is.Null);
     }
 

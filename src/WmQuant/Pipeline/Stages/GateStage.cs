@@ -69,7 +69,7 @@ public static class GateStage
     {
         ArgumentNullException.ThrowIfNull(verdicts);
         var diagnostics = verdicts.Select(v => v.ToDiagnostic()).OfType<Diagnostic>();
-        return asWarnings ? [.. diagnostics.Select(d => d with { Severity = Severity.Warning, Message = "(gates skipped) " + d.Message })] : [.. diagnostics];
+        return asWarnings ? [.. diagnostics.Select(d => d with { Severity = Severity.Warning })] : [.. diagnostics];
     }
 
     /// <summary>The quantized evaluation of a previous release's manifest, or null (judged as "no baseline", WMQ4002, at the gate's line).</summary>

@@ -43,8 +43,7 @@ public sealed class RecipeSchema
         "The full-precision model to quantize.", Required: true);
 
     internal static readonly FieldDescriptor Environment = new("environment", new ChoiceType(EnvironmentCatalog.Names),
-        $"Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults. {string.Join("; ", EnvironmentCatalog.All.Select(e => $"{e.Name}: {e.Description}"))}",
-        Required: true);
+        "Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.", Required: true);
     internal static readonly FieldDescriptor Device = new("device", new TextType(TextFormat.Device),
         "auto | cpu | cuda | cuda:N. auto uses CUDA when a CUDA libtorch and a GPU are found, else the CPU.", "auto");
     internal static readonly FieldDescriptor Seed = new("seed", new IntegerType(0),
