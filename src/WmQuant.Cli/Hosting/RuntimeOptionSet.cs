@@ -17,9 +17,10 @@ internal sealed class RuntimeOptionSet
         });
         Threads.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int?>() is < 1 or > 1024)
+            // Read the token itself: a value that is not a number is already a parse error of its own.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out int threads) && threads is < 1 or > 1024)
             {
-                result.AddError("--threads must be 1 … 1024");
+                result.AddError($"--threads must be 1 … 1024 (got {threads})");
             }
         });
     }

@@ -73,7 +73,7 @@ public static class RecipeLoader
                 var source = new SourceMap(tree);
                 // Layers come from the model config, so only when every file resolved (no shapes without the model files).
                 var layers = local.Count == 0 && options.CheckFiles ? options.ModelLayers?.Invoke(recipe.Model) : null;
-                new RecipeConsistencyChecks(source, removed, local).Check(recipe, layers);
+                new RecipeConsistencyChecks(source, removed, local, options.Methods).Check(recipe, layers);
                 if (names.TryGetValue(recipe.Name, out var first))
                 {
                     local.Add(Diagnostic.At(source.Of("name"), Severity.Error, DiagnosticCodes.DuplicateRecipeName,

@@ -186,7 +186,7 @@ public class AwqTests
             var lines = new List<string>();
             var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerGroup, 128, symmetric: false));
             using var result = new AwqMethod(new AwqOptions(), lines.Add).Apply(model, calibration, plan).Unwrap();
-            using var rtn = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(rtnModel, null, plan).Unwrap();
+            using var rtn = QuantModelTestSupport.Method("rtn").Apply(rtnModel, null, plan).Unwrap();
 
             Assert.That(result.Method, Is.EqualTo("awq"));
             Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));

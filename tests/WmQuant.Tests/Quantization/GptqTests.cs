@@ -150,7 +150,7 @@ public class GptqTests
                 .With(new QuantScopeRule(
                     LayerSelector.Group(ModuleGroup.ActionEncoder), new WeightQuantConfig(3, WeightGranularity.PerChannel), null));
             using var result = new GptqMethod(new GptqOptions { ActOrder = true }, lines.Add).Apply(model, calibration, plan).Unwrap();
-            var rtnMethod = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!;
+            var rtnMethod = QuantModelTestSupport.Method("rtn");
             using var rtn = rtnMethod.Apply(rtnModel, calibration, plan).Unwrap();
 
             Assert.That(result.Method, Is.EqualTo("gptq"));

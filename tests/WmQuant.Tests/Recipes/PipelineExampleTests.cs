@@ -27,7 +27,7 @@ public class PipelineExampleTests
         Recipe Load(string name) => RecipeLoader.Load(RepositoryFiles.PathOf($"pipelines/{name}"), NoFileChecks).Recipes.Single();
         var w8 = Load("wall-w8.yaml");
         var rtn = Load("wall-w4g128-rtn.yaml");
-        var pusht = RecipeLoader.Load(RepositoryFiles.PathOf("pipelines/pusht-w4g128.yaml"), NoFileChecks);
+        var pusht = Load("pusht-w4g128.yaml");
         var sweep = RecipeLoader.Load(RepositoryFiles.PathOf("pipelines/wall-sweep.yaml"), NoFileChecks).Recipes;
 
         Assert.Multiple(() =>
@@ -37,11 +37,11 @@ public class PipelineExampleTests
             Assert.That(w8.Calibration, Is.EqualTo(new CalibrationSpec(50, 2, 2)), "from base.yaml");
             Assert.That(rtn.Quantization.Overrides.Single().Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
             Assert.That(rtn.Artifact.Formats, Is.EqualTo(new[] { ArtifactFormat.Safetensors, ArtifactFormat.Nupkg }));
-            Assert.That(pusht.Recipes, Is.Empty, "awq is not a registered method of this build yet");
-            Assert.That(pusht.Problems.Select(p => p.ToCanonicalString(RepositoryFiles.PathOf(""))), Is.EqualTo(new[]
-            {
-                "pipelines/pusht-w4g128.yaml(9,11): error WMQ1105: quantization.method is 'awq'; allowed: rtn, omse",
-            }));
+            Assert.That(pusht.Environment, Is.EqualTo("pusht"));
+            Assert.That(pusht.Quantization.Method.Name, Is.EqualTo("awq"));
+            Assert.That(pusht.Quantization.Options, Is.EqualTo(new WmQuant.Quantization.Methods.Awq.AwqOptions { Grid = 20, ClipSearch = true }));
+            Assert.That(pusht.Evaluation.Planner.OptSteps, Is.EqualTo(30));
+            Assert.That(pusht.Gates.Select(g => g.Min), Is.EqualTo(new double?[] { 0.80, null }));
             Assert.That(sweep.Select(r => r.Name), Is.EqualTo(new[]
             {
                 "wall-sweep-8-channel", "wall-sweep-8-group", "wall-sweep-6-channel", "wall-sweep-6-group",

@@ -4,6 +4,7 @@ using WmQuant.Diagnostics;
 using WmQuant.Gates;
 using WmQuant.Models.Config;
 using WmQuant.Naming;
+using WmQuant.Quantization.Methods.Registry;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes.Binding;
@@ -14,7 +15,7 @@ namespace WmQuant.Recipes.Checks;
 
 /// <summary>Rules that involve several settings (or the model's layers), checked on the bound recipe.</summary>
 /// <remarks>Rules touching a setting the schema rejected (<paramref name="removed"/>) are skipped: its default is not what the user wrote.</remarks>
-internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollection<string> removed, ICollection<Diagnostic> problems)
+internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollection<string> removed, ICollection<Diagnostic> problems, QuantizationMethodRegistry methods)
 {
     private bool Removed(params string[] paths) => paths.Any(p => TreePruner.Touches(removed, p));
 
@@ -68,11 +69,20 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
         }
 
         string method = quantization.Method.Name;
+        var others = methods.All.Where(m => !m.WeightOnly).Select(m => m.Name).ToList();
+        string alternatives = others.Count switch
+        {
+            0 => "no registered method quantizes activations",
+            1 => $"use {others[0]} to quantize activations",
+            _ => $"use {string.Join(", ", others.Take(others.Count - 1))} or {others[^1]} to quantize activations",
+        };
         if (quantization.Activations is { IsBypass: false })
         {
             string path = source.Has("quantization.activations") ? "quantization.activations" : "quantization.scheme";
             Error(path, DiagnosticCodes.WeightOnlyWithActivations,
-                $"{path} quantizes activations, but method '{method}' quantizes weights only; use activations: none, a weight-only scheme (…A16), or a method that quantizes activations");
+                path == "quantization.activations"
+                    ? $"{path} must be none with method '{method}', which quantizes weights only; {alternatives}"
+                    : $"{path} '{quantization.Scheme}' quantizes activations, but method '{method}' quantizes weights only; pick a …A16 scheme or {alternatives}");
         }
 
         foreach (var rule in quantization.Overrides)
@@ -104,8 +114,8 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
         foreach (var rule in scope.UnmatchedRules)
         {
             string path = $"quantization.modules.{rule.Selector}";
-            Add(path, Severity.Warning, DiagnosticCodes.IneffectiveSetting,
-                $"{path} selects no quantizable layer of this model; layers are named like {layers[0].Name} and {layers[^1].Name}");
+            problems.Add(Diagnostic.At(rule.Position ?? source.Of(path), Severity.Warning, DiagnosticCodes.IneffectiveSetting,
+                $"{path} selects no quantizable layer of this model; layers are named like {layers[0].Name} and {layers[^1].Name}"));
         }
 
         // Which setting decided each layer's group size: the last override that selects it, else the recipe-wide one.
@@ -126,12 +136,13 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
                 continue;
             }
 
-            foreach (long width in setting.Select(l => l.InFeatures).Distinct().Order().Where(w => w % g != 0))
+            // A width below the group size is one group per row (per-channel in effect), exact and unsurprising on small
+            // models; only a width the group size leaves a remainder of gets a partial last group worth a warning.
+            foreach (long width in setting.Select(l => l.InFeatures).Distinct().Order().Where(w => w > g && w % g != 0))
             {
                 string w = width.ToString(CultureInfo.InvariantCulture);
-                Add(setting.Key, Severity.Warning, DiagnosticCodes.PartialGroups, width < g
-                    ? $"{setting.Key} {N(g)} exceeds input width {w}: each row of those layers is one group (per-channel in effect)"
-                    : $"{setting.Key} {N(g)} does not divide input width {w}: each row gets {(width / g).ToString(CultureInfo.InvariantCulture)} full group(s) and a partial group of {(width % g).ToString(CultureInfo.InvariantCulture)}");
+                Add(setting.Key, Severity.Warning, DiagnosticCodes.PartialGroups,
+                    $"{setting.Key} {N(g)} does not divide input width {w}: each row gets {(width / g).ToString(CultureInfo.InvariantCulture)} full group(s) and a partial group of {(width % g).ToString(CultureInfo.InvariantCulture)}");
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using WmQuant.Quantization.Methods.Registry;
 
 namespace WmQuant.Quantization.Methods.Gptq;
 
@@ -14,6 +15,7 @@ public sealed record GptqOptions
     /// 0 ≤ Damp ≤ 1, default 0.01. Should the damped Hessian still not be positive definite (e.g. 0 with fewer
     /// calibration tokens than inputs), the dampening is raised tenfold, from at least 1e-4, until it is.
     /// </summary>
+    [MethodOption("Hessian dampening as a fraction of its mean diagonal (upstream percdamp).", Min = 0, Max = 1)]
     public double Damp { get; init; } = 0.01;
 
     /// <summary>
@@ -22,6 +24,7 @@ public sealed record GptqOptions
     /// scales and no act-order a block is widened to a multiple of the group size, so every group's scale comes
     /// from its columns as updated by all earlier columns' errors.
     /// </summary>
+    [MethodOption("Columns quantized one by one before a lazy batch update of the rest (speed only).", Min = 1, Max = 65536)]
     public int BlockSize { get; init; } = 128;
 
     /// <summary>
@@ -29,6 +32,7 @@ public sealed record GptqOptions
     /// default false. Group scales are then fixed beforehand from the weight's contiguous groups (upstream
     /// <c>static_groups</c>), so the codes keep the standard packed layout and no permutation is stored.
     /// </summary>
+    [MethodOption("Quantize columns in order of decreasing Hessian diagonal; group scales stay on the standard contiguous groups.")]
     public bool ActOrder { get; init; }
 
     /// <summary>Why these options cannot be used, or null when they can.</summary>

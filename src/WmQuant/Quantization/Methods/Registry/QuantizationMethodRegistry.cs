@@ -16,6 +16,8 @@ public sealed class QuantizationMethodRegistry
     [
         RtnMethod.Definition,
         OmseMethod.Definition,
+        Awq.AwqDefinition.Definition,
+        Gptq.GptqDefinition.Definition,
     ]);
 
     /// <summary>Every registered method, in registration order.</summary>
