@@ -48,7 +48,7 @@ public sealed class GptqMethod(GptqOptions options, Action<string>? log = null) 
 
         var scope = plan.Resolve(model);
         var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
-        if (Check(scope, layers, calibration) is { } error)
+        if (WeightOnlyChecks.Check(Name, scope, layers, calibration) is { } error)
         {
             return new QuantizationOutcome(null, error);
         }
@@ -109,60 +109,4 @@ public sealed class GptqMethod(GptqOptions options, Action<string>? log = null) 
 
     private static ModelLayerReport FloatReport(LayerQuantSettings settings, LayerActivationStatistics? statistics) =>
         new(settings.Name, settings.Group, settings.Describe(), null, null, null, statistics?.TokensSeen ?? 0);
-
-    /// <summary>Everything that must hold before the model changes; the same rules as AWQ's (both calibrated, weight-only).</summary>
-    private QuantizationError? Check(
-        ResolvedQuantizationScope scope, Dictionary<string, IQuantizableLayer> layers, CalibrationSet? calibration)
-    {
-        using var tensors = NewDisposeScope();
-        var quantized = scope.Layers.Where(l => l.Weights is not null).ToList();
-        if (calibration is null)
-        {
-            return new QuantizationError(
-                QuantizationError.CalibrationRequired,
-                $"{Name} needs calibration inputs for every quantized layer ({quantized.Count} layers); calibrate first");
-        }
-
-        var withInputs = scope.Layers.Where(l => l.Activations is not null).Select(l => l.Name).ToList();
-        if (withInputs.Count > 0)
-        {
-            return new QuantizationError(
-                QuantizationError.InvalidRequest,
-                $"{Name} quantizes weights only, but the plan also quantizes the inputs of {withInputs.Count} layers "
-                + $"(e.g. {withInputs[0]}); keep activations in float or use rtn/omse");
-        }
-
-        var transformed = quantized.Where(l => layers[l.Name].InputTransform is not null).Select(l => l.Name).ToList();
-        if (transformed.Count > 0)
-        {
-            return new QuantizationError(
-                QuantizationError.InvalidRequest,
-                $"layers already carry an input transform (quantize a full-precision model once): {string.Join(", ", transformed)}");
-        }
-
-        var missing = quantized.Where(l => calibration.TryGet(l.Name) is not { ReservoirCount: > 0 }).Select(l => l.Name).ToList();
-        if (missing.Count > 0)
-        {
-            return new QuantizationError(
-                QuantizationError.CalibrationMismatch,
-                $"the calibration set has no inputs recorded for {string.Join(", ", missing)}; recalibrate with these layers");
-        }
-
-        var wrongWidth = quantized.Where(l => calibration.TryGet(l.Name)!.Channels != l.InFeatures)
-            .Select(l => $"{l.Name} (model {l.InFeatures}, calibration {calibration.TryGet(l.Name)!.Channels})").ToList();
-        if (wrongWidth.Count > 0)
-        {
-            return new QuantizationError(
-                QuantizationError.CalibrationMismatch,
-                $"the calibration set was recorded on another model: input widths differ for {string.Join(", ", wrongWidth)}");
-        }
-
-        var nonFinite = quantized.Where(l => !calibration.TryGet(l.Name)!.SampledTokens().isfinite().all().item<bool>())
-            .Select(l => l.Name).ToList();
-        return nonFinite.Count > 0
-            ? new QuantizationError(
-                QuantizationError.CalibrationMismatch,
-                $"the calibration inputs of {string.Join(", ", nonFinite)} are not finite; recalibrate")
-            : null;
-    }
 }
