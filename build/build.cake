@@ -336,9 +336,12 @@ sealed record RecipeOutcome(string Step, string RecipeFile, int ExitCode, string
         int start = json.IndexOf('{');
         if (start < 0) return new(step, recipeFile, exitCode, "no result", elapsed, ["wmq printed no JSON result"], []);
         var result = JsonNode.Parse(json[start..])!;
-        var problems = result["problems"]!.AsArray().Select(p => (string)p!).ToList();
+        // Diagnostics are data in wmq's JSON (src/Contract/WmqJson.cs); shown here in MSBuild's canonical form.
+        static string Line(JsonNode d) =>
+            $"{((string?)d["file"] is { } file ? ((int)d["line"]! > 0 ? $"{file}({d["line"]},{d["column"]}): " : $"{file}: ") : "")}{d["severity"]} {d["code"]}: {d["message"]}";
+        var problems = result["diagnostics"]!.AsArray().Select(d => Line(d!)).ToList();
         var rows = result["recipes"]!.AsArray().Select(r => RecipeRow.From(r!)).ToList();
-        problems.AddRange(result["recipes"]!.AsArray().SelectMany(r => r!["problems"]!.AsArray().Select(p => (string)p!)));
+        problems.AddRange(result["recipes"]!.AsArray().SelectMany(r => r!["diagnostics"]!.AsArray().Select(d => Line(d!))));
         return new(step, recipeFile, exitCode, (string)result["status"]!, elapsed, problems, rows);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using WmQuant.Contract;
 using WmQuant.Build.State;
 
 namespace WmQuant.Build.Tasks;
@@ -45,7 +46,7 @@ public sealed class WmQuantCollectArtifacts : Microsoft.Build.Utilities.Task
             {
                 if (WarnIfMissing)
                 {
-                    Log.LogWarning(null, "WMQ5005", null, recipe.ItemSpec, 0, 0, 0, 0, "{0}",
+                    Log.LogWarning(null, DiagnosticCodes.NothingToPack, null, recipe.ItemSpec, 0, 0, 0, 0, "{0}",
                         "no quantized artifact of this recipe from a successful build yet; build the project first (nothing of it is packed)");
                 }
 
@@ -56,7 +57,7 @@ public sealed class WmQuantCollectArtifacts : Microsoft.Build.Utilities.Task
             {
                 if (!Directory.Exists(artifact.Directory))
                 {
-                    Log.LogWarning(null, "WMQ5005", null, recipe.ItemSpec, 0, 0, 0, 0, "{0}", $"artifact folder {artifact.Directory} is gone; rebuild to write it again");
+                    Log.LogWarning(null, DiagnosticCodes.NothingToPack, null, recipe.ItemSpec, 0, 0, 0, 0, "{0}", $"artifact folder {artifact.Directory} is gone; rebuild to write it again");
                     continue;
                 }
 

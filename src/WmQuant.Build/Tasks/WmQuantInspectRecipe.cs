@@ -1,6 +1,6 @@
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using WmQuant.Build.Results;
+using WmQuant.Contract;
 
 namespace WmQuant.Build.Tasks;
 
@@ -35,22 +35,22 @@ public sealed class WmQuantInspectRecipe : WmqToolTask
         }
 
         // validate exits 0 (valid) or 2 (invalid); anything else is wmq failing, not the recipe.
-        if (WmqExitCode is not (0 or 2))
+        if (WmqExitCode is not (ExitCodes.Passed or ExitCodes.InvalidInput))
         {
-            Log.LogError(null, "WMQ5002", null, RecipePath, 0, 0, 0, 0, "{0}",
-                $"`wmq validate` exited with code {WmqExitCode}; see the lines above");
+            Log.LogError(null, DiagnosticCodes.WmqFailed, null, RecipePath, 0, 0, 0, 0, "{0}",
+                $"`wmq validate` exited with code {WmqExitCode} ({ExitCodes.Meaning(WmqExitCode)}); see the lines above");
             return false;
         }
 
-        var report = ToolJson.TryRead<ValidationReport>(StandardOutputText, out string? problem);
+        var report = WmqJson.TryRead<ValidationResult>(StandardOutputText, out string? problem);
         if (report is null)
         {
-            Log.LogError(null, "WMQ5003", null, RecipePath, 0, 0, 0, 0, "{0}", problem!);
+            Log.LogError(null, DiagnosticCodes.WmqOutputUnreadable, null, RecipePath, 0, 0, 0, 0, "{0}", problem!);
             return false;
         }
 
         Valid = report.Valid;
-        InputFiles = [.. RecipeInputFiles.Collect(RecipePath, report).Select(f => new TaskItem(f))];
+        InputFiles = [.. report.InputFiles.Prepend(RecipePath).Distinct(StringComparer.Ordinal).Select(f => new TaskItem(f))];
         Log.LogMessage(MessageImportance.Low, "{0}", $"WmQuant: {RecipePath} depends on {InputFiles.Length} file(s)");
         return true;
     }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using WmQuant.Contract;
 using WmQuant.Build.State;
 using WmQuant.Build.Tooling;
 
@@ -77,7 +78,7 @@ public sealed class WmQuantPrepareRecipes : Microsoft.Build.Utilities.Task
             string path = Path.GetFullPath(Path.Combine(ProjectDirectory, recipe.ItemSpec));
             if (!seen.Add(path))
             {
-                Log.LogWarning(null, "WMQ5006", null, path, 0, 0, 0, 0, "{0}", $"recipe {recipe.ItemSpec} is listed more than once; it is quantized once");
+                Log.LogWarning(null, DiagnosticCodes.RecipeListedTwice, null, path, 0, 0, 0, 0, "{0}", $"recipe {recipe.ItemSpec} is listed more than once; it is quantized once");
                 continue;
             }
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
-using WmQuant.Build.Results;
 using WmQuant.Build.State;
+using WmQuant.Contract;
 
 namespace WmQuant.Build.Tasks;
 
@@ -13,9 +13,6 @@ namespace WmQuant.Build.Tasks;
 /// </summary>
 public sealed class WmQuantRun : WmqToolTask
 {
-    private const string GateFailedCode = "WMQ4001";
-    private const string GateNotJudgedCode = "WMQ4002";
-
     /// <summary>The recipe (absolute or relative to <see cref="WmqToolTask.WorkingDirectory"/>).</summary>
     [Required]
     public string Recipe { get; set; } = "";
@@ -74,16 +71,16 @@ public sealed class WmQuantRun : WmqToolTask
         }
 
         base.Execute();
-        var report = ToolJson.TryRead<RunReport>(StandardOutputText, out string? jsonProblem);
+        var report = WmqJson.TryRead<RunResult>(StandardOutputText, out string? jsonProblem);
         if (report is not null)
         {
-            Status = report.Status;
+            Status = RunStatuses.Name(report.Status);
             ReportProblems(report);
             Artifacts = [.. report.Recipes.Where(r => r.ArtifactDirectory is not null).Select(ArtifactItem)];
             Summarise(report);
         }
 
-        bool succeeded = WmqExitCode == 0 && report is not null && !Log.HasLoggedErrors;
+        bool succeeded = WmqExitCode == ExitCodes.Passed && report is not null && !Log.HasLoggedErrors;
         if (succeeded)
         {
             SaveState(report!);
@@ -93,19 +90,12 @@ public sealed class WmQuantRun : WmqToolTask
         if (!Log.HasLoggedErrors)
         {
             // wmq failed without a line we could map (a crash, a killed process, output we do not understand).
-            string detail = report is null ? jsonProblem! : string.Join("; ", report.Problems.DefaultIfEmpty(report.Status));
-            Log.LogError(null, "WMQ5002", null, RecipePath, 0, 0, 0, 0, "{0}",
-                string.Create(CultureInfo.InvariantCulture, $"wmq run exited with code {WmqExitCode} ({ExitMeaning(WmqExitCode)}): {detail}"));
+            string detail = report is null ? jsonProblem! : string.Join("; ", report.Diagnostics.Select(d => d.Message).DefaultIfEmpty(RunStatuses.Name(report.Status)));
+            Log.LogError(null, DiagnosticCodes.WmqFailed, null, RecipePath, 0, 0, 0, 0, "{0}",
+                string.Create(CultureInfo.InvariantCulture, $"wmq run exited with code {WmqExitCode} ({ExitCodes.Meaning(WmqExitCode)}): {detail}"));
         }
 
         return false;
-    }
-
-    /// <summary>Failed gates are warnings when the build asked to skip gates; everything else keeps wmq's severity.</summary>
-    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
-    {
-        bool standardError = messageImportance != StandardOutputImportanceToUse;
-        base.LogEventsFromTextOutput(SkipGates && standardError ? DowngradeGateError(singleLine) : singleLine, messageImportance);
     }
 
     /// <inheritdoc/>
@@ -142,67 +132,42 @@ public sealed class WmQuantRun : WmqToolTask
         builder.AppendSwitchIfNotNull("--repo-root ", string.IsNullOrWhiteSpace(RepositoryRoot) ? null : Path.GetFullPath(Path.Combine(WorkingDirectory, RepositoryRoot)));
     }
 
-    /// <summary>`file(l,c): error WMQ4001: ...` becomes a warning with the same code and position.</summary>
-    internal static string DowngradeGateError(string line)
-    {
-        foreach (string code in new[] { GateFailedCode, GateNotJudgedCode })
-        {
-            string marker = ": error " + code + ":";
-            int at = line.IndexOf(marker, StringComparison.Ordinal);
-            if (at >= 0)
-            {
-                return line[..at] + ": warning " + code + ": (gates skipped) " + line[(at + marker.Length)..].TrimStart();
-            }
-        }
-
-        return line;
-    }
-
-    private static string ExitMeaning(int code) => code switch
-    {
-        0 => "ok",
-        1 => "a gate failed",
-        2 => "invalid input",
-        3 => "runtime failure",
-        _ => "unexpected",
-    };
-
-    private void ReportProblems(RunReport report)
+    private void ReportProblems(RunResult report)
     {
         // Usually already logged from standard error as they happened; the JSON copy catches any line that was not.
-        foreach (string problem in report.Problems.Concat(report.Recipes.SelectMany(r => r.Problems)))
+        foreach (var diagnostic in report.Diagnostics.Concat(report.Recipes.SelectMany(r => r.Diagnostics)))
         {
-            ReportDiagnostic(SkipGates ? DowngradeGateError(problem) : problem);
+            ReportDiagnostic(diagnostic);
         }
     }
 
-    private TaskItem ArtifactItem(RecipeRunReport recipe)
+    private TaskItem ArtifactItem(RecipeRunResult recipe)
     {
         string directory = Path.GetFullPath(recipe.ArtifactDirectory!);
         var item = new TaskItem(directory);
         item.SetMetadata("ArtifactName", Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)));
         item.SetMetadata("Manifest", recipe.Manifest ?? Path.Combine(directory, "manifest.json"));
-        item.SetMetadata("Status", recipe.Status);
+        item.SetMetadata("Status", RunStatuses.Name(recipe.Status));
         item.SetMetadata("RecipeName", recipe.Name);
         item.SetMetadata("Recipe", RecipePath);
         return item;
     }
 
-    private void Summarise(RunReport report)
+    private void Summarise(RunResult report)
     {
         var inv = CultureInfo.InvariantCulture;
         foreach (var recipe in report.Recipes)
         {
             string cached = recipe.CacheHits.Count > 0 ? $" (cached: {string.Join(", ", recipe.CacheHits)})" : "";
-            Log.LogMessage(MessageImportance.High, "{0}", $"WmQuant: {recipe.Name}: {recipe.Status} -> {recipe.ArtifactDirectory ?? "no artifact"}{cached}");
-            foreach (var gate in recipe.Gates ?? [])
+            Log.LogMessage(MessageImportance.High, "{0}", $"WmQuant: {recipe.Name}: {RunStatuses.Name(recipe.Status)} -> {recipe.ArtifactDirectory ?? "no artifact"}{cached}");
+            foreach (var gate in recipe.Gates)
             {
                 Log.LogMessage(MessageImportance.High, "{0}", string.Create(inv, $"WmQuant:   gate {gate.Metric} {gate.Kind} {gate.Threshold:G4}: {gate.Verdict} ({gate.Message})"));
             }
         }
     }
 
-    private void SaveState(RunReport report)
+    private void SaveState(RunResult report)
     {
         if (string.IsNullOrEmpty(StateFile))
         {
@@ -218,7 +183,7 @@ public sealed class WmQuantRun : WmqToolTask
             {
                 Name = Path.GetFileName(Path.GetFullPath(r.ArtifactDirectory!).TrimEnd(Path.DirectorySeparatorChar)),
                 Directory = Path.GetFullPath(r.ArtifactDirectory!),
-                Status = r.Status,
+                Status = RunStatuses.Name(r.Status),
             })],
         }.Save(StateFile);
     }

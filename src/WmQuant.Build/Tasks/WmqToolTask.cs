@@ -3,6 +3,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using WmQuant.Build.Diagnostics;
 using WmQuant.Build.Tooling;
+using WmQuant.Contract;
 
 namespace WmQuant.Build.Tasks;
 
@@ -63,7 +64,7 @@ public abstract class WmqToolTask : ToolTask
     {
         if (StandardOutputImportanceToUse == StandardErrorImportanceToUse)
         {
-            Log.LogError(null, "WMQ5004", null, null, 0, 0, 0, 0,
+            Log.LogError(null, DiagnosticCodes.TaskMisconfigured, null, null, 0, 0, 0, 0,
                 "StandardOutputImportance and StandardErrorImportance must differ for the WmQuant tasks: the JSON result is read from standard output");
             return false;
         }
@@ -71,7 +72,7 @@ public abstract class WmqToolTask : ToolTask
         launch = WmqLocator.Locate(Tool, WorkingDirectory, Environment.GetEnvironmentVariable("DOTNET_HOST_PATH"), Environment.GetEnvironmentVariable("PATH"), out string? problem);
         if (launch is null)
         {
-            Log.LogError(null, "WMQ5001", null, null, 0, 0, 0, 0, problem!);
+            Log.LogError(null, DiagnosticCodes.WmqNotFound, null, null, 0, 0, 0, 0, problem!);
             return false;
         }
 
@@ -109,6 +110,13 @@ public abstract class WmqToolTask : ToolTask
         }
     }
 
+    /// <summary>Logs a diagnostic from wmq's JSON once (it was usually logged already from its canonical line on standard error).</summary>
+    private protected void ReportDiagnostic(DiagnosticRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        LogOnce(new CanonicalDiagnostic(record.File, record.Line, record.Column, record.Severity == Severity.Warning, record.Code, record.Message));
+    }
+
     /// <summary>Logs a canonical line as an MSBuild error or warning once (wmq repeats problems in its JSON); false when the line is not one.</summary>
     protected bool ReportDiagnostic(string line)
     {
@@ -117,10 +125,16 @@ public abstract class WmqToolTask : ToolTask
             return false;
         }
 
+        LogOnce(d);
+        return true;
+    }
+
+    private void LogOnce(CanonicalDiagnostic d)
+    {
         string? file = FileResolver.Resolve(d.File);
         if (!reported.Add($"{d.Code}|{file}|{d.Line}|{d.Column}|{d.Message}"))
         {
-            return true;
+            return;
         }
 
         if (d.IsWarning)
@@ -131,8 +145,6 @@ public abstract class WmqToolTask : ToolTask
         {
             Log.LogError(null, d.Code, null, file, d.Line, d.Column, 0, 0, "{0}", d.Message);
         }
-
-        return true;
     }
 
     /// <inheritdoc/>

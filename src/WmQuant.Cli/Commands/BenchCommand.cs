@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Models;
 using WmQuant.Models.Benchmarks;
@@ -120,7 +121,7 @@ internal static class BenchCommand
             }
 
             Print(parsed.Config!, info, dtypeName, settings, paths, parse, result, agreement, parse.GetValue(json));
-            return ExitCodes.Ok;
+            return ExitCodes.Passed;
         });
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Models;
 using WmQuant.Models.Config;
@@ -62,7 +63,7 @@ internal static class BenchPlanCommand
             }
 
             var cem = new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), 1.0, parse.GetValue(maxBatch));
-            if (OptionErrors.Report(cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --max-batch"))
+            if (OptionErrors.Report(Console.Error, cem.Problems(), "--horizon, --samples, --top-k, --opt-steps, --max-batch"))
             {
                 return ExitCodes.InvalidInput;
             }
@@ -101,7 +102,7 @@ internal static class BenchPlanCommand
             Console.WriteLine($"total         {seconds.ToString("F2", inv)} s");
             Console.WriteLine($"per episode   {(seconds / n / iters).ToString("F3", inv)} s per MPC iteration (planning + execution + encoding)");
             Console.WriteLine($"final loss    {result.MeanPlanLossPerIteration.LastOrDefault().ToString("G4", inv)} (random weights: a sanity figure only)");
-            return ExitCodes.Ok;
+            return ExitCodes.Passed;
         });
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Environments.Datasets;
 

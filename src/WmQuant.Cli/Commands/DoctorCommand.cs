@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using TorchSharp;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Runtime;
 using static TorchSharp.torch;
@@ -74,7 +75,7 @@ internal static class DoctorCommand
 
         report.Add(("verdict", allPassed ? "ok" : "FAILED: a device computed a wrong matmul"));
         Print(report, asJson);
-        return allPassed ? ExitCodes.Ok : ExitCodes.RuntimeFailure;
+        return allPassed ? ExitCodes.Passed : ExitCodes.EnvironmentFailure;
     }
 
     private static void Print(List<(string Key, string Value)> report, bool asJson)

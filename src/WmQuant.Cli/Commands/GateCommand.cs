@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using WmQuant.Cli.Hosting;
+using WmQuant.Contract;
 using WmQuant.Gates;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning.Evaluation;
@@ -15,8 +15,8 @@ namespace WmQuant.Cli.Commands;
 /// </summary>
 internal static class GateCommand
 {
-    private static readonly SourcePosition CommandLine = new("<command line>", 1, 1);
-    private static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>The command line of a gate run.</summary>
+    private sealed record Options(string Candidate, string? Baseline, double? MinSuccess, double? MaxDrop, double Confidence, bool Json);
 
     public static Command Create()
     {
@@ -32,13 +32,13 @@ internal static class GateCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(parse => Run(
+        command.SetAction(parse => Handle(parse, new Options(
             parse.GetValue(candidate)!,
             parse.GetValue(baseline),
             parse.GetValue(minSuccess),
             parse.GetValue(maxDrop),
             parse.GetValue(confidence),
-            parse.GetValue(json)));
+            parse.GetValue(json))));
         return command;
     }
 
@@ -75,15 +75,17 @@ internal static class GateCommand
         return problems;
     }
 
-    private static int Run(string candidatePath, string? baselinePath, double? minSuccess, double? maxDrop, double confidence, bool json)
+    private static int Handle(ParseResult parse, Options options)
     {
-        if (OptionErrors.Report(OptionProblems(baselinePath, minSuccess, maxDrop, confidence)))
+        var output = parse.Out();
+        var error = parse.Error();
+        if (OptionErrors.Report(error, OptionProblems(options.Baseline, options.MinSuccess, options.MaxDrop, options.Confidence)))
         {
             return ExitCodes.InvalidInput;
         }
 
-        var (candidate, candidateProblem) = GateInputFile.Load(candidatePath);
-        var (baseline, baselineProblem) = baselinePath is null ? (null, null) : GateInputFile.Load(baselinePath, candidate);
+        var (candidate, candidateProblem) = GateInputFile.Load(options.Candidate);
+        var (baseline, baselineProblem) = options.Baseline is null ? (null, null) : GateInputFile.Load(options.Baseline, candidate);
         var unusable = new[] { candidateProblem, baselineProblem }.OfType<string>().ToList();
         if (candidate is not null && baseline is not null && candidate.Environment != baseline.Environment)
         {
@@ -92,67 +94,48 @@ internal static class GateCommand
 
         if (unusable.Count > 0)
         {
-            foreach (var problem in unusable)
-            {
-                Console.Error.WriteLine($"error WMQ2002: {problem}");
-            }
-
+            unusable.ForEach(problem => OptionErrors.Unusable(error, problem));
             return ExitCodes.InvalidInput;
         }
 
         var gates = new List<GateSpec>();
-        if (minSuccess is { } min)
+        if (options.MinSuccess is { } min)
         {
-            gates.Add(new GateSpec(GateMetric.SuccessRate, min, null, null, confidence, null, CommandLine));
+            gates.Add(new GateSpec(GateMetric.SuccessRate, min, null, null, options.Confidence, null, null));
         }
 
-        if (maxDrop is { } drop)
+        if (options.MaxDrop is { } drop)
         {
-            gates.Add(new GateSpec(GateMetric.SuccessRate, null, null, drop, confidence, null, CommandLine));
+            gates.Add(new GateSpec(GateMetric.SuccessRate, null, null, drop, options.Confidence, null, null));
         }
 
         var verdicts = GateEvaluator.Evaluate(gates, EvaluatedRun.From(candidate!), baseline is null ? null : EvaluatedRun.From(baseline));
-        if (json)
+        if (options.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(verdicts.Select(v => new Dictionary<string, object?>
-            {
-                ["metric"] = v.MetricName,
-                ["kind"] = v.KindName,
-                ["verdict"] = v.OutcomeName,
-                ["value"] = v.Value,
-                ["bound"] = v.Bound,
-                ["threshold"] = v.Threshold,
-                ["confidence"] = v.Confidence,
-                ["code"] = v.Code,
-                ["message"] = v.Message,
-            }), Readable));
+            output.WriteLine(WmqJson.Write(verdicts.Select(v => v.ToResult(null)).ToList()));
         }
         else
         {
-            Describe("candidate", candidate!);
+            Describe(output, "candidate", candidate!);
             if (baseline is not null)
             {
-                Describe("baseline", baseline);
+                Describe(output, "baseline", baseline);
             }
 
             foreach (var v in verdicts)
             {
                 var outcome = v.Outcome switch { GateOutcome.Passed => "PASSED", GateOutcome.Failed => "FAILED", _ => "NOT JUDGED" };
-                Console.WriteLine($"gate {v.MetricName} {v.KindName}: {outcome} — {v.Message}");
+                output.WriteLine($"gate {v.MetricName} {v.KindName}: {outcome} — {v.Message}");
             }
         }
 
-        foreach (var v in verdicts.Where(v => v.Code is not null))
-        {
-            Console.Error.WriteLine($"error {v.Code}: {v.Title}: {v.Message}");
-        }
-
-        return verdicts.All(v => v.Outcome == GateOutcome.Passed) ? ExitCodes.Ok : ExitCodes.GateFailed;
+        error.Report(verdicts.Select(v => v.ToDiagnostic()).OfType<Diagnostics.Diagnostic>());
+        return verdicts.All(v => v.Outcome == GateOutcome.Passed) ? ExitCodes.Passed : ExitCodes.GateFailed;
     }
 
-    private static void Describe(string role, EvaluationRecord record)
+    private static void Describe(TextWriter output, string role, EvaluationRecord record)
     {
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"{role,-10} {record.Quantization} on {record.Environment}: success {record.Successes}/{record.EpisodeCount} = {record.SuccessRate:F2} [{record.SuccessInterval95[0]:F2}, {record.SuccessInterval95[1]:F2}], model {record.ModelSha256[..Math.Min(12, record.ModelSha256.Length)]}"));
+        output.WriteLine(string.Create(inv, $"{role,-10} {record.Quantization} on {record.Environment}: success {record.Successes}/{record.EpisodeCount} = {record.SuccessRate:F2} [{record.SuccessInterval95[0]:F2}, {record.SuccessInterval95[1]:F2}], model {record.ModelSha256[..Math.Min(12, record.ModelSha256.Length)]}"));
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.IO.Safetensors;
 using WmQuant.Pipeline.Artifacts;
@@ -81,7 +82,7 @@ internal static class InspectCommand
             Console.Error.WriteLine($"{Path.Combine(directory, problem)}: error WMQ3401: artifact does not match its manifest");
         }
 
-        return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.InvalidInput;
+        return problems.Count == 0 ? ExitCodes.Passed : ExitCodes.InvalidInput;
     }
 
     private static int InspectFile(string path, bool json)
@@ -107,7 +108,7 @@ internal static class InspectCommand
                     metadata = file.Metadata,
                     tensors = tensors.Select(t => new { name = t.Name, dtype = t.DType.ToString(), shape = t.Shape, bytes = t.ByteLength }),
                 }, Indented));
-                return ExitCodes.Ok;
+                return ExitCodes.Passed;
             }
 
             var inv = CultureInfo.InvariantCulture;
@@ -124,6 +125,6 @@ internal static class InspectCommand
             }
         }
 
-        return ExitCodes.Ok;
+        return ExitCodes.Passed;
     }
 }

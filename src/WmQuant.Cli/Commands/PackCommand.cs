@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Pipeline.Artifacts;
 
@@ -38,7 +39,7 @@ internal static class PackCommand
             string outDir = Path.GetFullPath(parse.GetValue(output) ?? Path.GetDirectoryName(directory)!);
             Directory.CreateDirectory(outDir);
             Console.WriteLine(ArtifactPackage.Write(directory, manifest, outDir));
-            return ExitCodes.Ok;
+            return ExitCodes.Passed;
         });
         return command;
     }

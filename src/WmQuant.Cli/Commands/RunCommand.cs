@@ -1,32 +1,29 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using WmQuant.Ci;
+using WmQuant.Cli.Ci;
 using WmQuant.Cli.Hosting;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Pipeline;
 using WmQuant.Recipes;
-using WmQuant.Recipes.Composition;
 using WmQuant.Runtime;
 
 namespace WmQuant.Cli.Commands;
 
 /// <summary>
-/// `wmq run` / `wmq sweep`: the whole pipeline for a recipe (every matrix combination of it): FP baseline, quantize,
-/// evaluate on the same seeds, gate, write the artifact. Exit 0 when every gate passed, 1 when a gate failed
-/// (the artifact is still written, marked failed), 2 for input the user must fix, 3 for a runtime failure.
+/// `wmq run` / `wmq sweep` / `wmq quantize`: the options of <see cref="RecipeRunJob"/> and what a person or a build
+/// sees of it. Exit 0 when every gate passed, 1 when a gate failed (the artifact is still written, marked failed),
+/// 2 for input the user must fix, 3 for an environment failure.
 /// </summary>
 internal static class RunCommand
 {
-    private static readonly JsonSerializerOptions JsonOutput = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    /// <summary>The command line of a run, read once.</summary>
+    private sealed record Options(
+        string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot,
+        bool Table, string? ArtifactVersion, string? JUnit, TorchRuntimeOptions Runtime, string? Device);
 
-    public static Command Create(string name = "run")
+    public static Command Create(CliServices services, string name = "run")
     {
         var runtime = new RuntimeOptionSet();
         var recipe = new Argument<string>("recipe") { Description = "The recipe (e.g. quantize.yaml)." };
@@ -53,7 +50,7 @@ internal static class RunCommand
         }
 
         runtime.AddTo(command);
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Execute(parse, runtime, new Settings(
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Handle(parse, services, new Options(
             parse.GetValue(recipe)!,
             parse.GetValue(output),
             parse.GetValue(noCache) ? null : parse.GetValue(cache) ?? "",
@@ -64,123 +61,77 @@ internal static class RunCommand
             parse.GetValue(repoRoot),
             name == "sweep",
             parse.GetValue(version),
-            parse.GetValue(junit)), cancellationToken)));
+            parse.GetValue(junit),
+            runtime.Read(parse),
+            runtime.ExplicitDevice(parse)), cancellationToken)));
         return command;
     }
 
-    private sealed record Settings(string Recipe, string? Output, string? Cache, bool SkipEval, bool SkipGates, bool Json, bool Plain, string? RepoRoot, bool Table, string? ArtifactVersion, string? JUnit);
-
-    private static int Execute(ParseResult parse, RuntimeOptionSet runtimeOptions, Settings settings, CancellationToken cancellationToken)
+    private static int Handle(ParseResult parse, CliServices services, Options options, CancellationToken cancellationToken)
     {
-        var human = settings.Json ? Console.Error : Console.Out;
+        var human = options.Json ? parse.Error() : parse.Out();
         string cwd = Directory.GetCurrentDirectory();
-        var loaded = RecipeLoader.Load(settings.Recipe, new RecipeLoadOptions { RepositoryRoot = settings.RepoRoot });
-        foreach (var problem in loaded.Problems)
+        var request = new RecipeRunRequest(
+            options.Recipe,
+            new RecipeLoadOptions { RepositoryRoot = options.RepoRoot, Methods = services.Methods },
+            options.Output,
+            options.Cache,
+            options.SkipEval,
+            options.SkipGates,
+            options.Runtime,
+            options.Device,
+            options.ArtifactVersion,
+            ToolVersion(),
+            cwd);
+        var listener = new Listener(human, options.Plain || options.Json, cwd);
+        var outcome = RecipeRunJob.Run(request, listener, cancellationToken);
+        human.Report(outcome.Diagnostics.Skip(listener.Reported));
+        if (outcome.Status == RunStatus.InvalidInput && outcome.Entries.Count == 0)
         {
-            human.WriteLine(problem.ToCanonicalString(cwd));
+            human.WriteLine($"{options.Recipe}: nothing was run");
         }
 
-        if (!loaded.IsValid)
+        if (options.Table || outcome.Entries.Count > 1)
         {
-            human.WriteLine($"{settings.Recipe}: invalid recipe, nothing was run");
-            WriteJson(settings, "invalid_input", [], loaded.Problems.Select(p => p.ToCanonicalString(cwd)).ToList());
-            return ExitCodes.InvalidInput;
+            PrintTable(human, outcome.Entries);
         }
 
-        if (settings.ArtifactVersion is { } requested)
+        WriteCiOutputs(parse, options, outcome, human);
+        if (options.Json)
         {
-            if (!NuGet.Versioning.SemanticVersion.TryParse(requested, out _))
-            {
-                human.WriteLine($"error WMQ3102: --artifact-version '{requested}' is not a SemVer version (e.g. 1.2.0 or 1.2.0-rc.1)");
-                WriteJson(settings, "invalid_input", [], [$"--artifact-version '{requested}' is not a SemVer version"]);
-                return ExitCodes.InvalidInput;
-            }
-
-            loaded = loaded with { Recipes = [.. loaded.Recipes.Select(x => x with { Artifact = x.Artifact with { Version = requested } })] };
+            parse.Out().WriteLine(WmqJson.Write(ToJson(outcome, cwd)));
         }
 
-        string root = settings.RepoRoot is { } r ? Path.GetFullPath(r) : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(settings.Recipe))!).Root;
-        var options = new PipelineOptions
-        {
-            OutputDirectory = settings.Output ?? Path.Combine(root, "artifacts"),
-            CacheDirectory = settings.Cache is null ? null : settings.Cache.Length == 0 ? Path.Combine(root, ".wmq", "cache") : settings.Cache,
-            RepositoryRoot = root,
-            DisplayDirectory = cwd,
-            SkipEvaluation = settings.SkipEval,
-            SkipGates = settings.SkipGates,
-            ToolVersion = ToolVersion(),
-        };
-        Directory.CreateDirectory(options.OutputDirectory);
+        return RunStatuses.ExitCode(outcome.Status);
+    }
 
-        var explicitDevice = parse.GetResult(runtimeOptions.Device) is { Implicit: false };
-        var runtimeSettings = runtimeOptions.Read(parse, loaded.Recipes[0].Seed) with
+    /// <summary>Prints load problems, the runtime line, each recipe's progress and summary as they happen.</summary>
+    private sealed class Listener(TextWriter human, bool plain, string cwd) : IRecipeRunListener
+    {
+        /// <summary>How many of the outcome's diagnostics were printed already.</summary>
+        public int Reported { get; private set; }
+
+        public void Loaded(IReadOnlyList<Diagnostic> problems)
         {
-            Device = explicitDevice ? parse.GetValue(runtimeOptions.Device)! : loaded.Recipes[0].Device.ToString(),
-        };
-        TorchRuntimeInfo info;
-        try
-        {
-            info = TorchRuntime.Initialize(runtimeSettings);
-        }
-        catch (TorchRuntimeException e)
-        {
-            human.WriteLine($"{settings.Recipe}: error WMQ3201: {e.Message}");
-            WriteJson(settings, "invalid_input", [], [e.Message]);
-            return ExitCodes.InvalidInput;
+            human.Report(problems);
+            Reported = problems.Count;
         }
 
-        human.WriteLine($"wmq {options.ToolVersion}: {loaded.Recipes.Count} recipe(s) on {info.Device} ({info.Threads} threads); artifacts in {SourcePosition.DisplayPath(options.OutputDirectory, cwd)}");
-        var results = new List<(Recipe Recipe, PipelineResult Result)>();
-        var runner = new PipelineRunner(options);
-        foreach (var recipe in loaded.Recipes)
+        public void RuntimeReady(TorchRuntimeInfo runtime, IReadOnlyList<Recipe> recipes) =>
+            human.WriteLine($"wmq {ToolVersion()}: {recipes.Count} recipe(s) on {runtime.Device} ({runtime.Threads} threads): {runtime.Reason}");
+
+        public PipelineResult Run(Recipe recipe, Func<IProgress<PipelineProgress>?, PipelineResult> run)
         {
             human.WriteLine($"== {recipe.Name}");
-            PipelineResult result;
-            try
-            {
-                result = PipelineProgressDisplay.Run(human, settings.Plain || settings.Json, display => runner.Run(recipe, loaded.SourceFiles, display, cancellationToken));
-            }
-            catch (OperationCanceledException)
-            {
-                human.WriteLine($"{recipe.Name}: cancelled; finished stages stay cached, rerun the same command to resume");
-                WriteJson(settings, "runtime_failure", results, ["cancelled"]);
-                return ExitCodes.RuntimeFailure;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
-            {
-                human.WriteLine($"{SourcePosition.DisplayPath(recipe.SourceFile, cwd)}: error WMQ3301: {recipe.Name} failed: {e.Message}");
-                WriteJson(settings, "runtime_failure", results, [e.Message]);
-                return ExitCodes.RuntimeFailure;
-            }
-
-            results.Add((recipe, result));
+            var result = PipelineProgressDisplay.Run(human, plain, run);
             Summarise(human, recipe, result, cwd);
+            return result;
         }
-
-        if (settings.Table || results.Count > 1)
-        {
-            PrintTable(human, results);
-        }
-
-        WriteCiOutputs(settings, results, root, human);
-        string status = results.Any(r => r.Result.Status == PipelineStatus.InvalidInput) ? "invalid_input"
-            : results.Any(r => r.Result.Status == PipelineStatus.GateFailed) ? "gate_failed" : "passed";
-        WriteJson(settings, status, results, []);
-        return status switch
-        {
-            "invalid_input" => ExitCodes.InvalidInput,
-            "gate_failed" => ExitCodes.GateFailed,
-            _ => ExitCodes.Ok,
-        };
     }
 
     private static void Summarise(TextWriter human, Recipe recipe, PipelineResult result, string cwd)
     {
-        foreach (var problem in result.Problems)
-        {
-            human.WriteLine(problem);
-        }
-
+        human.Report(result.Diagnostics);
         if (result.Manifest is not { } m)
         {
             human.WriteLine($"{recipe.Name}: nothing written");
@@ -199,32 +150,33 @@ internal static class RunCommand
             human.WriteLine($"  gate {gate.Metric} {gate.Kind}: {gate.Verdict.ToUpperInvariant()} — {gate.Message}");
         }
 
-        human.WriteLine(string.Create(inv, $"  artifact   {SourcePosition.DisplayPath(result.ArtifactDirectory!, cwd)} ({m.Status}; {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits/weight, {m.Sizes.Reduction:F2}x smaller than fp32)"));
+        human.WriteLine(string.Create(inv, $"  artifact   {SourcePosition.DisplayPath(result.ArtifactDirectory!, cwd)} ({Naming.Names.Of(m.Status)}; {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits/weight, {m.Sizes.Reduction:F2}x smaller than fp32)"));
         if (result.CacheHits.Count > 0)
         {
             human.WriteLine($"  cached     {string.Join(", ", result.CacheHits)}");
         }
     }
 
-    private static void PrintTable(TextWriter human, List<(Recipe Recipe, PipelineResult Result)> results)
+    private static void PrintTable(TextWriter human, IReadOnlyList<RecipeRunEntry> entries)
     {
         var inv = CultureInfo.InvariantCulture;
         human.WriteLine();
-        human.WriteLine("| recipe | quantization | bits/weight | FP success | quantized success | state distance | gates |");
+        human.WriteLine("| recipe | quantization | bits/weight | FP success | quantized success | state distance | status |");
         human.WriteLine("|---|---|---|---|---|---|---|");
-        foreach (var (recipe, result) in results)
+        foreach (var (recipe, result) in entries)
         {
             var m = result.Manifest;
             human.WriteLine(m is null
-                ? $"| {recipe.Name} | – | – | – | – | – | {result.Status} |"
-                : string.Create(inv, $"| {recipe.Name} | {m.Quantization.Summary} | {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} | {m.Baseline?.SuccessRate:F2} | {m.Quantized?.SuccessRate:F2} | {m.Quantized?.MeanStateDistance:F2} | {m.Status} |"));
+                ? $"| {recipe.Name} | – | – | – | – | – | {Naming.Names.Of(result.Status)} |"
+                : string.Create(inv, $"| {recipe.Name} | {m.Quantization.Summary} | {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} | {m.Baseline?.SuccessRate:F2} | {m.Quantized?.SuccessRate:F2} | {m.Quantized?.MeanStateDistance:F2} | {Naming.Names.Of(m.Status)} |"));
         }
     }
 
     /// <summary>JUnit XML on request; on GitHub Actions a job-summary table and (outside --json) error annotations for failed gates.</summary>
-    private static void WriteCiOutputs(Settings settings, List<(Recipe Recipe, PipelineResult Result)> results, string root, TextWriter human)
+    private static void WriteCiOutputs(ParseResult parse, Options options, RecipeRunOutcome outcome, TextWriter human)
     {
-        var runs = results.Select(r => new CiRunSummary(
+        string root = outcome.RepositoryRoot;
+        var runs = outcome.Entries.Select(r => new CiRunSummary(
             r.Recipe.Name,
             r.Result.ArtifactDirectory is { } a ? Path.GetRelativePath(root, a) : "",
             r.Result.Manifest is { } m ?
@@ -234,7 +186,7 @@ internal static class RunCommand
                 new MetricComparison("bits_per_weight", 32, m.Sizes.EffectiveBitsPerQuantizedWeight),
             ] : [],
             r.Result.Verdicts)).ToList();
-        if (settings.JUnit is { } junitPath)
+        if (options.JUnit is { } junitPath)
         {
             JUnitGateReport.Write(junitPath, runs, root);
             human.WriteLine($"JUnit gate report: {junitPath}");
@@ -245,38 +197,30 @@ internal static class RunCommand
             human.WriteLine($"job summary appended to {summary}");
         }
 
-        if (!settings.Json && Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
+        if (!options.Json && Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
         {
-            foreach (var line in GitHubAnnotations.Render(results.SelectMany(r => r.Result.Verdicts), root))
+            foreach (var line in GitHubAnnotations.Render(outcome.Entries.SelectMany(r => r.Result.Verdicts), root))
             {
-                Console.Out.WriteLine(line);
+                parse.Out().WriteLine(line);
             }
         }
     }
 
-    private static void WriteJson(Settings settings, string status, List<(Recipe Recipe, PipelineResult Result)> results, IReadOnlyList<string> problems)
+    private static RunResult ToJson(RecipeRunOutcome outcome, string cwd) => new()
     {
-        if (!settings.Json)
+        Status = outcome.Status,
+        Diagnostics = [.. outcome.Diagnostics.Select(d => d.ToRecord(cwd))],
+        Recipes = [.. outcome.Entries.Select(e => new RecipeRunResult
         {
-            return;
-        }
-
-        Console.Out.WriteLine(JsonSerializer.Serialize(new
-        {
-            Status = status,
-            Problems = problems,
-            Recipes = results.Select(r => new
-            {
-                r.Recipe.Name,
-                Status = r.Result.Status.ToString(),
-                r.Result.ArtifactDirectory,
-                Manifest = r.Result.ArtifactDirectory is null ? null : Path.Combine(r.Result.ArtifactDirectory, "manifest.json"),
-                r.Result.Problems,
-                r.Result.CacheHits,
-                Gates = r.Result.Manifest?.Gates,
-            }),
-        }, JsonOutput));
-    }
+            Name = e.Recipe.Name,
+            Status = e.Result.Status,
+            ArtifactDirectory = e.Result.ArtifactDirectory,
+            Manifest = e.Result.ArtifactDirectory is null ? null : Path.Combine(e.Result.ArtifactDirectory, Pipeline.Artifacts.ArtifactManifest.FileName),
+            Diagnostics = [.. e.Result.Diagnostics.Select(d => d.ToRecord(cwd))],
+            CacheHits = e.Result.CacheHits,
+            Gates = e.Result.Manifest?.Gates ?? [],
+        })],
+    };
 
     /// <summary>The tool's informational version without the source-revision suffix.</summary>
     public static string ToolVersion()

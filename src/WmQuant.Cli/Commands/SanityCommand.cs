@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Environments;
 using WmQuant.Models;
@@ -109,10 +110,10 @@ internal static class SanityCommand
                 }
             }
 
-            var record = new SanityRecord(Path.GetFileName(modelPath), TrainingOutputs.Sha256(modelPath), envName, parse.GetValue(seed), SeedOffset, report, report.VisualRatio, profiles, Path.GetFileName(pngPath));
+            var record = new SanityRecord(Path.GetFileName(modelPath), WmQuant.IO.FileHashes.Sha256(modelPath), envName, parse.GetValue(seed), SeedOffset, report, report.VisualRatio, profiles, Path.GetFileName(pngPath));
             File.WriteAllText(Path.Combine(outDir, "sanity.json"), JsonSerializer.Serialize(record, Json));
             Console.WriteLine($"wrote {Path.Combine(outDir, "sanity.json")} and {pngPath}");
-            return ExitCodes.Ok;
+            return ExitCodes.Passed;
         });
         return command;
     }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
 using WmQuant.Environments.Datasets;
 using WmQuant.Models.Config;
@@ -47,7 +48,7 @@ internal static class TrainCommand
             var parsed = WorldModelConfigYaml.Load(parse.GetValue(config)!);
             if (!parsed.Ok)
             {
-                return Fail("WMQ2101", parsed.Problems);
+                return Fail(DiagnosticCodes.TrainConfig, parsed.Problems);
             }
 
             TrajectoryDataset dataset;
@@ -57,7 +58,7 @@ internal static class TrainCommand
             }
             catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException)
             {
-                return Fail("WMQ2102", [e.Message]);
+                return Fail(DiagnosticCodes.TrainDataset, [e.Message]);
             }
 
             var settings = new TrainingSettings
@@ -81,7 +82,7 @@ internal static class TrainCommand
             var problems = WorldModelTrainer.Problems(parsed.Config!, dataset.Card, settings);
             if (problems.Count > 0)
             {
-                return Fail("WMQ2103", problems);
+                return Fail(DiagnosticCodes.TrainIncompatible, problems);
             }
 
             TorchRuntimeInfo info;
@@ -91,7 +92,7 @@ internal static class TrainCommand
             }
             catch (TorchRuntimeException e)
             {
-                return Fail("WMQ2104", [e.Message]);
+                return Fail(DiagnosticCodes.TrainDevice, [e.Message]);
             }
 
             using var cancel = new CancellationTokenSource();
@@ -133,12 +134,12 @@ internal static class TrainCommand
                 var trainer = new WorldModelTrainer(parsed.Config!, dataset, settings, info.Device);
                 var result = trainer.Train(parse.GetValue(output)!, progress, cancel.Token);
                 Console.WriteLine(string.Create(inv, $"wrote {result.ModelPath} (sha256 {result.ModelSha256}) after {result.WallSeconds:F1} s{(result.ResumedFrom is { } r ? $", resumed at step {r}" : "")}"));
-                return ExitCodes.Ok;
+                return ExitCodes.Passed;
             }
             catch (OperationCanceledException)
             {
                 Console.Error.WriteLine("interrupted: rerun the same command to resume from the last checkpoint");
-                return ExitCodes.RuntimeFailure;
+                return ExitCodes.EnvironmentFailure;
             }
             finally
             {

@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using WmQuant.Cli.Hosting;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Recipes;
 using WmQuant.Recipes.Schema;
 
@@ -12,22 +11,17 @@ namespace WmQuant.Cli.Commands;
 /// <summary>`wmq validate`: every problem of a recipe in MSBuild's canonical format (or JSON), and the recipe JSON Schema on request.</summary>
 internal static class ValidateCommand
 {
-    private static readonly JsonSerializerOptions JsonOutput = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+    /// <summary>The command line of a validation.</summary>
+    private sealed record Options(string? Recipe, bool Json, string? Schema, RecipeLoadOptions Load);
 
-    public static Command Create()
+    public static Command Create(CliServices services)
     {
         var recipe = new Argument<string?>("recipe")
         {
             Description = "The recipe to check (e.g. quantize.yaml). Optional with --schema.",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        var json = new Option<bool>("--json") { Description = "Print one JSON object (problems and the resolved recipes) instead of text." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (problems, input files and the resolved recipes) instead of text." };
         var schema = new Option<string?>("--schema") { Description = "Write the recipe JSON Schema (draft 2020-12) to this file ('-' for standard output)." };
         var repoRoot = new Option<string?>("--repo-root") { Description = "Folder recipe paths may not leave (default: the nearest ancestor with a .git entry)." };
         var skipFiles = new Option<bool>("--skip-file-checks") { Description = "Do not require the checkpoint, model config and baseline manifests to exist yet." };
@@ -37,80 +31,107 @@ internal static class ValidateCommand
         command.Options.Add(schema);
         command.Options.Add(repoRoot);
         command.Options.Add(skipFiles);
-        command.SetAction(parse => Run(
+        command.SetAction(parse => Handle(parse, services, new Options(
             parse.GetValue(recipe),
             parse.GetValue(json),
             parse.GetValue(schema),
-            new RecipeLoadOptions { RepositoryRoot = parse.GetValue(repoRoot), CheckFiles = !parse.GetValue(skipFiles) }));
+            new RecipeLoadOptions { RepositoryRoot = parse.GetValue(repoRoot), CheckFiles = !parse.GetValue(skipFiles), Methods = services.Methods })));
         return command;
     }
 
-    private static int Run(string? recipePath, bool asJson, string? schemaPath, RecipeLoadOptions options)
+    private static int Handle(ParseResult parse, CliServices services, Options options)
     {
-        if (schemaPath is not null)
+        if (options.Schema is not null)
         {
-            int written = WriteSchema(schemaPath);
-            if (written != ExitCodes.Ok || recipePath is null)
+            int written = WriteSchema(parse, RecipeSchema.For(services.Methods), options.Schema);
+            if (written != ExitCodes.Passed || options.Recipe is null)
             {
                 return written;
             }
         }
 
-        if (recipePath is null)
+        if (options.Recipe is null)
         {
-            System.Console.Error.WriteLine("wmq validate: give a recipe file, or --schema FILE to write the JSON Schema.");
+            OptionErrors.Report(parse.Error(), ["give a recipe file, or --schema FILE to write the JSON Schema"]);
             return ExitCodes.InvalidInput;
         }
 
-        var result = RecipeLoader.Load(recipePath, options);
+        var result = RecipeLoader.Load(options.Recipe, options.Load);
         string cwd = Directory.GetCurrentDirectory();
-        if (asJson)
+        if (options.Json)
         {
-            System.Console.WriteLine(JsonSerializer.Serialize(new
+            parse.Out().WriteLine(WmqJson.Write(new ValidationResult
             {
-                File = Path.GetFullPath(recipePath),
+                File = Path.GetFullPath(options.Recipe),
                 Valid = result.IsValid,
-                Errors = result.Problems.Count(p => p.Severity == ProblemSeverity.Error),
-                Warnings = result.Problems.Count(p => p.Severity == ProblemSeverity.Warning),
-                result.Problems,
-                result.SourceFiles,
-                result.Recipes,
-            }, JsonOutput));
+                Errors = result.Problems.Count(p => p.IsError),
+                Warnings = result.Problems.Count(p => !p.IsError),
+                Diagnostics = [.. result.Problems.Select(p => p.ToRecord(cwd))],
+                SourceFiles = result.SourceFiles,
+                InputFiles = InputFiles(options.Recipe, result),
+                Recipes = [.. result.Recipes.Select(r => RecipeWriter.ToJson(r))],
+            }));
         }
         else
         {
-            foreach (var problem in result.Problems)
-            {
-                System.Console.WriteLine(problem.ToCanonicalString(cwd));
-            }
-
-            string display = SourcePosition.DisplayPath(Path.GetFullPath(recipePath), cwd);
-            System.Console.WriteLine(result.IsValid
+            parse.Out().Report(result.Problems);
+            string display = SourcePosition.DisplayPath(Path.GetFullPath(options.Recipe), cwd);
+            parse.Out().WriteLine(result.IsValid
                 ? string.Create(CultureInfo.InvariantCulture, $"{display}: valid, {result.Recipes.Count} recipe(s): {string.Join(", ", result.Recipes.Select(r => r.Name))}")
-                : string.Create(CultureInfo.InvariantCulture, $"{display}: invalid, {result.Problems.Count(p => p.Severity == ProblemSeverity.Error)} error(s)"));
+                : string.Create(CultureInfo.InvariantCulture, $"{display}: invalid, {result.Problems.Count(p => p.IsError)} error(s)"));
         }
 
-        return result.IsValid ? ExitCodes.Ok : ExitCodes.InvalidInput;
+        return result.IsValid ? ExitCodes.Passed : ExitCodes.InvalidInput;
     }
 
-    private static int WriteSchema(string path)
+    /// <summary>Every file the recipes' results depend on: the recipe and its bases, checkpoints, configs, normalization statistics, baseline manifests.</summary>
+    private static List<string> InputFiles(string recipe, RecipeLoadResult result)
     {
-        string text = RecipeJsonSchema.Generate();
+        var files = new List<string>();
+        void Add(string? path)
+        {
+            if (!string.IsNullOrWhiteSpace(path) && !files.Contains(Path.GetFullPath(path), StringComparer.Ordinal))
+            {
+                files.Add(Path.GetFullPath(path));
+            }
+        }
+
+        Add(recipe);
+        result.SourceFiles.ToList().ForEach(Add);
+        foreach (var resolved in result.Recipes)
+        {
+            Add(resolved.Model.Checkpoint);
+            string config = resolved.Model.Config ?? Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(resolved.Model.Checkpoint);
+            Add(File.Exists(config) ? config : null);
+            string normalization = Path.Combine(Path.GetDirectoryName(resolved.Model.Checkpoint)!, Models.Checkpoints.NormalizationRecord.FileName);
+            Add(File.Exists(normalization) ? normalization : null);
+            foreach (var gate in resolved.Gates)
+            {
+                Add(gate.BaselineManifest);
+            }
+        }
+
+        return files;
+    }
+
+    private static int WriteSchema(ParseResult parse, RecipeSchema schema, string path)
+    {
+        string text = RecipeJsonSchema.Generate(schema);
         if (path == "-")
         {
-            System.Console.Write(text);
-            return ExitCodes.Ok;
+            parse.Out().Write(text);
+            return ExitCodes.Passed;
         }
 
         try
         {
             File.WriteAllText(path, text);
-            return ExitCodes.Ok;
+            return ExitCodes.Passed;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            System.Console.Error.WriteLine($"wmq validate: cannot write the schema to '{path}': {ex.Message}");
-            return ExitCodes.InvalidInput;
+            parse.Error().WriteLine(Diagnostic.FileError(DiagnosticCodes.InputUnusable, path, $"cannot write the schema: {ex.Message}").ToCanonicalString());
+            return ExitCodes.EnvironmentFailure;
         }
     }
 }

@@ -3,9 +3,28 @@ using WmQuant.Runtime;
 
 namespace WmQuant.Cli.Hosting;
 
-/// <summary>The --device, --libtorch and --threads options every tensor-using command shares.</summary>
+/// <summary>The --device, --libtorch and --threads options every tensor-using command shares, validated while parsing.</summary>
 internal sealed class RuntimeOptionSet
 {
+    public RuntimeOptionSet()
+    {
+        Device.Validators.Add(result =>
+        {
+            if (DeviceRequest.TryParse(result.GetValueOrDefault<string>(), out string? problem) is null)
+            {
+                result.AddError($"--device {problem}");
+            }
+        });
+        Threads.Validators.Add(result =>
+        {
+            // Read the token itself: a value that is not a number is already a parse error of its own.
+            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out int threads) && threads is < 1 or > 1024)
+            {
+                result.AddError($"--threads must be 1 … 1024 (got {threads})");
+            }
+        });
+    }
+
     public Option<string> Device { get; } = new("--device")
     {
         Description = "auto | cpu | cuda | cuda:N (auto: CUDA when a CUDA libtorch and a GPU are found).",
@@ -36,4 +55,7 @@ internal sealed class RuntimeOptionSet
         Threads = parse.GetValue(Threads),
         Seed = seed,
     };
+
+    /// <summary>The device the command line names, or null when it names none (recipes then choose their own).</summary>
+    public string? ExplicitDevice(ParseResult parse) => parse.GetResult(Device) is { Implicit: false } ? parse.GetValue(Device) : null;
 }

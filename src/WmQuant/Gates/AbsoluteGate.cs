@@ -1,6 +1,6 @@
 using WmQuant.Gates.Statistics;
+using WmQuant.Naming;
 using WmQuant.Planning.Statistics;
-using WmQuant.Recipes;
 using F = WmQuant.Gates.GateNumberFormat;
 
 namespace WmQuant.Gates;
@@ -70,12 +70,12 @@ internal static class AbsoluteGate
     {
         if (measured is not { } value)
         {
-            return GateVerdicts.NotJudged(gate, kind, threshold, $"{GateNames.Of(gate.Metric)} was not measured in the candidate run");
+            return GateVerdicts.NotJudged(gate, kind, threshold, $"{Names.Of(gate.Metric)} was not measured in the candidate run");
         }
 
         if (!double.IsFinite(value))
         {
-            return GateVerdicts.NotJudged(gate, kind, threshold, $"the candidate's {GateNames.Of(gate.Metric)} is {F.Fixed(value, 2)}");
+            return GateVerdicts.NotJudged(gate, kind, threshold, $"the candidate's {Names.Of(gate.Metric)} is {F.Fixed(value, 2)}");
         }
 
         int decimals = F.Decimals(value, threshold);
@@ -92,7 +92,7 @@ internal static class AbsoluteGate
             (_, true) => "<=",
             _ => ">",
         };
-        string message = $"{GateNames.Of(gate.Metric)} {F.Fixed(value, decimals)} {op} {GateNames.Of(kind)} {F.Fixed(threshold, decimals)} ({evidence})";
+        string message = $"{Names.Of(gate.Metric)} {F.Fixed(value, decimals)} {op} {Names.Of(kind)} {F.Fixed(threshold, decimals)} ({evidence})";
         return new GateVerdict(gate.Metric, kind, passed ? GateOutcome.Passed : GateOutcome.Failed, value, value, threshold,
             gate.Confidence, test, interval, null, null, gate.Position, message);
     }

@@ -1,4 +1,5 @@
-using WmQuant.Recipes;
+using System.Text.Json.Serialization;
+using WmQuant.Naming;
 
 namespace WmQuant.Gates;
 
@@ -6,30 +7,51 @@ namespace WmQuant.Gates;
 public enum GateKind
 {
     /// <summary>Fail when the metric is below the threshold.</summary>
+    [JsonStringEnumMemberName("min")]
     Min,
 
     /// <summary>Fail when the metric is above the threshold.</summary>
+    [JsonStringEnumMemberName("max")]
     Max,
 
     /// <summary>Fail when the metric is significantly worse than the baseline by more than the threshold.</summary>
+    [JsonStringEnumMemberName("max_drop_vs_baseline")]
     MaxDropVsBaseline,
 }
 
-/// <summary>Recipe spellings of gate kinds and metrics, so verdicts speak the recipe's language.</summary>
-public static class GateNames
+/// <summary>The metrics gates can test; the names are the recipe's (<c>gates[].metric</c>) and every output's.</summary>
+public enum GateMetric
 {
-    /// <summary>The recipe key of a kind: min, max, max_drop_vs_baseline.</summary>
-    public static string Of(GateKind kind) => kind switch
-    {
-        GateKind.Min => "min",
-        GateKind.Max => "max",
-        GateKind.MaxDropVsBaseline => "max_drop_vs_baseline",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    /// <summary>Fraction of successful episodes.</summary>
+    [JsonStringEnumMemberName("success_rate")]
+    SuccessRate,
 
-    /// <summary>The recipe spelling of a metric: success_rate, state_distance, ...</summary>
-    public static string Of(GateMetric metric) => Recipes.Schema.RecipeSchema.Metrics[(int)metric];
+    /// <summary>Mean final distance to the goal state.</summary>
+    [JsonStringEnumMemberName("state_distance")]
+    StateDistance,
 
+    /// <summary>Final planning objective.</summary>
+    [JsonStringEnumMemberName("planning_loss")]
+    PlanningLoss,
+
+    /// <summary>Imagined-vs-real latent gap.</summary>
+    [JsonStringEnumMemberName("latent_gap")]
+    LatentGap,
+
+    /// <summary>Open-loop latent drift versus the FP model.</summary>
+    [JsonStringEnumMemberName("latent_drift")]
+    LatentDrift,
+}
+
+/// <summary>Facts about metrics that decide how gates judge them.</summary>
+public static class GateMetrics
+{
     /// <summary>True for metrics where a larger value is better (only the success rate); the others are errors or distances.</summary>
     public static bool HigherIsBetter(GateMetric metric) => metric == GateMetric.SuccessRate;
+
+    /// <summary>True for proportions, whose thresholds must lie in [0, 1].</summary>
+    public static bool IsProportion(GateMetric metric) => metric == GateMetric.SuccessRate;
+
+    /// <summary>The recipe spelling of a metric.</summary>
+    public static string Name(GateMetric metric) => Names.Of(metric);
 }

@@ -6,7 +6,7 @@ namespace WmQuant.Gates;
 /// Invariant number formatting for verdict messages. Numbers compared in one message share their decimals, and get
 /// more where rounding would make a value and its threshold look equal (0.849 vs 0.85 never prints "0.85 &lt; 0.85").
 /// </summary>
-internal static class GateNumberFormat
+public static class GateNumberFormat
 {
     private const int MaxDecimals = 12;
 

@@ -1,4 +1,6 @@
-using WmQuant.Recipes;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.Naming;
 
 namespace WmQuant.Gates;
 
@@ -28,7 +30,7 @@ public readonly record struct PairedCounts(int Pairs, int Lost, int Gained);
 /// <param name="Interval">Two-sided interval of the candidate's metric (min/max gates with per-episode values), else null.</param>
 /// <param name="Pairs">Paired counts (success-rate regressions), else null.</param>
 /// <param name="PValue">One-sided p-value where the test gives one cheaply (exact McNemar), else null.</param>
-/// <param name="Position">Where the gate is written in the recipe.</param>
+/// <param name="Position">Where the gate is written in the recipe; null for a gate given on the command line.</param>
 /// <param name="Message">One line for people: value, threshold and evidence.</param>
 public sealed record GateVerdict(
     GateMetric Metric,
@@ -42,23 +44,23 @@ public sealed record GateVerdict(
     ValueInterval? Interval,
     PairedCounts? Pairs,
     double? PValue,
-    SourcePosition Position,
+    SourcePosition? Position,
     string Message)
 {
     /// <summary>Recipe spelling of the metric.</summary>
-    public string MetricName => GateNames.Of(Metric);
+    public string MetricName => Names.Of(Metric);
 
     /// <summary>Recipe spelling of the kind.</summary>
-    public string KindName => GateNames.Of(Kind);
+    public string KindName => Names.Of(Kind);
 
     /// <summary>"passed", "failed" or "error": how manifests and JSON output spell the outcome.</summary>
-    public string OutcomeName => Outcome switch { GateOutcome.Passed => "passed", GateOutcome.Failed => "failed", _ => "error" };
+    public string OutcomeName => Names.Of(Outcome);
 
     /// <summary>WMQ4001 for a failure, WMQ4002 for a gate that could not be judged, null when passed.</summary>
     public string? Code => Outcome switch
     {
-        GateOutcome.Failed => GateCodes.Failed,
-        GateOutcome.Error => GateCodes.NotJudged,
+        GateOutcome.Failed => DiagnosticCodes.GateFailed,
+        GateOutcome.Error => DiagnosticCodes.GateNotJudged,
         _ => null,
     };
 
@@ -70,10 +72,20 @@ public sealed record GateVerdict(
         _ => $"gate {MetricName} {KindName} passed",
     };
 
-    /// <summary>
-    /// MSBuild canonical diagnostic, <c>file(line,col): error WMQ4001: gate metric kind failed: message</c>, with the
-    /// file relative to <paramref name="baseDirectory"/>; null for a passed gate.
-    /// </summary>
-    public string? ToCanonicalString(string? baseDirectory = null) =>
-        Code is { } code ? $"{Position.Format(baseDirectory)}: error {code}: {Title}: {Message}" : null;
+    /// <summary>The verdict as a diagnostic (WMQ4001, WMQ4002) at the gate's line, or null for a passed gate.</summary>
+    public Diagnostic? ToDiagnostic() => Code is { } code ? Diagnostic.Error(code, $"{Title}: {Message}", Position) : null;
+
+    /// <summary>The verdict as contract data, the gate's location relative to <paramref name="baseDirectory"/>.</summary>
+    public GateResult ToResult(string? baseDirectory) => new()
+    {
+        Metric = MetricName,
+        Kind = KindName,
+        Value = Value,
+        Bound = Bound,
+        Threshold = Threshold,
+        Confidence = Confidence,
+        Verdict = OutcomeName,
+        Message = Message,
+        Location = Position?.Format(baseDirectory) ?? "command line",
+    };
 }

@@ -1,4 +1,3 @@
-using WmQuant.Recipes;
 
 namespace WmQuant.Gates;
 

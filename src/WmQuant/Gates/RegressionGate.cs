@@ -1,6 +1,6 @@
 using WmQuant.Gates.Statistics;
+using WmQuant.Naming;
 using WmQuant.Planning.Statistics;
-using WmQuant.Recipes;
 using F = WmQuant.Gates.GateNumberFormat;
 
 namespace WmQuant.Gates;
@@ -137,7 +137,7 @@ internal static class RegressionGate
 
     private static GateVerdict SingleValues(GateSpec gate, double allowed, EvaluatedRun candidate, EvaluatedRun baseline)
     {
-        string name = GateNames.Of(gate.Metric);
+        string name = Names.Of(gate.Metric);
         double? c = AbsoluteGate.ScalarOf(gate.Metric, candidate);
         double? b = AbsoluteGate.ScalarOf(gate.Metric, baseline);
         if (c is not { } cv || b is not { } bv)

@@ -1,13 +1,14 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.Models.Checkpoints;
 using WmQuant.Pipeline.Artifacts;
-using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Pipeline.Stages;
+using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
-using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Pipeline;
@@ -22,7 +23,7 @@ public sealed class PipelineRunner
     private readonly PipelineOptions options;
     private readonly ILogger logger;
 
-    /// <summary>Creates a runner; the Torch runtime must be initialised (device chosen) before <see cref="Run"/>.</summary>
+    /// <summary>Creates a runner.</summary>
     public PipelineRunner(PipelineOptions options, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,33 +33,24 @@ public sealed class PipelineRunner
 
     /// <summary>Runs the recipe. User-fixable problems come back in the result; bugs and I/O failures throw.</summary>
     /// <param name="recipe">The resolved recipe.</param>
+    /// <param name="context">Where it runs: device, cache, tool version.</param>
     /// <param name="recipeSources">Every recipe file read for it (the recipe, then its bases), hashed into the manifest.</param>
     /// <param name="progress">Stage progress.</param>
     /// <param name="cancellationToken">Stops between MPC iterations and stages.</param>
-    public PipelineResult Run(Recipe recipe, IReadOnlyList<string>? recipeSources = null, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    public PipelineResult Run(Recipe recipe, RunContext context, IReadOnlyList<string>? recipeSources = null, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(recipe);
-        var runtime = TorchRuntime.Current ?? throw new InvalidOperationException("Initialise the Torch runtime before running a pipeline.");
-        string deviceKind = runtime.Device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu";
-        string environment = EnvironmentName(recipe.Environment);
-        var cache = new StageCache(options.CacheDirectory);
+        ArgumentNullException.ThrowIfNull(context);
         var hits = new List<string>();
         var timings = new SortedDictionary<string, double>(StringComparer.Ordinal);
-
-        var quantizer = QuantizationStage.Check(recipe);
-        if (quantizer.Problem is { } unsupported)
-        {
-            return Invalid(recipe, unsupported);
-        }
-
-        var loaded = TrainedModel.Load(recipe.Model.Checkpoint, recipe.Model.Config);
+        var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config);
         if (loaded.Model is null)
         {
-            return new PipelineResult(PipelineStatus.InvalidInput, null, null, loaded.Problems, hits);
+            return new PipelineResult(RunStatus.InvalidInput, null, null, loaded.Problems, hits);
         }
 
         using var fp = loaded.Model;
-        fp.Model.MoveTo(runtime.Device, ScalarType.Float32);
+        fp.Model.MoveTo(context.Device, ScalarType.Float32);
         var planner = recipe.Evaluation.Planner;
 
         EvaluationRecord? baseline = null;
@@ -66,7 +58,7 @@ public sealed class PipelineRunner
         {
             var settings = RecipePlannerSettings.For(fp, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
             baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath)?.Find(
-                fp.Sha256, environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind);
+                fp.Sha256, recipe.Environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind);
             if (baseline is not null)
             {
                 Record(hits, timings, "evaluate-fp", hit: true, baseline.Seconds);
@@ -74,19 +66,20 @@ public sealed class PipelineRunner
             }
             else
             {
-                var inputs = new EvaluationStage.Inputs(fp.Sha256, "fp32", environment, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind, options.ToolVersion);
-                (baseline, bool hit) = EvaluationStage.Run(cache, inputs, fp, fp.CreateAdapter, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
+                var inputs = EvaluationStage.InputsFor(recipe, fp.Sha256, "fp32", context);
+                (baseline, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, fp.CreateAdapter, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
                 Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
                 LogEvaluation("FP baseline", baseline, hit);
             }
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        progress?.Report(new PipelineProgress("quantize", RecipeQuantizationPlan.Describe(recipe.Quantization), 0, 1));
-        var (quantizedModel, quantizeHit, refused) = QuantizationStage.Run(cache, recipe, fp, options.ToolVersion, runtime.Device, progress, cancellationToken);
+        string quantization = recipe.Quantization.Describe();
+        progress?.Report(new PipelineProgress("quantize", quantization, 0, 1));
+        var (quantizedModel, quantizeHit, refused) = QuantizationStage.Run(recipe, fp, context, progress, cancellationToken);
         if (quantizedModel is null)
         {
-            return Invalid(recipe, refused!);
+            return new PipelineResult(RunStatus.InvalidInput, null, null, [refused!], hits);
         }
 
         Record(hits, timings, "quantize", quantizeHit, quantizedModel.Seconds);
@@ -95,14 +88,13 @@ public sealed class PipelineRunner
         EvaluationRecord? quantized = null;
         if (!options.SkipEvaluation)
         {
-            var inputs = new EvaluationStage.Inputs(quantizedModel.PackedSha256, RecipeQuantizationPlan.Describe(recipe.Quantization), environment, planner,
-                recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, deviceKind, options.ToolVersion);
+            var inputs = EvaluationStage.InputsFor(recipe, quantizedModel.PackedSha256, quantization, context);
             Models.DinoWorldModel? reloaded = null;
             try
             {
-                (quantized, bool hit) = EvaluationStage.Run(cache, inputs, fp, () =>
+                (quantized, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, () =>
                 {
-                    reloaded = QuantizationStage.Reload(quantizedModel, runtime.Device);
+                    reloaded = QuantizationStage.Reload(quantizedModel, context.Device);
                     return fp.CreateAdapter(reloaded);
                 }, EpisodeProgress(progress, "evaluate"), cancellationToken);
                 Record(hits, timings, "evaluate", hit, quantized.Seconds);
@@ -115,15 +107,15 @@ public sealed class PipelineRunner
         }
 
         var verdicts = GateStage.Run(recipe, baseline, quantized);
-        var gates = GateStage.Entries(recipe, verdicts, options.RepositoryRoot);
-        var status = GateStage.StatusOf(verdicts, options);
+        var status = GateStage.StatusOf(verdicts, options.SkipGates);
+        var gates = GateStage.Results(recipe, verdicts, options.RepositoryRoot);
         progress?.Report(new PipelineProgress("artifact", "writing", 0, 1));
-        string name = ArtifactName(recipe);
+        string name = recipe.Artifact.Name;
         var staging = ArtifactWriter.CreateStaging(options.OutputDirectory, name);
         try
         {
             File.Copy(quantizedModel.PackedPath, Path.Combine(staging, "model.safetensors"));
-            var manifest = ArtifactWriter.Complete(staging, new ArtifactContext(recipe, options, fp, quantizedModel, baseline, quantized, gates, status, runtime, deviceKind, timings, recipeSources ?? []));
+            var manifest = ArtifactWriter.Complete(staging, new ArtifactContext(recipe, options, context, fp, quantizedModel, baseline, quantized, gates, status, timings, recipeSources ?? []));
             string final = ArtifactWriter.Publish(staging, options.OutputDirectory, name);
             if (recipe.Artifact.Formats.Contains(ArtifactFormat.Nupkg))
             {
@@ -131,8 +123,7 @@ public sealed class PipelineRunner
             }
 
             progress?.Report(new PipelineProgress("artifact", "written", 1, 1));
-            var problems = GateStage.Problems(verdicts, options.DisplayDirectory ?? options.RepositoryRoot, options.SkipGates);
-            return new PipelineResult(status == "failed" ? PipelineStatus.GateFailed : PipelineStatus.Passed, final, manifest, problems, hits) { Verdicts = verdicts };
+            return new PipelineResult(status, final, manifest, GateStage.Diagnostics(verdicts, options.SkipGates), hits) { Verdicts = verdicts };
         }
         catch
         {
@@ -140,24 +131,6 @@ public sealed class PipelineRunner
             throw;
         }
     }
-
-    /// <summary>The artifact folder name of a recipe (the binder already gives each matrix combination its own name).</summary>
-    public static string ArtifactName(Recipe recipe)
-    {
-        ArgumentNullException.ThrowIfNull(recipe);
-        return recipe.Artifact.Name;
-    }
-
-    /// <summary>The environment's catalogue name.</summary>
-    public static string EnvironmentName(EnvironmentKind kind) => kind switch
-    {
-        EnvironmentKind.Wall => "wall",
-        EnvironmentKind.PushT => "pusht",
-        _ => "pointmaze",
-    };
-
-    private static PipelineResult Invalid(Recipe recipe, string message) =>
-        new(PipelineStatus.InvalidInput, null, null, [$"{recipe.SourceFile}: error WMQ3101: {message}"], []);
 
     private static void Record(List<string> hits, SortedDictionary<string, double> timings, string stage, bool hit, double seconds)
     {

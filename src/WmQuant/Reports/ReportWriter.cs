@@ -1,4 +1,5 @@
 using System.Text;
+using WmQuant.IO;
 using WmQuant.IO.Safetensors;
 using WmQuant.Reports.Documents;
 using WmQuant.Reports.Model;

@@ -55,11 +55,7 @@ public sealed class TorchRuntimeException(string message) : Exception(message);
 public static class TorchRuntime
 {
     private static readonly Lock Gate = new();
-    private static TorchRuntimeInfo? current;
     private static string? preloadedLibTorch;
-
-    /// <summary>The settings of the last <see cref="Initialize"/>, or null before it.</summary>
-    public static TorchRuntimeInfo? Current => current;
 
     /// <summary>
     /// Sets TorchSharp up; call before the first tensor. Calling again re-applies device,
@@ -108,13 +104,13 @@ public static class TorchRuntime
                 torch.backends.cuda.matmul.allow_tf32 = options.AllowTf32;
                 torch.backends.cudnn.allow_tf32 = options.AllowTf32;
             }
-            current = new TorchRuntimeInfo(device, reason, threads, TorchSharpVersion(), libTorch, count, shim);
+            var info = new TorchRuntimeInfo(device, reason, threads, TorchSharpVersion(), libTorch, count, shim);
             if (logger.IsEnabled(LogLevel.Information))
             {
                 logger.LogInformation("torch device {Device}: {Reason}", device.ToString(), reason);
             }
 
-            return current;
+            return info;
         }
     }
 

@@ -1,3 +1,4 @@
+using WmQuant.IO;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -20,7 +21,7 @@ public static class TrainingOutputs
     public const string ModelFileName = "model.safetensors";
 
     /// <summary>Normalisation statistics file name.</summary>
-    public const string NormalizationFileName = "normalization.json";
+    public const string NormalizationFileName = NormalizationRecord.FileName;
 
     /// <summary>Run record file name.</summary>
     public const string RecordFileName = "training.json";
@@ -52,29 +53,15 @@ public static class TrainingOutputs
             losses,
             wallSeconds,
             device.ToString(),
-            Sha256(path));
+            FileHashes.Sha256(path));
         File.WriteAllText(Path.Combine(directory, RecordFileName), JsonSerializer.Serialize(record, Json));
         return path;
-    }
-
-    /// <summary>Hex SHA-256 of a file.</summary>
-    public static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     /// <summary>Hex SHA-256 of the card as the dataset writes it: identifies the data a model was trained on.</summary>
     public static string CardSha256(DatasetCard card) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(card, DatasetCard.JsonOptions)));
 }
-
-/// <summary>Statistics planners apply to actions and proprio before the model sees them (copied from the dataset card).</summary>
-/// <param name="ActionMean">Per-dimension action mean.</param>
-/// <param name="ActionStd">Per-dimension action standard deviation.</param>
-/// <param name="ProprioMean">Per-dimension proprio mean.</param>
-/// <param name="ProprioStd">Per-dimension proprio standard deviation.</param>
-public sealed record NormalizationRecord(double[] ActionMean, double[] ActionStd, double[] ProprioMean, double[] ProprioStd);
 
 /// <summary>The training.json record.</summary>
 /// <param name="Model">Model config name.</param>

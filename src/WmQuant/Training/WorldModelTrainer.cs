@@ -1,3 +1,4 @@
+using WmQuant.IO;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -201,7 +202,7 @@ public sealed class WorldModelTrainer
             var wall = previousSeconds + clock.Elapsed.TotalSeconds;
             var modelPath = TrainingOutputs.Write(outputDirectory, model, _dataset.Card, _settings, losses, wall, _device);
             store.Clear();
-            return new TrainingResult(modelPath, TrainingOutputs.Sha256(modelPath), losses, wall, resumedFrom);
+            return new TrainingResult(modelPath, FileHashes.Sha256(modelPath), losses, wall, resumedFrom);
         }
         finally
         {

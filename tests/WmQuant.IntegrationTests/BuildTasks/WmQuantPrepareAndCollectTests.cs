@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using WmQuant.Build.State;
 using WmQuant.Build.Tasks;
+using WmQuant.Contract;
 using WmQuant.IntegrationTests.Support;
 
 namespace WmQuant.IntegrationTests.BuildTasks;
@@ -84,7 +85,7 @@ public class WmQuantPrepareAndCollectTests
         {
             Recipe = folder.Combine("a.yaml"),
             InputFiles = [folder.Combine("a.yaml"), folder.Combine("base;odd.yaml"), folder.Combine("m.safetensors")],
-            Artifacts = [new ArtifactRecord { Name = "art", Directory = folder.Combine("out", "art"), Status = "Passed" }],
+            Artifacts = [new ArtifactRecord { Name = "art", Directory = folder.Combine("out", "art"), Status = "passed" }],
         }.Save(stateFile);
 
         var after = Prepare(folder, engine, new TaskItem("a.yaml"));
@@ -106,7 +107,7 @@ public class WmQuantPrepareAndCollectTests
         new RecipeBuildState
         {
             Recipe = folder.Combine("a.yaml"),
-            Artifacts = [new ArtifactRecord { Name = "art", Directory = folder.Combine("out", "art"), Status = "Passed" }],
+            Artifacts = [new ArtifactRecord { Name = "art", Directory = folder.Combine("out", "art"), Status = "passed" }],
         }.Save(stateFile);
 
         var engine = new RecordingBuildEngine();
@@ -150,12 +151,18 @@ public class WmQuantPrepareAndCollectTests
         using var folder = new TempFolder("wmq-inspect");
         folder.Write("models/m.safetensors", "");
         folder.Write("models/normalization.json", "{}");
-        string json = $$"""
-            { "file": "{{folder.Combine("r.yaml")}}", "valid": true, "errors": 0, "warnings": 0, "problems": [],
-              "source_files": ["{{folder.Combine("r.yaml")}}", "{{folder.Combine("base.yaml")}}"],
-              "recipes": [ { "name": "r", "model": { "checkpoint": "{{folder.Combine("models", "m.safetensors")}}", "config": "{{folder.Combine("models", "m.yaml")}}" },
-                             "gates": [ { "metric": "success_rate", "baseline_manifest": "{{folder.Combine("prev", "manifest.json")}}" } ] } ] }
-            """;
+        // wmq lists every input file itself (the recipe, its bases, each model's files, gate baselines).
+        string json = WmqJson.Write(new ValidationResult
+        {
+            File = folder.Combine("r.yaml"),
+            Valid = true,
+            SourceFiles = [folder.Combine("r.yaml"), folder.Combine("base.yaml")],
+            InputFiles =
+            [
+                folder.Combine("r.yaml"), folder.Combine("base.yaml"), folder.Combine("models", "m.safetensors"), folder.Combine("models", "m.yaml"),
+                folder.Combine("models", "normalization.json"), folder.Combine("prev", "manifest.json"),
+            ],
+        });
         string tool = FakeWmq.Create(folder, json, "", 0);
         var engine = new RecordingBuildEngine();
         var task = new WmQuantInspectRecipe { BuildEngine = engine, Tool = tool, WorkingDirectory = folder.Path, Recipe = "r.yaml" };

@@ -2,6 +2,7 @@ using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
 using WmQuant.Build.State;
 using WmQuant.Build.Tasks;
+using WmQuant.Contract;
 using WmQuant.IntegrationTests.Support;
 
 namespace WmQuant.IntegrationTests.BuildTasks;
@@ -11,25 +12,43 @@ namespace WmQuant.IntegrationTests.BuildTasks;
 public class WmQuantRunTests
 {
     private const string GateLine = "recipes/q.yaml(14,5): error WMQ4001: gate success_rate min failed: success_rate 0.000 < min 1";
+    private const string SkippedGateLine = "recipes/q.yaml(14,5): warning WMQ4001: gate success_rate min failed: success_rate 0.000 < min 1";
 
-    private static string Json(string status, string recipeStatus, string artifact, params string[] problems) => $$"""
-        {
-          "status": "{{status}}",
-          "problems": [],
-          "recipes": [
+    /// <summary>What wmq prints, written with the contract types the engine writes it with (the tasks read them back).</summary>
+    private static string Json(RunStatus status, RunStatus recipeStatus, string artifact, params DiagnosticRecord[] diagnostics) => WmqJson.Write(new RunResult
+    {
+        Status = status,
+        Recipes =
+        [
+            new RecipeRunResult
             {
-              "name": "q",
-              "status": "{{recipeStatus}}",
-              "artifact_directory": "{{artifact}}",
-              "manifest": "{{artifact}}/manifest.json",
-              "problems": [{{string.Join(", ", problems.Select(p => "\"" + p + "\""))}}],
-              "cache_hits": ["evaluate-fp"],
-              "gates": [ { "metric": "success_rate", "kind": "min", "value": 0, "bound": 0, "threshold": 1, "confidence": 0.95,
-                           "verdict": "{{(recipeStatus == "Passed" ? "passed" : "failed")}}", "message": "m", "location": "recipes/q.yaml(14,5)" } ]
-            }
-          ]
-        }
-        """;
+                Name = "q",
+                Status = recipeStatus,
+                ArtifactDirectory = artifact,
+                Manifest = artifact + "/manifest.json",
+                Diagnostics = diagnostics,
+                CacheHits = ["evaluate-fp"],
+                Gates =
+                [
+                    new GateResult
+                    {
+                        Metric = "success_rate", Kind = "min", Value = 0, Bound = 0, Threshold = 1, Confidence = 0.95,
+                        Verdict = recipeStatus == RunStatus.Passed ? "passed" : "failed", Message = "m", Location = "recipes/q.yaml(14,5)",
+                    },
+                ],
+            },
+        ],
+    });
+
+    private static DiagnosticRecord Gate(Severity severity) => new()
+    {
+        Severity = severity,
+        Code = DiagnosticCodes.GateFailed,
+        File = "recipes/q.yaml",
+        Line = 14,
+        Column = 5,
+        Message = "gate success_rate min failed: success_rate 0.000 < min 1",
+    };
 
     private static (WmQuantRun Task, RecordingBuildEngine Engine) Create(TempFolder folder, string tool, bool skipGates = false)
     {
@@ -65,7 +84,7 @@ public class WmQuantRunTests
     {
         using var folder = Repository();
         string artifact = folder.Combine("project", "out", "q-art");
-        string tool = FakeWmq.Create(folder, Json("passed", "Passed", artifact), "wmq 0.1.0: 1 recipe(s)\n", 0);
+        string tool = FakeWmq.Create(folder, Json(RunStatus.Passed, RunStatus.Passed, artifact), "wmq 0.1.0: 1 recipe(s)\n", 0);
         var (task, engine) = Create(folder, tool);
 
         Assert.That(task.Execute(), Is.True, engine.AllText);
@@ -91,7 +110,7 @@ public class WmQuantRunTests
     public void Failed_gate_is_an_error_at_the_recipe_line_and_leaves_no_state()
     {
         using var folder = Repository();
-        string tool = FakeWmq.Create(folder, Json("gate_failed", "GateFailed", folder.Combine("project", "out", "q-art"), GateLine), GateLine + "\n  gate success_rate min: FAILED\n", 1);
+        string tool = FakeWmq.Create(folder, Json(RunStatus.GateFailed, RunStatus.GateFailed, folder.Combine("project", "out", "q-art"), Gate(Severity.Error)), GateLine + "\n  gate success_rate min: FAILED\n", 1);
         var (task, engine) = Create(folder, tool);
         folder.Write("project/obj/q.state.json", "{\"version\": 1}");
 
@@ -113,7 +132,7 @@ public class WmQuantRunTests
     {
         using var folder = Repository();
         string artifact = folder.Combine("project", "out", "q-art");
-        string tool = FakeWmq.Create(folder, Json("passed", "Passed", artifact, GateLine), GateLine + "\n", 0);
+        string tool = FakeWmq.Create(folder, Json(RunStatus.Ungated, RunStatus.Ungated, artifact, Gate(Severity.Warning)), SkippedGateLine + "\n", 0);
         var (task, engine) = Create(folder, tool, skipGates: true);
 
         Assert.That(task.Execute(), Is.True, engine.AllText);
@@ -129,7 +148,11 @@ public class WmQuantRunTests
     {
         using var folder = Repository();
         const string line = "../recipes/q.yaml(2,7): error WMQ1002: malformed YAML: the text after this point could not be parsed";
-        string json = """{ "status": "invalid_input", "problems": ["../recipes/q.yaml(2,7): error WMQ1002: malformed YAML: the text after this point could not be parsed"], "recipes": [] }""";
+        string json = WmqJson.Write(new RunResult
+        {
+            Status = RunStatus.InvalidInput,
+            Diagnostics = [new DiagnosticRecord { Severity = Severity.Error, Code = "WMQ1002", File = "../recipes/q.yaml", Line = 2, Column = 7, Message = "malformed YAML: the text after this point could not be parsed" }],
+        });
         string tool = FakeWmq.Create(folder, json, line + "\n../recipes/q.yaml: invalid recipe, nothing was run\n", 2);
         var (task, engine) = Create(folder, tool);
 
@@ -162,10 +185,21 @@ public class WmQuantRunTests
     }
 
     [Test]
-    public void Gate_error_downgrade_keeps_code_and_position()
+    public void The_run_result_round_trips_through_the_contract_with_its_spellings()
     {
-        Assert.That(WmQuantRun.DowngradeGateError(GateLine),
-            Is.EqualTo("recipes/q.yaml(14,5): warning WMQ4001: (gates skipped) gate success_rate min failed: success_rate 0.000 < min 1"));
-        Assert.That(WmQuantRun.DowngradeGateError("r.yaml(1,1): error WMQ1101: unknown key"), Is.EqualTo("r.yaml(1,1): error WMQ1101: unknown key"));
+        string json = Json(RunStatus.GateFailed, RunStatus.GateFailed, "/a/q-art", Gate(Severity.Error));
+        var back = WmqJson.TryRead<RunResult>("progress line\n" + json, out string? problem);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(problem, Is.Null);
+            Assert.That(json, Does.Contain("\"status\": \"gate_failed\"").And.Contain("\"severity\": \"error\"").And.Not.Contain("GateFailed"));
+            Assert.That(back!.Status, Is.EqualTo(RunStatus.GateFailed));
+            Assert.That(back.Recipes.Single().Diagnostics.Single().Line, Is.EqualTo(14));
+            Assert.That(back.Recipes.Single().Gates.Single().Location, Is.EqualTo("recipes/q.yaml(14,5)"));
+            Assert.That(WmqJson.Write(back), Is.EqualTo(json));
+            Assert.That(RunStatuses.ExitCode(back.Status), Is.EqualTo(ExitCodes.GateFailed));
+            Assert.That(RunStatuses.Name(RunStatus.EnvironmentFailure), Is.EqualTo("environment_failure"));
+        });
     }
 }

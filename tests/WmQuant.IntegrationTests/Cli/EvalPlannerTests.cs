@@ -26,7 +26,7 @@ public sealed class EvalPlannerTests
             var planner = JsonNode.Parse(File.ReadAllText(output))!["planner"]!;
             Assert.Multiple(() =>
             {
-                Assert.That((string)planner["kind"]!, Is.EqualTo("mpc-gradient"));
+                Assert.That((string)planner["kind"]!, Is.EqualTo("mpc-gd"));
                 Assert.That((int)planner["opt_steps"]!, Is.EqualTo(10));
                 Assert.That((int)planner["samples"]!, Is.EqualTo(1));
                 Assert.That((double)planner["learning_rate"]!, Is.EqualTo(0.5));

@@ -1,4 +1,5 @@
-using WmQuant.Ci;
+using WmQuant.Diagnostics;
+using WmQuant.Cli.Ci;
 using WmQuant.Gates;
 using WmQuant.Recipes;
 

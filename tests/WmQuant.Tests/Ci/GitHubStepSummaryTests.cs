@@ -1,4 +1,4 @@
-using WmQuant.Ci;
+using WmQuant.Cli.Ci;
 
 namespace WmQuant.Tests.Ci;
 

@@ -1,5 +1,5 @@
 using System.Xml.Linq;
-using WmQuant.Ci;
+using WmQuant.Cli.Ci;
 
 namespace WmQuant.Tests.Ci;
 

@@ -1,3 +1,4 @@
+using WmQuant.Diagnostics;
 using WmQuant.Gates;
 using WmQuant.Gates.Statistics;
 using WmQuant.Planning.Evaluation;
@@ -18,7 +19,7 @@ public class GateEvaluatorTests
 
         Assert.That(verdict.Outcome, Is.EqualTo(GateOutcome.Failed));
         Assert.That(verdict.Message, Is.EqualTo("success_rate 0.80 < min 0.85 (95% Wilson [0.67, 0.89])"));
-        Assert.That(verdict.ToCanonicalString(Repo), Is.EqualTo(
+        Assert.That(verdict.ToDiagnostic()!.ToCanonicalString(Repo), Is.EqualTo(
             "quantize.yaml(22,5): error WMQ4001: gate success_rate min failed: success_rate 0.80 < min 0.85 (95% Wilson [0.67, 0.89])"));
         Assert.That(verdict.Value, Is.EqualTo(0.8));
         Assert.That(verdict.Bound, Is.EqualTo(0.8), "absolute gates decide on the point estimate");
@@ -36,7 +37,7 @@ public class GateEvaluatorTests
 
         Assert.That(verdict.Outcome, Is.EqualTo(GateOutcome.Passed));
         Assert.That(verdict.Message, Is.EqualTo("success_rate 0.90 >= min 0.85 (95% Wilson [0.79, 0.96])"));
-        Assert.That(verdict.ToCanonicalString(Repo), Is.Null);
+        Assert.That(verdict.ToDiagnostic(), Is.Null);
         Assert.That(verdict.Code, Is.Null);
     }
 
@@ -88,7 +89,7 @@ public class GateEvaluatorTests
         Assert.That(verdict.Outcome, Is.EqualTo(GateOutcome.Failed));
         Assert.That(verdict.Message, Is.EqualTo(
             "success_rate dropped 0.12 vs baseline (paired, 50 seeds: 7 lost, 1 gained); 95% lower bound of the drop 0.01 > allowed 0.00 (exact one-sided McNemar p 0.035)"));
-        Assert.That(verdict.ToCanonicalString(Repo), Does.StartWith("quantize.yaml(23,5): error WMQ4001: gate success_rate max_drop_vs_baseline failed: success_rate dropped 0.12"));
+        Assert.That(verdict.ToDiagnostic()!.ToCanonicalString(Repo), Does.StartWith("quantize.yaml(23,5): error WMQ4001: gate success_rate max_drop_vs_baseline failed: success_rate dropped 0.12"));
         Assert.That(verdict.Pairs, Is.EqualTo(new PairedCounts(50, 7, 1)));
         Assert.That(verdict.PValue, Is.EqualTo(9.0 / 256).Within(1e-14));
         Assert.That(verdict.Value, Is.EqualTo(0.12).Within(1e-12));
@@ -146,7 +147,7 @@ public class GateEvaluatorTests
         Assert.That(verdict.Outcome, Is.EqualTo(GateOutcome.Error));
         Assert.That(verdict.Code, Is.EqualTo("WMQ4002"));
         Assert.That(verdict.Value, Is.Null);
-        Assert.That(verdict.ToCanonicalString(Repo), Is.EqualTo(
+        Assert.That(verdict.ToDiagnostic()!.ToCanonicalString(Repo), Is.EqualTo(
             "quantize.yaml(23,5): error WMQ4002: gate success_rate max_drop_vs_baseline could not be judged: "
             + "no baseline run to compare with; a regression gate needs the FP model's evaluation (or a previous artifact's episodes) on the same seeds"));
 

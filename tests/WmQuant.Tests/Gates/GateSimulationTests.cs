@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using WmQuant.Diagnostics;
 using WmQuant.Gates;
 using WmQuant.Recipes;
 

@@ -1,3 +1,6 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.Quantization.Methods.Registry;
 using WmQuant.Recipes;
 using WmQuant.Tests.Recipes;
 
@@ -25,7 +28,7 @@ internal sealed class PipelineWorkspace : IDisposable
     public string Cache => Path.Combine(Root, ".wmq", "cache");
 
     /// <summary>A small recipe (2 episodes, at most 2 MPC iterations, CPU planner) with the given extra blocks.</summary>
-    public string WriteRecipe(string name, string gates = "  - { metric: success_rate, min: 0.0 }", string method = "rtn", string weights = "{ bits: 4, granularity: group, group_size: 32 }", string formats = "[safetensors]")
+    public string WriteRecipe(string name, string gates = "  - { metric: success_rate, min: 0.0 }", string method = "rtn", string weights = "{ bits: 4, granularity: group, group_size: 32 }", string formats = "[safetensors]", string methodOptions = "{}")
     {
         string path = Path.Combine(Root, name + ".yaml");
         File.WriteAllText(path, $"""
@@ -38,6 +41,7 @@ internal sealed class PipelineWorkspace : IDisposable
             quantization:
               method: {method}
               weights: {weights}
+              method_options: {methodOptions}
             evaluation:
               episodes: 2
               planner: {"{"} profile: cpu, samples: 16, top_k: 4, opt_steps: 2, max_iterations: 2 {"}"}
@@ -49,10 +53,10 @@ internal sealed class PipelineWorkspace : IDisposable
         return path;
     }
 
-    public Recipe Load(string path)
+    public Recipe Load(string path, QuantizationMethodRegistry? methods = null)
     {
-        var result = RecipeLoader.Load(path, new RecipeLoadOptions { RepositoryRoot = Root });
-        Assert.That(result.Problems.Where(p => p.Severity == ProblemSeverity.Error), Is.Empty);
+        var result = RecipeLoader.Load(path, new RecipeLoadOptions { RepositoryRoot = Root, Methods = methods ?? QuantizationMethodRegistry.Builtin });
+        Assert.That(result.Problems.Where(p => p.Severity == Severity.Error), Is.Empty);
         return result.Recipes.Single();
     }
 

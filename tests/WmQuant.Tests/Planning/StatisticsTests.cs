@@ -1,3 +1,4 @@
+using WmQuant.Gates.Statistics;
 using WmQuant.Planning.Statistics;
 
 namespace WmQuant.Tests.Planning;

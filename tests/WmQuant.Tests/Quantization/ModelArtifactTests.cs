@@ -14,30 +14,30 @@ public class ModelArtifactTests
     private static readonly WeightQuantConfig W8 = new(8, WeightGranularity.PerChannel);
 
     /// <summary>The five cases (W4 g128 sym, W3 channel, W8 asym, mixed enc W8 / pred W4, W8A8 per-tensor static), with the given methods.</summary>
-    private static IEnumerable<TestCaseData> Required(QuantizationMethodKind w3Method, QuantizationMethodKind staticMethod)
+    private static IEnumerable<TestCaseData> Required(string w3Method, string staticMethod)
     {
-        yield return new TestCaseData("W4 g128 sym", ModelQuantizationPlan.Study(W4g128), QuantizationMethodKind.Rtn).SetArgDisplayNames("W4 g128 sym");
+        yield return new TestCaseData("W4 g128 sym", ModelQuantizationPlan.Study(W4g128), "rtn").SetArgDisplayNames("W4 g128 sym");
         yield return new TestCaseData("W3 channel", ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerChannel)), w3Method).SetArgDisplayNames("W3 channel");
-        yield return new TestCaseData("W8 asym", ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel, symmetric: false)), QuantizationMethodKind.Rtn).SetArgDisplayNames("W8 asym");
-        yield return new TestCaseData("enc W8 / pred W4", new ModelQuantizationPlan(W8, W4g128), QuantizationMethodKind.Rtn).SetArgDisplayNames("enc W8 / pred W4");
+        yield return new TestCaseData("W8 asym", ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel, symmetric: false)), "rtn").SetArgDisplayNames("W8 asym");
+        yield return new TestCaseData("enc W8 / pred W4", new ModelQuantizationPlan(W8, W4g128), "rtn").SetArgDisplayNames("enc W8 / pred W4");
         yield return new TestCaseData("W8A8 per-tensor static", ModelQuantizationPlan.Study(W8, new ActivationQuantConfig(8, ActivationGranularity.PerTensorStatic)), staticMethod).SetArgDisplayNames("W8A8 per-tensor static");
     }
 
-    public static IEnumerable<TestCaseData> TinyPlans() => Required(QuantizationMethodKind.Omse, QuantizationMethodKind.Omse).Append(
+    public static IEnumerable<TestCaseData> TinyPlans() => Required("omse", "omse").Append(
         new TestCaseData("W6 + A8 per-token, W5 g32 asym proprio", ModelQuantizationPlan.Study(new WeightQuantConfig(6, WeightGranularity.PerChannel), new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic))
-            .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ProprioEncoder), new WeightQuantConfig(5, WeightGranularity.PerGroup, 32, symmetric: false), null)), QuantizationMethodKind.Rtn).SetArgDisplayNames("W6 + A8 per-token, W5 g32 asym proprio"));
+            .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ProprioEncoder), new WeightQuantConfig(5, WeightGranularity.PerGroup, 32, symmetric: false), null)), "rtn").SetArgDisplayNames("W6 + A8 per-token, W5 g32 asym proprio"));
 
-    public static IEnumerable<TestCaseData> WallPlans() => Required(QuantizationMethodKind.Rtn, QuantizationMethodKind.Rtn);
+    public static IEnumerable<TestCaseData> WallPlans() => Required("rtn", "rtn");
 
     [TestCaseSource(nameof(TinyPlans))]
-    public void Tiny_model_artifact_reloads_to_bit_identical_outputs_and_writes_the_same_bytes_twice(string label, ModelQuantizationPlan plan, QuantizationMethodKind method)
+    public void Tiny_model_artifact_reloads_to_bit_identical_outputs_and_writes_the_same_bytes_twice(string label, ModelQuantizationPlan plan, string method)
     {
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 21);
         RoundTrip(label, model, plan, method, expectDecoder: true);
     }
 
     [TestCaseSource(nameof(WallPlans))]
-    public void Wall_model_artifact_reloads_to_bit_identical_outputs(string label, ModelQuantizationPlan plan, QuantizationMethodKind method)
+    public void Wall_model_artifact_reloads_to_bit_identical_outputs(string label, ModelQuantizationPlan plan, string method)
     {
         using var model = QuantModelTestSupport.LoadWall();
         var size = RoundTrip(label, model, plan, method, expectDecoder: model.Config.Decoder.Enabled);
@@ -53,7 +53,7 @@ public class ModelArtifactTests
         byte[] Run(out ArtifactSize size)
         {
             using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 22);
-            using var result = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(model, null, ModelQuantizationPlan.Study(new WeightQuantConfig(4, WeightGranularity.PerGroup, 128))).Unwrap();
+            using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, ModelQuantizationPlan.Study(new WeightQuantConfig(4, WeightGranularity.PerGroup, 128))).Unwrap();
             return QuantizedModelArtifact.Serialize(model, result, out size);
         }
 
@@ -86,7 +86,7 @@ public class ModelArtifactTests
         try
         {
             using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 23);
-            using var result = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(model, null, ModelQuantizationPlan.Study(new WeightQuantConfig(4, WeightGranularity.PerChannel))).Unwrap();
+            using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, ModelQuantizationPlan.Study(new WeightQuantConfig(4, WeightGranularity.PerChannel))).Unwrap();
             string path = Path.Combine(folder, "model.safetensors");
             QuantizedModelArtifact.Write(path, model, result);
 
@@ -114,14 +114,14 @@ public class ModelArtifactTests
         }
     }
 
-    private static ArtifactSize RoundTrip(string label, DinoWorldModel model, ModelQuantizationPlan plan, QuantizationMethodKind method, bool expectDecoder)
+    private static ArtifactSize RoundTrip(string label, DinoWorldModel model, ModelQuantizationPlan plan, string method, bool expectDecoder)
     {
         string folder = QuantModelTestSupport.TempDirectory();
         try
         {
             bool needsCalibration = model.NamedQuantizableLayers().Any(l => plan.ActivationsFor(l.Name) is { Granularity: ActivationGranularity.PerTensorStatic });
             using var calibration = needsCalibration ? QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1)) : null;
-            using var result = QuantizationMethodCatalog.Create(method).Method!.Apply(model, calibration, plan).Unwrap();
+            using var result = QuantModelTestSupport.Method(method).Apply(model, calibration, plan).Unwrap();
             var inputs = QuantModelTestSupport.Inputs(model.Config);
             var expected = QuantModelTestSupport.Outputs(model, inputs);
 

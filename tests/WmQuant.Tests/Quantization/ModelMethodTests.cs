@@ -1,6 +1,7 @@
 using WmQuant.Models;
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods;
+using WmQuant.Quantization.Methods.Registry;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
 using static TorchSharp.torch;
@@ -12,19 +13,24 @@ public class ModelMethodTests
     private static readonly WeightQuantConfig W4g = new(4, WeightGranularity.PerGroup);
     private static readonly ActivationQuantConfig A8Static = new(8, ActivationGranularity.PerTensorStatic);
 
-    [TestCase(QuantizationMethodKind.Awq)]
-    [TestCase(QuantizationMethodKind.SmoothQuant)]
-    [TestCase(QuantizationMethodKind.OmniQuant)]
-    [TestCase(QuantizationMethodKind.Gptq)]
-    public void Methods_recipes_can_name_but_this_build_lacks_are_error_values(QuantizationMethodKind kind)
+    [Test]
+    public void The_registry_holds_only_implemented_methods_and_builds_each_with_its_defaults()
     {
-        var lookup = QuantizationMethodCatalog.Create(kind);
-        Assert.That(lookup.Ok, Is.False);
-        Assert.That(lookup.Error!.Code, Is.EqualTo(QuantizationError.NotImplemented));
-        Assert.That(lookup.Error.Message, Does.Contain($"'{QuantizationMethodCatalog.NameOf(kind)}' is not implemented yet").And.Contain("rtn, omse"));
-        Assert.That(QuantizationMethodCatalog.Create("smoothquant").Error!.Code, Is.EqualTo(QuantizationError.NotImplemented));
-        Assert.That(QuantizationMethodCatalog.Create("fp8").Error!.Code, Is.EqualTo(QuantizationError.InvalidRequest));
-        Assert.That(QuantizationMethodCatalog.Create("omse").Method!.Name, Is.EqualTo("omse"));
+        var registry = QuantizationMethodRegistry.Builtin;
+        Assert.Multiple(() =>
+        {
+            Assert.That(registry.Names, Does.Contain("rtn").And.Contain("omse"));
+            Assert.That(registry.Find("fp8"), Is.Null);
+            Assert.That(registry.Names, Is.Unique);
+            foreach (var definition in registry.All)
+            {
+                Assert.That(definition.Create(definition.DefaultOptions()).Name, Is.EqualTo(definition.Name));
+            }
+
+            Assert.That(registry.Find("omse")!.Options.Single().Name, Is.EqualTo("candidates"));
+            Assert.That(registry.Find("omse")!.Options.Single().Default, Is.EqualTo(90));
+            Assert.Throws<ArgumentException>(() => registry.With(registry.Find("rtn")!));
+        });
     }
 
     [Test]
@@ -32,7 +38,7 @@ public class ModelMethodTests
     {
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 3);
         var before = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer.WeightMatrix.detach().clone());
-        var method = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!;
+        var method = QuantModelTestSupport.Method("rtn");
         var outcome = method.Apply(model, null, ModelQuantizationPlan.Study(W4g, A8Static));
         Assert.That(outcome.Ok, Is.False);
         Assert.That(outcome.Error!.Code, Is.EqualTo(QuantizationError.CalibrationRequired));
@@ -50,17 +56,17 @@ public class ModelMethodTests
         Assert.That(mismatch.Error.Message, Does.Contain("encoder.blocks.0.attn.proj"));
     }
 
-    [TestCase(QuantizationMethodKind.Rtn)]
-    [TestCase(QuantizationMethodKind.Omse)]
-    public void Calibrated_w4_a8_static_installs_quantizers_and_reports_every_layer(QuantizationMethodKind kind)
+    [TestCase("rtn")]
+    [TestCase("omse")]
+    public void Calibrated_w4_a8_static_installs_quantizers_and_reports_every_layer(string kind)
     {
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 3);
         using var calibration = QuantModelTestSupport.Calibrate(model);
         var original = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer.WeightMatrix.detach().clone());
         var plan = ModelQuantizationPlan.Study(W4g, A8Static);
-        using var result = QuantizationMethodCatalog.Create(kind).Method!.Apply(model, calibration, plan).Unwrap();
+        using var result = QuantModelTestSupport.Method(kind).Apply(model, calibration, plan).Unwrap();
 
-        Assert.That(result.Method, Is.EqualTo(QuantizationMethodCatalog.NameOf(kind)));
+        Assert.That(result.Method, Is.EqualTo(kind));
         Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
         Assert.That(result.FloatLayers, Is.EqualTo(new[] { "action_encoder.patch_embed", "proprio_encoder.patch_embed" }));
         foreach (var report in result.Reports.Where(r => r.IsFloat))
@@ -82,7 +88,7 @@ public class ModelMethodTests
             Assert.That(report.Activations.Parameters!.Value.ZeroPoint, Is.Not.Null, "asymmetric by default");
             Assert.That(layers[record.Name].InputTransform, Is.Not.Null);
             Assert.That(QuantModelTestSupport.Identical(layers[record.Name].WeightMatrix.detach(), WeightQuantizer.Dequantize(record.Codes!)), Is.True);
-            if (kind == QuantizationMethodKind.Rtn)
+            if (kind == "rtn")
             {
                 Assert.That(report.Activations.ClipRatio, Is.EqualTo(1));
                 Assert.That(report.Activations.Range!.Value, Is.EqualTo(new ActivationRange(stats.Min, stats.Max)));
@@ -99,7 +105,7 @@ public class ModelMethodTests
         }
 
         Assert.That(QuantModelTestSupport.Identical(layers["action_encoder.patch_embed"].WeightMatrix.detach(), original["action_encoder.patch_embed"]), Is.True);
-        var again = QuantizationMethodCatalog.Create(kind).Method!.Apply(model, calibration, plan);
+        var again = QuantModelTestSupport.Method(kind).Apply(model, calibration, plan);
         Assert.That(again.Error!.Code, Is.EqualTo(QuantizationError.InvalidRequest), "a model is quantized once");
     }
 
@@ -110,8 +116,8 @@ public class ModelMethodTests
         using var omseModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 4);
         using var calibration = QuantModelTestSupport.Calibrate(rtnModel);
         var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerChannel));
-        using var rtn = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(rtnModel, calibration, plan).Unwrap();
-        using var omse = QuantizationMethodCatalog.Create(QuantizationMethodKind.Omse).Method!.Apply(omseModel, calibration, plan).Unwrap();
+        using var rtn = QuantModelTestSupport.Method("rtn").Apply(rtnModel, calibration, plan).Unwrap();
+        using var omse = QuantModelTestSupport.Method("omse").Apply(omseModel, calibration, plan).Unwrap();
         double rtnWeight = rtn.Quantized.Sum(l => l.Report.Weights!.WeightMse);
         double omseWeight = omse.Quantized.Sum(l => l.Report.Weights!.WeightMse);
         TestContext.Out.WriteLine($"W3 channel: weight MSE RTN {rtnWeight:E3} OMSE {omseWeight:E3}; output MSE RTN {rtn.Quantized.Sum(l => l.Report.OutputMse!.Value):E3} OMSE {omse.Quantized.Sum(l => l.Report.OutputMse!.Value):E3}");
@@ -124,7 +130,7 @@ public class ModelMethodTests
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 5);
         var plan = new ModelQuantizationPlan(new WeightQuantConfig(8, WeightGranularity.PerChannel), W4g, new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic))
             .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ActionEncoder), new WeightQuantConfig(6, WeightGranularity.PerChannel), null));
-        using var result = QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!.Apply(model, null, plan).Unwrap();
+        using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, plan).Unwrap();
         foreach (var record in result.Layers)
         {
             int? bits = record.Codes?.Config.Bits;

@@ -5,6 +5,8 @@ using WmQuant.Models.Config;
 using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Optimizers;
 using WmQuant.Quantization.Calibration;
+using WmQuant.Quantization.Methods.Registry;
+using WmQuant.Quantization.Methods;
 using WmQuant.Tests.Models;
 using static TorchSharp.torch;
 
@@ -73,6 +75,13 @@ internal static class QuantModelTestSupport
     }
 
     /// <summary>Same dtype, shape and values (torch.equal; TorchSharp's Tensor.equal is element-wise).</summary>
+    /// <summary>A built-in method with its default options, as recipes build it.</summary>
+    public static IModelQuantizationMethod Method(string name)
+    {
+        var definition = QuantizationMethodRegistry.Builtin.Find(name) ?? throw new ArgumentException($"no method '{name}'", nameof(name));
+        return definition.Create(definition.DefaultOptions());
+    }
+
     public static bool Identical(Tensor a, Tensor b) => a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
 
     public static string TempDirectory()

@@ -1,3 +1,4 @@
+using WmQuant.Diagnostics;
 using WmQuant.Models;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
@@ -60,7 +61,7 @@ public class ScopingTests
             .With(QuantScopeRule.Float(LayerSelector.Glob("predictor.transformer.layers.0.0.to_qkv")))
             .With(new QuantScopeRule(LayerSelector.Group(ModuleGroup.ProprioEncoder), W8, null))
             .With(new QuantScopeRule(LayerSelector.Glob("encoder.blocks.0.mlp.fc1"), new WeightQuantConfig(WeightQuantConfig.BypassBits, WeightGranularity.PerChannel), A8))
-            .With(new QuantScopeRule(LayerSelector.Glob("predictor.layers.*"), W8, null, "quantize.yaml(9,5)"));
+            .With(new QuantScopeRule(LayerSelector.Glob("predictor.layers.*"), W8, null, new SourcePosition("quantize.yaml", 9, 5)));
         var scope = plan.Resolve(model);
         Assert.That(scope["encoder.blocks.0.attn.qkv"].Weights, Is.EqualTo(W8));
         Assert.That(scope["encoder.blocks.0.mlp.fc2"].Weights, Is.EqualTo(W4));
@@ -72,7 +73,7 @@ public class ScopingTests
         Assert.That(scope["proprio_encoder.patch_embed"].Weights, Is.EqualTo(W8));
         Assert.That(scope["encoder.blocks.0.mlp.fc1"].Weights, Is.Null, "16 bits means float weights");
         Assert.That(scope["encoder.blocks.0.mlp.fc1"].Activations, Is.EqualTo(A8), "activation-only quantization");
-        Assert.That(scope.UnmatchedRules.Single().Source, Is.EqualTo("quantize.yaml(9,5)"));
+        Assert.That(scope.UnmatchedRules.Single().Position!.Value.Format(), Is.EqualTo("quantize.yaml(9,5)"));
         Assert.That(plan.WeightsFor("predictor.transformer.layers.0.0.to_qkv"), Is.Null);
     }
 }

@@ -29,7 +29,7 @@ public class SensitivityScanTests
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 31);
         var before = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer.WeightMatrix.detach().clone());
         var progress = new List<SensitivityProgress>();
-        var outcome = SensitivityScan.Run(model, BrokenPlan(), QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!, null, Settings(), QuantModelTestSupport.Environments(model.Config), new SyncProgress(progress.Add));
+        var outcome = SensitivityScan.Run(model, BrokenPlan(), QuantModelTestSupport.Method("rtn"), null, Settings(), QuantModelTestSupport.Environments(model.Config), new SyncProgress(progress.Add));
         var result = outcome.Result!;
         foreach (var entry in result.Ranked.Take(4))
         {
@@ -54,7 +54,7 @@ public class SensitivityScanTests
     {
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 31);
         using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1));
-        var outcome = SensitivityScan.Run(model, BrokenPlan(), QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!, calibration, Settings(SensitivityUnit.Block, SensitivityRanking.OutputMse), QuantModelTestSupport.Environments(model.Config));
+        var outcome = SensitivityScan.Run(model, BrokenPlan(), QuantModelTestSupport.Method("rtn"), calibration, Settings(SensitivityUnit.Block, SensitivityRanking.OutputMse), QuantModelTestSupport.Environments(model.Config));
         var result = outcome.Result!;
         Assert.That(result.Ranked.Select(e => e.Unit), Is.EquivalentTo(new[] { "encoder.blocks.0", "encoder.blocks.1", "predictor.transformer.layers.0", "predictor.transformer.layers.1" }));
         Assert.That(result.Ranked.All(e => e.Layers.Count == 4 && e.OutputMse > 0), Is.True);
@@ -66,7 +66,7 @@ public class SensitivityScanTests
     {
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 31);
         var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel), new ActivationQuantConfig(8, ActivationGranularity.PerTensorStatic));
-        var outcome = SensitivityScan.Run(model, plan, QuantizationMethodCatalog.Create(QuantizationMethodKind.Rtn).Method!, null, Settings(), QuantModelTestSupport.Environments(model.Config));
+        var outcome = SensitivityScan.Run(model, plan, QuantModelTestSupport.Method("rtn"), null, Settings(), QuantModelTestSupport.Environments(model.Config));
         Assert.That(outcome.Error!.Code, Is.EqualTo(QuantizationError.CalibrationRequired));
     }
 

@@ -1,3 +1,4 @@
+using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes;
 
 namespace WmQuant.Tests.Recipes;
@@ -31,13 +32,14 @@ public class PipelineExampleTests
 
         Assert.Multiple(() =>
         {
-            Assert.That(w8.Quantization.Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Channel, 128, true)));
+            Assert.That(w8.Quantization.Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
             Assert.That(w8.Gates.Single().MaxDropVsBaseline, Is.EqualTo(0.02));
             Assert.That(w8.Calibration, Is.EqualTo(new CalibrationSpec(50, 2, 2)), "from base.yaml");
-            Assert.That(rtn.Quantization.Modules.Single().Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Channel, 128, true)));
+            Assert.That(rtn.Quantization.Overrides.Single().Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
             Assert.That(rtn.Artifact.Formats, Is.EqualTo(new[] { ArtifactFormat.Safetensors, ArtifactFormat.Nupkg }));
-            Assert.That(pusht.Environment, Is.EqualTo(EnvironmentKind.PushT));
-            Assert.That(pusht.Quantization.Method, Is.EqualTo(QuantizationMethod.Awq));
+            Assert.That(pusht.Environment, Is.EqualTo("pusht"));
+            Assert.That(pusht.Quantization.Method.Name, Is.EqualTo("awq"));
+            Assert.That(pusht.Quantization.Options, Is.EqualTo(new WmQuant.Quantization.Methods.Awq.AwqOptions { Grid = 20, ClipSearch = true }));
             Assert.That(pusht.Evaluation.Planner.OptSteps, Is.EqualTo(30));
             Assert.That(pusht.Gates.Select(g => g.Min), Is.EqualTo(new double?[] { 0.80, null }));
             Assert.That(sweep.Select(r => r.Name), Is.EqualTo(new[]

@@ -1,3 +1,9 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.Models.Config;
+using WmQuant.Planning;
+using WmQuant.Quantization.Methods;
+using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes;
 using WmQuant.Runtime;
 
@@ -7,11 +13,17 @@ public class RecipeLoadingTests
 {
     private const string V = RecipeWorkspace.ValidHead;
 
-    private sealed record Shapes(int MaxLinearInputWidth, IReadOnlyList<int> LinearInputWidths) : IModelShapeInfo;
+    /// <summary>Layers of a full-width model: encoder 384/1536 wide, predictor 404/2048 (groups of 128 leave 20 over on 404).</summary>
+    private static readonly LayerShape[] WideLayers =
+    [
+        new("encoder.blocks.0.attn.qkv", 384, 1152), new("encoder.blocks.0.mlp.fc2", 1536, 384),
+        new("predictor.transformer.layers.0.0.to_qkv", 404, 3072), new("predictor.transformer.layers.0.1.net.4", 2048, 404),
+        new("action_encoder.patch_embed", 10, 10),
+    ];
 
     private static Recipe Single(RecipeLoadResult result)
     {
-        Assert.That(result.Problems.Where(p => p.Severity == ProblemSeverity.Error), Is.Empty);
+        Assert.That(result.Problems.Where(p => p.Severity == Severity.Error), Is.Empty);
         Assert.That(result.Recipes, Has.Count.EqualTo(1));
         return result.Recipes[0];
     }
@@ -29,17 +41,16 @@ public class RecipeLoadingTests
             Assert.That(result.Problems, Is.Empty);
             Assert.That(recipe.Name, Is.EqualTo("t"));
             Assert.That(recipe.Model, Is.EqualTo(new ModelSpec(Path.Combine(ws.Root, "m.safetensors"), null)));
-            Assert.That(recipe.Environment, Is.EqualTo(EnvironmentKind.Wall));
+            Assert.That(recipe.Environment, Is.EqualTo("wall"));
             Assert.That(recipe.Device, Is.EqualTo(new DeviceRequest(DeviceKind.Auto)));
             Assert.That(recipe.Seed, Is.Zero);
             Assert.That(recipe.Calibration, Is.EqualTo(new CalibrationSpec(50, 2, 2)));
-            Assert.That(recipe.Quantization.Method, Is.EqualTo(QuantizationMethod.Rtn));
-            Assert.That(recipe.Quantization.Weights, Is.EqualTo(new WeightSpec(4, WeightGranularity.Group, 128, true)));
+            Assert.That(recipe.Quantization.Method.Name, Is.EqualTo("rtn"));
+            Assert.That(recipe.Quantization.Weights, Is.EqualTo(new WeightQuantConfig(4, WeightGranularity.PerGroup, 128, true)));
             Assert.That(recipe.Quantization.Activations, Is.Null);
-            Assert.That(recipe.Quantization.Modules, Is.Empty);
-            Assert.That(recipe.Quantization.Options.SmoothQuant, Is.EqualTo(new SmoothQuantOptions(0.5, false)));
-            Assert.That(recipe.Quantization.Options.OmniQuant, Is.EqualTo(new OmniQuantOptions(20, 1e-2, 5e-3, true, true)));
-            Assert.That(recipe.Quantization.Options.Awq, Is.EqualTo(new AwqOptions(20, true)));
+            Assert.That(recipe.Quantization.Overrides, Is.Empty);
+            Assert.That(recipe.Quantization.Options, Is.EqualTo(new RtnOptions()));
+            Assert.That(recipe.Quantization.Scheme, Is.Null);
             Assert.That(recipe.Evaluation.Episodes, Is.EqualTo(50));
             Assert.That(recipe.Evaluation.SeedOffset, Is.EqualTo(1));
             Assert.That(recipe.Evaluation.Planner, Is.EqualTo(new PlannerSpec("default", PlannerKind.MpcCem, 5, 300, 30, 10, 50, 1.0)));
@@ -57,7 +68,7 @@ public class RecipeLoadingTests
         using var ws = new RecipeWorkspace();
         ws.Write("pusht.yaml", "name: p\nmodel: { checkpoint: m.safetensors }\nenvironment: pusht\n");
         ws.Write("cpu.yaml", V + "evaluation:\n  planner: { profile: cpu, samples: 100, kind: open-loop-gd }\n");
-        var tuned = PlannerDefaults.Standard.With(EnvironmentKind.Wall, "cpu", new PlannerSpec("ignored", PlannerKind.MpcCem, 4, 32, 4, 3, 20, 1.0));
+        var tuned = PlannerDefaults.Standard.With("wall", "cpu", new PlannerSpec("ignored", PlannerKind.MpcCem, 4, 32, 4, 3, 20, 1.0));
 
         var pusht = Single(ws.Load("pusht.yaml")).Evaluation.Planner;
         var cpu = Single(ws.Load("cpu.yaml")).Evaluation.Planner;
@@ -66,8 +77,8 @@ public class RecipeLoadingTests
         Assert.Multiple(() =>
         {
             Assert.That(pusht, Is.EqualTo(new PlannerSpec("default", PlannerKind.MpcCem, 5, 300, 30, 30, 30, 1.0)));
-            Assert.That(cpu, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGd, 5, 100, 8, 5, 50, 1.0)));
-            Assert.That(cpuTuned, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGd, 4, 100, 4, 3, 20, 1.0)));
+            Assert.That(cpu, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGradient, 5, 100, 8, 5, 50, 1.0)));
+            Assert.That(cpuTuned, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGradient, 4, 100, 4, 3, 20, 1.0)));
         });
     }
 
@@ -94,7 +105,7 @@ public class RecipeLoadingTests
             Assert.That(recipe.Model.Checkpoint, Is.EqualTo(Path.Combine(ws.Root, "models", "w.safetensors")));
             Assert.That(recipe.Calibration.Episodes, Is.EqualTo(10));
             Assert.That(recipe.Calibration.MpcIterations, Is.EqualTo(2));
-            Assert.That(recipe.Quantization.Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Group, 64, false)));
+            Assert.That(recipe.Quantization.Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerGroup, 64, false)));
             Assert.That(recipe.Gates, Has.Count.EqualTo(1), "lists are replaced, not concatenated");
             Assert.That(recipe.Gates[0].Min, Is.EqualTo(0.9));
             Assert.That(recipe.Gates[0].Position, Is.EqualTo(new SourcePosition(Path.Combine(ws.Root, "leaf.yaml"), 6, 5)));
@@ -118,14 +129,14 @@ public class RecipeLoadingTests
         var last = result.Recipes[^1];
         Assert.Multiple(() =>
         {
-            Assert.That(last.Quantization.Weights, Is.EqualTo(new WeightSpec(3, WeightGranularity.Group, 128, true)));
+            Assert.That(last.Quantization.Weights, Is.EqualTo(new WeightQuantConfig(3, WeightGranularity.PerGroup, 128, true)));
             Assert.That(last.Artifact.Name, Is.EqualTo("art-3-group"));
             Assert.That(last.MatrixValues, Is.EqualTo(new[]
             {
                 new MatrixAssignment("quantization.weights.bits", "3"),
                 new MatrixAssignment("quantization.weights.granularity", "group"),
             }));
-            Assert.That(result.Recipes[0].Quantization.Weights.Granularity, Is.EqualTo(WeightGranularity.Channel));
+            Assert.That(result.Recipes[0].Quantization.Weights.Granularity, Is.EqualTo(WeightGranularity.PerChannel));
         });
     }
 
@@ -144,11 +155,11 @@ public class RecipeLoadingTests
         var last = result.Recipes[^1];
         Assert.Multiple(() =>
         {
-            Assert.That(last.Quantization.Activations, Is.EqualTo(new ActivationSpec(8, ActivationGranularity.PerTensor)));
-            Assert.That(last.Quantization.Modules, Has.Count.EqualTo(1));
-            Assert.That(last.Quantization.Modules[0].Selector, Is.EqualTo("encoder"));
-            Assert.That(last.Quantization.Modules[0].Weights, Is.EqualTo(new WeightSpec(16, WeightGranularity.Group, 128, true)));
-            Assert.That(last.Quantization.Modules[0].Activations, Is.EqualTo(new ActivationSpec(8, ActivationGranularity.PerTensor)), "inherited");
+            Assert.That(last.Quantization.Activations, Is.EqualTo(new ActivationQuantConfig(8, ActivationGranularity.PerTensorStatic)));
+            Assert.That(last.Quantization.Overrides, Has.Count.EqualTo(1));
+            Assert.That(last.Quantization.Overrides[0].Selector.ToString(), Is.EqualTo("encoder"));
+            Assert.That(last.Quantization.Overrides[0].Weights, Is.EqualTo(new WeightQuantConfig(16, WeightGranularity.PerGroup, 128, true)));
+            Assert.That(last.Quantization.Overrides[0].Activations, Is.EqualTo(new ActivationQuantConfig(8, ActivationGranularity.PerTensorStatic)), "inherited");
         });
     }
 
@@ -156,49 +167,55 @@ public class RecipeLoadingTests
     public void Module_overrides_inherit_unset_settings_and_accept_layer_globs()
     {
         using var ws = new RecipeWorkspace();
-        ws.Write("r.yaml", V + "quantization:\n  method: smoothquant\n  weights: { bits: 4, group_size: 32 }\n"
+        ws.Write("r.yaml", V + "quantization:\n  method: rtn\n  weights: { bits: 4, group_size: 32 }\n"
             + "  activations: { bits: 8, granularity: per-token }\n  modules:\n"
             + "    encoder: { weights: { bits: 8, granularity: channel }, activations: none }\n"
             + "    predictor.transformer.layers.*.0.to_qkv: { weights: { bits: 6 } }\n");
 
-        var modules = Single(ws.Load("r.yaml")).Quantization.Modules;
+        var modules = Single(ws.Load("r.yaml")).Quantization.Overrides;
 
         Assert.Multiple(() =>
         {
-            Assert.That(modules.Select(m => (m.Selector, m.IsGlob)), Is.EqualTo(new[] { ("encoder", false), ("predictor.transformer.layers.*.0.to_qkv", true) }));
-            Assert.That(modules[0].Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Channel, 32, true)));
+            Assert.That(modules.Select(m => (m.Selector.ToString(), m.Selector.Pattern is not null)), Is.EqualTo(new[] { ("encoder", false), ("predictor.transformer.layers.*.0.to_qkv", true) }));
+            Assert.That(modules[0].Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 32, true)));
             Assert.That(modules[0].Activations, Is.Null);
-            Assert.That(modules[1].Weights, Is.EqualTo(new WeightSpec(6, WeightGranularity.Group, 32, true)));
-            Assert.That(modules[1].Activations, Is.EqualTo(new ActivationSpec(8, ActivationGranularity.PerToken)));
-            Assert.That(modules[1].Position.Line, Is.EqualTo(10));
+            Assert.That(modules[1].Weights, Is.EqualTo(new WeightQuantConfig(6, WeightGranularity.PerGroup, 32, true)));
+            Assert.That(modules[1].Activations, Is.EqualTo(new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic)));
+            Assert.That(modules[1].Position!.Value.Line, Is.EqualTo(10));
         });
     }
 
     [Test]
-    public void Group_size_is_checked_against_the_model_input_widths()
+    public void Group_size_is_checked_against_the_widths_of_the_layers_it_applies_to()
     {
         using var ws = new RecipeWorkspace();
-        ws.Write("big.yaml", V + "quantization:\n  weights: { group_size: 512 }\n");
+        ws.Write("big.yaml", V + "quantization:\n  weights: { group_size: 4096 }\n");
         ws.Write("partial.yaml", V + "quantization:\n  weights: { group_size: 128 }\n");
-        var options = new RecipeLoadOptions { ShapeInfo = _ => new Shapes(404, [384, 404, 1536, 404]) };
-        var wide = new RecipeLoadOptions { ShapeInfo = _ => new Shapes(1536, [384, 404, 1536]) };
-
-        var big = ws.Load("big.yaml", options);
-        var partial = ws.Load("partial.yaml", wide);
+        ws.Write("module.yaml", V + "quantization:\n  modules:\n    encoder: { weights: { group_size: 2048 } }\n");
+        ws.Write("glob.yaml", V + "quantization:\n  modules:\n    'predictor.layerz.*': { weights: { bits: 8 } }\n");
+        var options = new RecipeLoadOptions { ModelLayers = _ => WideLayers };
 
         Assert.Multiple(() =>
         {
-            Assert.That(big.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+            Assert.That(ws.Load("big.yaml", options).Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
             {
-                "big.yaml(5,26): error WMQ1202: quantization.weights.group_size is 512, larger than the widest quantized input (404); allowed: 1-404",
+                "big.yaml(5,26): error WMQ1202: quantization.weights.group_size is 4096, larger than the widest input it applies to (2048); allowed: 1-2048",
             }));
-            Assert.That(big.Recipes, Is.Empty);
+            var partial = ws.Load("partial.yaml", options);
             Assert.That(partial.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
             {
                 "partial.yaml(5,26): warning WMQ1203: quantization.weights.group_size 128 does not divide input width 404: each row gets 3 full group(s) and a partial group of 20",
             }));
             Assert.That(partial.IsValid, Is.True, "a warning does not invalidate a recipe");
             Assert.That(partial.Recipes, Has.Count.EqualTo(1));
+            Assert.That(ws.Load("module.yaml", options).Problems.Where(p => p.IsError).Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+            {
+                "module.yaml(6,39): error WMQ1202: quantization.modules.encoder.weights.group_size is 2048, larger than the widest input it applies to (1536); allowed: 1-1536",
+            }), "an override's group size is judged on the layers it selects");
+            Assert.That(ws.Load("glob.yaml", options).Problems.Where(p => p.Code == "WMQ1207").Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
+            {
+                "glob.yaml(6,5): warning WMQ1207: quantization.modules.predictor.layerz.* selects no quantizable layer of this model; layers are named like encoder.blocks.0.attn.qkv and action_encoder.patch_embed",
+            }));
         });
     }
 
@@ -230,7 +247,7 @@ public class RecipeLoadingTests
         {
             Assert.That(ws.Load("r.yaml").IsValid, Is.False);
             Assert.That(ws.Load("r.yaml", noFiles).IsValid, Is.True);
-            Assert.That(ws.Load("escape.yaml", noFiles).Problems.Single().Code, Is.EqualTo(ProblemCodes.PathEscapesRepository));
+            Assert.That(ws.Load("escape.yaml", noFiles).Problems.Single().Code, Is.EqualTo(DiagnosticCodes.PathEscapesRepository));
             Assert.That(ws.Load("escape.yaml", noFiles with { RepositoryRoot = Path.GetDirectoryName(ws.Outside) }).IsValid, Is.True,
                 "an explicit, wider root admits the path");
         });
@@ -270,6 +287,6 @@ public class RecipeLoadingTests
 
         var recipe = Single(ws.Load("r.yaml"));
 
-        Assert.That(recipe.Quantization.Modules[0].Weights, Is.EqualTo(new WeightSpec(8, WeightGranularity.Channel, 128, true)));
+        Assert.That(recipe.Quantization.Overrides[0].Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
     }
 }

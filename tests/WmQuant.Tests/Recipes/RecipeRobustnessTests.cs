@@ -30,7 +30,7 @@ public class RecipeRobustnessTests
             ws.Write("r.yaml", content);
             RecipeLoadResult result = null!;
             Assert.That(() => result = ws.Load("r.yaml"), Throws.Nothing, content);
-            Assert.That(result.Problems.All(p => p.Line >= 1 && p.Column >= 1 && p.Code.StartsWith("WMQ", StringComparison.Ordinal)), content);
+            Assert.That(result.Problems.All(p => p.Position is { Line: >= 1, Column: >= 1 } && p.Code.StartsWith("WMQ", StringComparison.Ordinal)), content);
             Assert.That(result.IsValid || result.Recipes.Count == 0, content);
         }
     }
@@ -43,14 +43,14 @@ public class RecipeRobustnessTests
         seed: 3
         calibration: { episodes: 5, seed_offset: 2, mpc_iterations: 1 }
         quantization:
-          method: smoothquant
+          method: omse
           weights: { bits: 4, granularity: group, group_size: 32, symmetric: false }
           activations: { bits: 8, granularity: per-tensor }
           modules:
             encoder: { weights: { bits: 8 }, activations: none }
             predictor.transformer.*: { weights: { group_size: 64 } }
           method_options:
-            smoothquant: { alpha: 0.6, search_alpha: true }
+            omse: { candidates: 40 }
             gptq: { damp: 0.02, block_size: 64, act_order: true }
         evaluation:
           episodes: 4
@@ -63,7 +63,7 @@ public class RecipeRobustnessTests
         artifact: { name: rich-art, version: 1.2.3-rc.1, formats: [safetensors, nupkg] }
         matrix:
           quantization.weights.bits: [4, 8]
-          quantization.method: [smoothquant, rtn]
+          quantization.method: [omse, rtn]
           exclude:
             - { quantization.weights.bits: 8, quantization.method: rtn }
         """;

@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Recipes;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
@@ -31,7 +33,7 @@ public partial class RecipeSchemaTests
         Assert.That(root.GetProperty("$schema").GetString(), Is.EqualTo("https://json-schema.org/draft/2020-12/schema"));
 
         var missing = new List<string>();
-        int covered = Cover(RecipeSchema.Root, root, "", missing);
+        int covered = Cover(RecipeSchema.Builtin.Root, root, "", missing);
 
         Assert.That(missing, Is.Empty);
         Assert.That(covered, Is.GreaterThan(60), "the walk reached the whole descriptor tree");
@@ -96,35 +98,20 @@ public partial class RecipeSchemaTests
 
         Assert.That(names, Does.Contain("quantization.weights.bits").And.Contain("evaluation.planner.samples").And.Contain("quantization.activations"));
         Assert.That(names, Does.Not.Contain("name").And.Not.Contain("extends"));
-        Assert.That(names.Where(n => RecipeSchema.Resolve(n).Type is null), Is.Empty);
+        Assert.That(names.Where(n => RecipeSchema.Builtin.Resolve(n).Type is null), Is.Empty);
     }
-
-    [Test]
-    public void Problem_codes_are_unique_msbuild_friendly_and_documented()
-    {
-        var codes = typeof(ProblemCodes).GetFields().Select(f => (string)f.GetValue(null)!).ToList();
-        string doc = File.ReadAllText(RepositoryFiles.PathOf("src/WmQuant/Recipes/ERROR_CODES.md"));
-
-        Assert.Multiple(() =>
-        {
-            Assert.That(codes, Is.Unique);
-            Assert.That(codes, Has.All.Matches(CodeForm()));
-            Assert.That(codes.Where(c => !doc.Contains($"| {c} |", StringComparison.Ordinal)), Is.Empty, "undocumented codes");
-        });
-    }
-
-    [GeneratedRegex("^(?!MSB)[A-Za-z]+[0-9]+$")]
-    private static partial Regex CodeForm();
 
     [Test]
     public void Canonical_lines_start_at_column_zero_in_msbuild_form()
     {
-        var problem = new RecipeProblem(ProblemSeverity.Warning, "WMQ1203", "/repo/pipelines/r.yaml", 12, 5, "m");
+        var problem = Diagnostic.At(new SourcePosition("/repo/pipelines/r.yaml", 12, 5), Severity.Warning, "WMQ1203", "m");
         Assert.Multiple(() =>
         {
             Assert.That(problem.ToCanonicalString("/repo"), Is.EqualTo("pipelines/r.yaml(12,5): warning WMQ1203: m"));
             Assert.That(problem.ToCanonicalString("/elsewhere"), Is.EqualTo("/repo/pipelines/r.yaml(12,5): warning WMQ1203: m"));
-            Assert.That(problem with { Severity = ProblemSeverity.Error }, Has.Property("Severity").EqualTo(ProblemSeverity.Error));
+            Assert.That(Diagnostic.Error("WMQ2001", "bad\nvalue\0").ToCanonicalString(), Is.EqualTo("error WMQ2001: bad\\nvalue\\u0000"), "one line, control characters escaped");
+            Assert.That(Diagnostic.FileError("WMQ3002", "/repo/m.safetensors", "gone", "run wmq train").ToCanonicalString("/repo"),
+                Is.EqualTo("m.safetensors: error WMQ3002: gone; run wmq train"));
         });
     }
 
@@ -139,7 +126,7 @@ public partial class RecipeSchemaTests
     [FsCheck.NUnit.Property(MaxTest = 200, Replay = Seeds.Replay)]
     public Property Every_single_edit_of_a_key_is_suggested_back(NonNegativeInt pick, NonNegativeInt position, char replacement)
     {
-        var keys = RecipeSchema.Root.Fields.Select(f => f.Name).ToList();
+        var keys = RecipeSchema.Builtin.Root.Fields.Select(f => f.Name).ToList();
         string key = keys[pick.Get % keys.Count];
         int at = position.Get % key.Length;
         string typo = key[..at] + replacement + key[(at + 1)..];
@@ -177,11 +164,11 @@ public partial class RecipeSchemaTests
     }
 
     /// <summary>Validates YAML text (after a valid head) against the schema without touching the disk.</summary>
-    private static List<RecipeProblem> Validate(string tail)
+    private static List<Diagnostic> Validate(string tail)
     {
-        var problems = new List<RecipeProblem>();
+        var problems = new List<Diagnostic>();
         var tree = YamlTreeReader.Read(RecipeWorkspace.ValidHead + tail, "/virtual/r.yaml", problems);
-        new SchemaValidator(problems).Validate(tree!, RecipeSchema.Root, string.Empty);
+        new SchemaValidator(problems).Validate(tree!, RecipeSchema.Builtin.Root, string.Empty);
         return problems;
     }
 }

@@ -42,7 +42,7 @@ public sealed class WorldModelTrainerTests
             Assert.That(loaded.Problems, Is.Empty);
             Assert.That(Directory.Exists(Path.Combine(output, "checkpoints")), Is.False, "a finished run leaves no checkpoint to resume from");
             Assert.That(loaded.Model!.Config, Is.EqualTo(TrainingTestSupport.TinyWall()));
-            Assert.That(record.RootElement.GetProperty("model_sha256").GetString(), Is.EqualTo(TrainingOutputs.Sha256(result.ModelPath)));
+            Assert.That(record.RootElement.GetProperty("model_sha256").GetString(), Is.EqualTo(WmQuant.IO.FileHashes.Sha256(result.ModelPath)));
             Assert.That(record.RootElement.GetProperty("losses").GetArrayLength(), Is.EqualTo(6));
             Assert.That(record.RootElement.GetProperty("dataset_card_sha256").GetString(), Is.EqualTo(TrainingOutputs.CardSha256(card)));
             Assert.That(normalization.RootElement.GetProperty("action_std")[1].GetDouble(), Is.EqualTo(card.ActionStd[1]));

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Planning.Evaluation;
 
 namespace WmQuant.Pipeline.Artifacts;
@@ -12,7 +14,7 @@ namespace WmQuant.Pipeline.Artifacts;
 /// <param name="FormatVersion">Manifest format version.</param>
 /// <param name="Name">Artifact name.</param>
 /// <param name="Version">SemVer version.</param>
-/// <param name="Status">passed, failed (a gate failed) or ungated (gates skipped or none).</param>
+/// <param name="Status">passed, gate_failed or ungated (gates skipped, none, or nothing evaluated).</param>
 /// <param name="Tool">Tool and library versions.</param>
 /// <param name="Recipe">The recipe that produced it.</param>
 /// <param name="Model">The input checkpoint.</param>
@@ -30,7 +32,7 @@ public sealed record ArtifactManifest(
     int FormatVersion,
     string Name,
     string Version,
-    string Status,
+    RunStatus Status,
     ToolInfo Tool,
     RecipeInfo Recipe,
     FileInfoEntry Model,
@@ -41,7 +43,7 @@ public sealed record ArtifactManifest(
     SizeInfo Sizes,
     EvaluationRecord? Baseline,
     EvaluationRecord? Quantized,
-    IReadOnlyList<GateEntry> Gates,
+    IReadOnlyList<GateResult> Gates,
     IReadOnlyDictionary<string, double> Timings,
     IReadOnlyList<FileInfoEntry> Files)
 {
@@ -51,20 +53,25 @@ public sealed record ArtifactManifest(
     /// <summary>File name inside an artifact.</summary>
     public const string FileName = "manifest.json";
 
-    /// <summary>snake_case, indented, enums by name.</summary>
-    public static JsonSerializerOptions JsonOptions => EvaluationRecord.JsonOptions;
+    /// <summary>snake_case, indented, enums by the names their members declare (the recipe's spellings).</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter() },
+    };
 
     /// <summary>Reads a manifest.</summary>
     public static ArtifactManifest Load(string path) =>
         JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), JsonOptions) ?? throw new JsonException($"{path}: empty manifest");
 
-    /// <summary>Reads the manifest of an artifact folder, or says (in MSBuild's format) why it cannot.</summary>
-    public static (ArtifactManifest? Manifest, string? Problem) TryLoadFolder(string directory)
+    /// <summary>Reads the manifest of an artifact folder, or says why it cannot.</summary>
+    public static (ArtifactManifest? Manifest, Diagnostic? Problem) TryLoadFolder(string directory)
     {
         string path = System.IO.Path.Combine(directory, FileName);
         if (!File.Exists(path))
         {
-            return (null, $"{directory}: error WMQ3002: not an artifact folder (no {FileName})");
+            return (null, Diagnostic.FileError(DiagnosticCodes.ModelUnreadable, directory, $"not an artifact folder (no {FileName})"));
         }
 
         try
@@ -73,7 +80,8 @@ public sealed record ArtifactManifest(
         }
         catch (JsonException e)
         {
-            return (null, $"{path}({(e.LineNumber ?? 0) + 1},{(e.BytePositionInLine ?? 0) + 1}): error WMQ3002: malformed manifest: {e.Message}");
+            return (null, Diagnostic.Error(DiagnosticCodes.ModelUnreadable, $"malformed manifest: {e.Message}",
+                new SourcePosition(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1)));
         }
     }
 
@@ -114,14 +122,18 @@ public sealed record SeedInfo(long Recipe, int EvaluationSeedOffset, int Evaluat
 /// <param name="Method">Method name.</param>
 /// <param name="Summary">One line in words.</param>
 /// <param name="Layers">Per quantized layer: settings and errors.</param>
-public sealed record QuantizationInfo(string Method, string Summary, IReadOnlyList<LayerEntry> Layers);
+public sealed record QuantizationInfo(string Method, string Summary, IReadOnlyList<LayerEntry> Layers)
+{
+    /// <summary>The resolved <c>quantization:</c> section in recipe form: method, every method option, weights, activations, overrides.</summary>
+    public System.Text.Json.Nodes.JsonObject? Settings { get; init; }
+}
 
 /// <summary>One quantized layer.</summary>
 /// <param name="Name">State-dict name of the Linear.</param>
 /// <param name="Bits">Weight bits.</param>
-/// <param name="Granularity">Scale granularity.</param>
+/// <param name="Granularity">Scale granularity: tensor, channel or group (none when only the input is quantized).</param>
 /// <param name="GroupSize">Group size (0 without groups).</param>
-/// <param name="Activations">Activation quantization in words, or "float".</param>
+/// <param name="Activations">Input quantization in words ("A8 per-token"), or "none".</param>
 /// <param name="WeightMse">Mean squared weight error.</param>
 /// <param name="OutputMse">Output MSE on calibration inputs, when there were any.</param>
 public sealed record LayerEntry(string Name, int Bits, string Granularity, int GroupSize, string Activations, double WeightMse, double? OutputMse);
@@ -133,15 +145,3 @@ public sealed record LayerEntry(string Name, int Bits, string Granularity, int G
 /// <param name="EffectiveBitsPerQuantizedWeight">Storage bits (codes, scales, zero points) per quantized weight.</param>
 /// <param name="Reduction">fp32 bytes / packed bytes.</param>
 public sealed record SizeInfo(long Fp32Bytes, long PackedBytes, long QuantizedWeights, double EffectiveBitsPerQuantizedWeight, double Reduction);
-
-/// <summary>One gate verdict as recorded.</summary>
-/// <param name="Metric">Metric name.</param>
-/// <param name="Kind">min, max or max_drop_vs_baseline.</param>
-/// <param name="Value">Measured value (for a regression gate: the observed drop).</param>
-/// <param name="Bound">The bound the decision used.</param>
-/// <param name="Threshold">The recipe's threshold.</param>
-/// <param name="Confidence">Confidence of the bound.</param>
-/// <param name="Verdict">passed, failed, error or skipped.</param>
-/// <param name="Message">One line for people.</param>
-/// <param name="Location">Recipe file (relative), line and column.</param>
-public sealed record GateEntry(string Metric, string Kind, double? Value, double? Bound, double Threshold, double Confidence, string Verdict, string Message, string Location);

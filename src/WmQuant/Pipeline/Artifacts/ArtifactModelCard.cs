@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text;
+using WmQuant.Contract;
+using WmQuant.Naming;
+using WmQuant.Planning;
 using WmQuant.Planning.Evaluation;
 
 namespace WmQuant.Pipeline.Artifacts;
@@ -14,7 +17,7 @@ public static class ArtifactModelCard
         var inv = CultureInfo.InvariantCulture;
         var s = new StringBuilder();
         s.Append(inv, $"# {manifest.Name} {manifest.Version}\n\n");
-        s.Append(inv, $"**Gates: {manifest.Status.ToUpperInvariant()}.** A {manifest.Quantization.Summary} quantization of `{manifest.Model.Path}` ");
+        s.Append(inv, $"**Gates: {Names.Of(manifest.Status).ToUpperInvariant()}.** A {manifest.Quantization.Summary} quantization of `{manifest.Model.Path}` ");
         s.Append(inv, $"(SHA-256 `{manifest.Model.Sha256}`), made by {manifest.Tool.Name} {manifest.Tool.Version} from recipe `{manifest.Recipe.File}`.\n\n");
         s.Append("## Storage\n\n");
         s.Append(inv, $"`model.safetensors` holds {manifest.Sizes.QuantizedWeights:N0} quantized weights at {manifest.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits each (codes, scales and zero points), ");
@@ -49,7 +52,7 @@ public static class ArtifactModelCard
     }
 
     private static string Planner(EvaluationRecord r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Planner.Kind.ToString().ToLowerInvariant()} (horizon {r.Planner.Horizon}, {r.Planner.Samples} samples, top {r.Planner.TopK}, {r.Planner.OptSteps} steps, σ0 {r.Planner.Sigma}, ≤ {r.Planner.MaxIterations} iterations)");
+        $"{Names.Of(r.Planner.Kind)} (horizon {r.Planner.Horizon}, {r.Planner.Samples} samples, top {r.Planner.TopK}, {r.Planner.OptSteps} steps, σ0 {r.Planner.Sigma}, ≤ {r.Planner.MaxIterations} iterations)");
 
     private static string Row(string name, EvaluationRecord r) => string.Create(CultureInfo.InvariantCulture,
         $"| {name} | {r.SuccessRate:F2} [{r.SuccessInterval95[0]:F2}, {r.SuccessInterval95[1]:F2}] | {r.MeanStateDistance:F2} | {r.MeanIterations:F1} |\n");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using NuGet.Packaging;
 using NuGet.Versioning;
+using WmQuant.Naming;
 
 namespace WmQuant.Pipeline.Artifacts;
 
@@ -27,7 +28,7 @@ public static class ArtifactPackage
         builder.Tags.Add("wmq");
         builder.Tags.Add("world-model");
         builder.Tags.Add("quantized");
-        builder.Tags.Add($"gates-{manifest.Status}");
+        builder.Tags.Add($"gates-{Names.Of(manifest.Status)}");
         foreach (var file in Directory.EnumerateFiles(artifactDirectory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             string relative = Path.GetRelativePath(artifactDirectory, file).Replace('\\', '/');
@@ -73,6 +74,6 @@ public static class ArtifactPackage
         string metrics = m.Quantized is { } q && m.Baseline is { } fp
             ? string.Create(inv, $" Planning success on {q.EpisodeCount} {m.Environment} episodes: {q.SuccessRate:F2} quantized vs {fp.SuccessRate:F2} FP32.")
             : "";
-        return string.Create(inv, $"{m.Quantization.Summary} quantization of a DINO-WM world model (source SHA-256 {m.Model.Sha256}); {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, {m.Sizes.Reduction:F2}x smaller than fp32.{metrics} Gates: {m.Status}. Made by wmq {m.Tool.Version}; manifest.json inside lists every input and output hash.");
+        return string.Create(inv, $"{m.Quantization.Summary} quantization of a DINO-WM world model (source SHA-256 {m.Model.Sha256}); {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, {m.Sizes.Reduction:F2}x smaller than fp32.{metrics} Gates: {Names.Of(m.Status)}. Made by wmq {m.Tool.Version}; manifest.json inside lists every input and output hash.");
     }
 }

@@ -1,3 +1,4 @@
+using WmQuant.IO;
 using WmQuant.Pipeline.Inputs;
 
 namespace WmQuant.Pipeline.Artifacts;
@@ -17,7 +18,7 @@ public static class ArtifactVerifier
             {
                 problems.Add($"{file.Path}: listed in the manifest but missing");
             }
-            else if (TrainedModel.FileSha256(path) is var actual && actual != file.Sha256)
+            else if (FileHashes.Sha256(path) is var actual && actual != file.Sha256)
             {
                 problems.Add($"{file.Path}: SHA-256 {actual} differs from the manifest's {file.Sha256} (modified after it was written)");
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
-using System.Text.Json;
-using WmQuant.Pipeline.Inputs;
+using WmQuant.Contract;
+using WmQuant.IO;
+using WmQuant.Models.Checkpoints;
 using WmQuant.Pipeline.Stages;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
@@ -11,28 +12,26 @@ namespace WmQuant.Pipeline.Artifacts;
 /// <summary>Everything the artifact folder is made from.</summary>
 /// <param name="Recipe">The recipe.</param>
 /// <param name="Options">Run options.</param>
+/// <param name="Run">Where it ran (device, tool version).</param>
 /// <param name="Source">The FP input model.</param>
 /// <param name="Quantized">The quantized model and its packed file.</param>
 /// <param name="Baseline">FP evaluation, or null.</param>
 /// <param name="Evaluation">Quantized evaluation, or null.</param>
 /// <param name="Gates">Gate verdicts.</param>
-/// <param name="Status">passed, failed or ungated.</param>
-/// <param name="Runtime">Torch runtime facts.</param>
-/// <param name="DeviceKind">cpu or cuda.</param>
+/// <param name="Status">passed, gate_failed or ungated.</param>
 /// <param name="Timings">Seconds per stage.</param>
 /// <param name="RecipeSources">Every recipe file read (the recipe, then the bases it extends).</param>
 /// <param name="Reconstructions">Decoder reconstructions for the report, or null.</param>
 public sealed record ArtifactContext(
     Recipe Recipe,
     PipelineOptions Options,
-    TrainedModel Source,
+    RunContext Run,
+    ModelBundle Source,
     QuantizedModel Quantized,
     EvaluationRecord? Baseline,
     EvaluationRecord? Evaluation,
-    IReadOnlyList<GateEntry> Gates,
-    string Status,
-    TorchRuntimeInfo Runtime,
-    string DeviceKind,
+    IReadOnlyList<GateResult> Gates,
+    RunStatus Status,
     IReadOnlyDictionary<string, double> Timings,
     IReadOnlyList<string> RecipeSources,
     Reports.Model.ReconstructionFigure? Reconstructions = null);
@@ -67,7 +66,7 @@ public static class ArtifactWriter
         var recipe = context.Recipe;
         string root = context.Options.RepositoryRoot;
         File.Copy(recipe.SourceFile, Path.Combine(staging, "recipe.yaml"), overwrite: true);
-        File.WriteAllText(Path.Combine(staging, "recipe.resolved.json"), JsonSerializer.Serialize(Relativize(recipe, root), ArtifactManifest.JsonOptions) + "\n");
+        File.WriteAllText(Path.Combine(staging, "recipe.resolved.json"), RecipeWriter.ToText(recipe));
 
         var preliminary = BuildManifest(context, staging, files: []);
         File.WriteAllText(Path.Combine(staging, "MODEL_CARD.md"), ArtifactModelCard.Render(preliminary));
@@ -106,7 +105,7 @@ public static class ArtifactWriter
 
     /// <summary>A file's relative path, hash and size.</summary>
     public static FileInfoEntry Entry(string path, string displayPath) =>
-        new(displayPath, TrainedModel.FileSha256(path), new FileInfo(path).Length);
+        new(displayPath, FileHashes.Sha256(path), new FileInfo(path).Length);
 
     private static ArtifactManifest BuildManifest(ArtifactContext c, string staging, IReadOnlyList<FileInfoEntry> files)
     {
@@ -117,39 +116,23 @@ public static class ArtifactWriter
         var layers = c.Quantized.Layers;
         return new ArtifactManifest(
             ArtifactManifest.CurrentFormat,
-            PipelineRunner.ArtifactName(recipe),
+            recipe.Artifact.Name,
             recipe.Artifact.Version,
             c.Status,
-            new ToolInfo("wmq", c.Options.ToolVersion, TorchRuntime.TorchSharpVersion(), TorchRuntime.LibTorchVersion()),
-            new RecipeInfo(recipe.Name, Rel(recipe.SourceFile), TrainedModel.FileSha256(recipe.SourceFile), sources,
+            new ToolInfo("wmq", c.Run.ToolVersion, TorchRuntime.TorchSharpVersion(), TorchRuntime.LibTorchVersion()),
+            new RecipeInfo(recipe.Name, Rel(recipe.SourceFile), FileHashes.Sha256(recipe.SourceFile), sources,
                 recipe.MatrixValues.ToDictionary(m => m.Path, m => m.Value, StringComparer.Ordinal)),
             Entry(c.Source.CheckpointPath, Rel(c.Source.CheckpointPath)),
-            PipelineRunner.EnvironmentName(recipe.Environment),
-            c.DeviceKind,
+            recipe.Environment,
+            c.Run.DeviceKind,
             new SeedInfo(recipe.Seed, recipe.Evaluation.SeedOffset, recipe.Evaluation.Episodes, recipe.Calibration.SeedOffset, c.Quantized.CalibrationEpisodes),
-            new QuantizationInfo(recipe.Quantization.Method.ToString().ToLowerInvariant(), RecipeQuantizationPlan.Describe(recipe.Quantization), layers),
+            new QuantizationInfo(recipe.Quantization.Method.Name, recipe.Quantization.Describe(), layers) { Settings = RecipeWriter.Quantization(recipe.Quantization) },
             c.Quantized.Sizes,
             c.Baseline,
             c.Evaluation,
             c.Gates,
             c.Timings,
             files);
-    }
-
-    private static Recipe Relativize(Recipe recipe, string root)
-    {
-        string Rel(string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
-        return recipe with
-        {
-            SourceFile = Rel(recipe.SourceFile),
-            Model = new ModelSpec(Rel(recipe.Model.Checkpoint), recipe.Model.Config is null ? null : Rel(recipe.Model.Config)),
-            Gates = [.. recipe.Gates.Select(g => g with
-            {
-                Position = g.Position with { File = Rel(g.Position.File) },
-                BaselineManifest = g.BaselineManifest is null ? null : Rel(g.BaselineManifest),
-            })],
-            Quantization = recipe.Quantization with { Modules = [.. recipe.Quantization.Modules.Select(m => m with { Position = m.Position with { File = Rel(m.Position.File) } })] },
-        };
     }
 
     internal static string Format(double value, string format = "F3") => value.ToString(format, CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using WmQuant.Contract;
 using WmQuant.Pipeline.Stages;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
@@ -16,7 +17,7 @@ public static class RunReportBuilder
         var fp = manifest.Baseline;
         var q = manifest.Quantized;
         var weights = recipe.Quantization.Weights;
-        string group = weights.Granularity == Recipes.WeightGranularity.Group ? $"g{weights.GroupSize}" : "channel";
+        string group = weights.Granularity == Quantization.Primitives.WeightGranularity.PerGroup ? $"g{weights.GroupSize}" : "channel";
         return new RunReport
         {
             Title = $"{manifest.Name} {manifest.Version}",
@@ -69,7 +70,7 @@ public static class RunReportBuilder
         return series;
     }
 
-    private static GateRow Row(GateEntry g) => new(
+    private static GateRow Row(GateResult g) => new(
         g.Metric,
         g.Kind,
         g.Value ?? double.NaN,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using WmQuant.Naming;
 using WmQuant.Pipeline.Artifacts;
 using WmQuant.Planning.Evaluation;
 
@@ -43,8 +44,10 @@ public static class GateInputFile
 
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("quantized", out _))
             {
-                return Read<ArtifactManifest>(root, file).Quantized is { } quantized
-                    ? (quantized, null)
+                // Only the quantized evaluation is read, so manifests of older tool versions still serve as baselines.
+                var quantized = root.GetProperty("quantized");
+                return quantized.ValueKind == JsonValueKind.Object
+                    ? (Read<EvaluationRecord>(quantized, file), null)
                     : (null, $"{file}: the artifact has no quantized evaluation (it was written with evaluation skipped)");
             }
 
@@ -77,5 +80,5 @@ public static class GateInputFile
     }
 
     private static string Describe(EvaluationRecord e) =>
-        $"{e.Environment} {e.Planner.Kind} {e.Planner.Samples} samples/{e.Planner.OptSteps} steps, {e.EpisodeCount} episodes on {ModelBaselineFile.DeviceKind(e.Device)}";
+        $"{e.Environment} {Names.Of(e.Planner.Kind)} {e.Planner.Samples} samples/{e.Planner.OptSteps} steps, {e.EpisodeCount} episodes on {ModelBaselineFile.DeviceKind(e.Device)}";
 }

@@ -1,3 +1,4 @@
+using WmQuant.Models.Checkpoints;
 using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning;
@@ -28,6 +29,15 @@ public static class EvaluationStage
     /// <param name="ToolVersion">The tool version.</param>
     public sealed record Inputs(string ModelSha256, string Quantization, string Environment, PlannerSpec Planner, int Episodes, int SeedOffset, long Seed, string DeviceKind, string ToolVersion);
 
+    /// <summary>The inputs of evaluating weights <paramref name="modelSha256"/> with a recipe's planner and episodes.</summary>
+    public static Inputs InputsFor(Recipe recipe, string modelSha256, string quantization, RunContext context)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(context);
+        return new Inputs(modelSha256, quantization, recipe.Environment, recipe.Evaluation.Planner, recipe.Evaluation.Episodes,
+            recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, context.ToolVersion);
+    }
+
     /// <summary>The cache key of an evaluation.</summary>
     public static string KeyOf(Inputs inputs) => StageCache.KeyOf("evaluate", inputs);
 
@@ -35,7 +45,7 @@ public static class EvaluationStage
     public static (EvaluationRecord Record, bool Cached) Run(
         StageCache cache,
         Inputs inputs,
-        TrainedModel model,
+        ModelBundle model,
         Func<ILatentWorldModel> adapterFactory,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)

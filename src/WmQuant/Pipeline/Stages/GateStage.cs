@@ -1,11 +1,14 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Gates;
+using WmQuant.Naming;
 using WmQuant.Pipeline.Artifacts;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
 
 namespace WmQuant.Pipeline.Stages;
 
-/// <summary>Judges a recipe's gates on the paired evaluations and turns verdicts into manifest entries and build errors.</summary>
+/// <summary>Judges a recipe's gates on the paired evaluations and turns verdicts into manifest entries and diagnostics.</summary>
 public static class GateStage
 {
     /// <summary>
@@ -25,76 +28,51 @@ public static class GateStage
     }
 
     /// <summary>The manifest entries: the verdicts, or every gate marked skipped when nothing was evaluated.</summary>
-    public static IReadOnlyList<GateEntry> Entries(Recipe recipe, IReadOnlyList<GateVerdict> verdicts, string repositoryRoot)
+    public static IReadOnlyList<GateResult> Results(Recipe recipe, IReadOnlyList<GateVerdict> verdicts, string repositoryRoot)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(verdicts);
         if (verdicts.Count == 0)
         {
-            return [.. recipe.Gates.Select(g => new GateEntry(
-                GateNames.Of(g.Metric),
-                g.Min is not null ? "min" : g.Max is not null ? "max" : "max_drop_vs_baseline",
-                null,
-                null,
-                g.Min ?? g.Max ?? g.MaxDropVsBaseline ?? 0,
-                g.Confidence,
-                "skipped",
-                "evaluation was skipped",
-                g.Position.Format(repositoryRoot)))];
+            return [.. recipe.Gates.Select(g => new GateResult
+            {
+                Metric = Names.Of(g.Metric),
+                Kind = Names.Of(g.Kind),
+                Threshold = g.Threshold,
+                Confidence = g.Confidence,
+                Verdict = "skipped",
+                Message = "evaluation was skipped",
+                Location = g.Position?.Format(repositoryRoot) ?? "command line",
+            })];
         }
 
-        return [.. verdicts.Select(v => new GateEntry(
-            v.MetricName,
-            v.KindName,
-            v.Value,
-            v.Bound,
-            v.Threshold,
-            v.Confidence,
-            v.OutcomeName,
-            v.Message,
-            v.Position.Format(repositoryRoot)))];
+        return [.. verdicts.Select(v => v.ToResult(repositoryRoot))];
     }
 
-    /// <summary>passed, failed, or ungated (no gates, gates skipped, or nothing evaluated).</summary>
-    public static string StatusOf(IReadOnlyList<GateVerdict> verdicts, PipelineOptions options)
+    /// <summary>passed, gate_failed, or ungated (no gates, gates skipped, or nothing evaluated).</summary>
+    public static RunStatus StatusOf(IReadOnlyList<GateVerdict> verdicts, bool skipGates)
     {
         ArgumentNullException.ThrowIfNull(verdicts);
-        ArgumentNullException.ThrowIfNull(options);
-        if (options.SkipGates || verdicts.Count == 0)
+        if (skipGates || verdicts.Count == 0)
         {
-            return "ungated";
+            return RunStatus.Ungated;
         }
 
-        return verdicts.Any(v => v.Outcome != GateOutcome.Passed) ? "failed" : "passed";
+        return verdicts.Any(v => v.Outcome != GateOutcome.Passed) ? RunStatus.GateFailed : RunStatus.Passed;
     }
 
     /// <summary>
-    /// Failed and unjudged gates as MSBuild canonical lines (WMQ4001, WMQ4002): errors, or warnings when gates are
-    /// skipped, so an inner-loop build still shows them without failing.
+    /// Failed and unjudged gates as diagnostics (WMQ4001, WMQ4002) at their recipe lines: errors, or warnings when
+    /// gates are skipped, so an inner-loop build still shows them without failing.
     /// </summary>
-    public static IReadOnlyList<string> Problems(IReadOnlyList<GateVerdict> verdicts, string displayDirectory, bool asWarnings = false)
+    public static IReadOnlyList<Diagnostic> Diagnostics(IReadOnlyList<GateVerdict> verdicts, bool asWarnings = false)
     {
         ArgumentNullException.ThrowIfNull(verdicts);
-        var lines = verdicts.Select(v => v.ToCanonicalString(displayDirectory)).OfType<string>();
-        return asWarnings
-            ? [.. lines.Select(l => l.Replace(": error WMQ", ": warning WMQ", StringComparison.Ordinal))]
-            : [.. lines];
+        var diagnostics = verdicts.Select(v => v.ToDiagnostic()).OfType<Diagnostic>();
+        return asWarnings ? [.. diagnostics.Select(d => d with { Severity = Severity.Warning })] : [.. diagnostics];
     }
 
-    private static EvaluatedRun? PreviousRelease(string manifestPath)
-    {
-        if (!File.Exists(manifestPath))
-        {
-            return null; // judged as "no baseline" (WMQ4002), naming the gate's line
-        }
-
-        try
-        {
-            return ArtifactManifest.Load(manifestPath).Quantized is { } previous ? EvaluatedRun.From(previous) : null;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The quantized evaluation of a previous release's manifest, or null (judged as "no baseline", WMQ4002, at the gate's line).</summary>
+    private static EvaluatedRun? PreviousRelease(string manifestPath) =>
+        Inputs.GateInputFile.Load(manifestPath).Record is { } previous ? EvaluatedRun.From(previous) : null;
 }

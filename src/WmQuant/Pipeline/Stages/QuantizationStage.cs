@@ -1,14 +1,21 @@
 using System.Diagnostics;
 using System.Text.Json;
+using WmQuant.Contract;
+using WmQuant.IO;
+using WmQuant.Models.Checkpoints;
+using WmQuant.Naming;
 using WmQuant.Pipeline.Artifacts;
 using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning.Adapters;
 using WmQuant.Quantization.Calibration;
-using WmQuant.Quantization.Methods;
+using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
+using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes;
 using static TorchSharp.torch;
+using Diagnostic = WmQuant.Diagnostics.Diagnostic;
+using SourcePosition = WmQuant.Diagnostics.SourcePosition;
 
 namespace WmQuant.Pipeline.Stages;
 
@@ -18,82 +25,73 @@ namespace WmQuant.Pipeline.Stages;
 /// <param name="Layers">Per quantized layer: settings and errors.</param>
 /// <param name="Sizes">Sizes versus fp32.</param>
 /// <param name="Seconds">Time calibration and quantization took when they were computed.</param>
-/// <param name="CalibrationEpisodes">Calibration episodes planned (0 when the plan needed none).</param>
+/// <param name="CalibrationEpisodes">Calibration episodes planned (0 when the request needed none).</param>
 public sealed record QuantizedModel(string PackedPath, string PackedSha256, IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds, int CalibrationEpisodes);
 
 /// <summary>
-/// Calibrates when the plan needs static activation ranges, quantizes a fresh copy of the recipe's model with the
-/// recipe's method and packs it; cached by the hash of its inputs. What is evaluated afterwards is this packed file
-/// reloaded, so the numbers describe exactly the artifact.
+/// Calibrates when the request needs it, quantizes a fresh copy of the recipe's model with the recipe's method and
+/// packs it; cached by the hash of its inputs. What is evaluated afterwards is this packed file reloaded, so the
+/// numbers describe exactly the artifact.
 /// </summary>
 public static class QuantizationStage
 {
     private const string PackedFileName = "model.safetensors";
     private const string RecordFileName = "quantization.json";
 
-    /// <summary>Whether this build can run the recipe's method; a message for the user when not.</summary>
-    public static (bool Ok, string? Problem) Check(Recipe recipe)
+    /// <summary>Quantizes (or reuses the cached result) and returns the packed model, or the method's refusal as a diagnostic.</summary>
+    public static (QuantizedModel? Model, bool Cached, Diagnostic? Problem) Run(
+        Recipe recipe, ModelBundle fp, RunContext context, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(recipe);
-        var lookup = QuantizationMethodCatalog.Create(RecipeQuantizationPlan.MethodOf(recipe.Quantization));
-        return lookup.Ok ? (true, null) : (false, $"quantization.method: {lookup.Error!.Message}");
-    }
-
-    /// <summary>Quantizes (or reuses the cached result) and returns the packed model, or a problem the user can fix.</summary>
-    public static (QuantizedModel? Model, bool Cached, string? Problem) Run(
-        StageCache cache, Recipe recipe, TrainedModel fp, string toolVersion, Device device, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(fp);
-        var calibration = RecipeQuantizationPlan.NeedsCalibration(recipe.Quantization) ? CalibrationSettingsFor(recipe, fp) : null;
-        var spec = recipe.Quantization with
-        {
-            Modules = [.. recipe.Quantization.Modules.Select(m => m with { Position = default })],
-        };
+        ArgumentNullException.ThrowIfNull(context);
+        var request = recipe.Quantization;
+        var calibration = request.NeedsCalibration ? CalibrationSettingsFor(recipe, fp) : null;
         string? calibrationKey = calibration is null ? null : CalibrationCacheKey.FromModelHash(fp.Sha256, calibration);
-        string key = StageCache.KeyOf("quantize", new { modelSha256 = fp.Sha256, spec, calibrationKey, toolVersion });
-        string? problem = null;
+        string settings = RecipeWriter.Quantization(request).ToJsonString();
+        string key = StageCache.KeyOf("quantize", new { modelSha256 = fp.Sha256, quantization = settings, calibrationKey, toolVersion = context.ToolVersion });
+        Diagnostic? problem = null;
         string directory;
         bool hit;
         try
         {
-            (directory, hit) = cache.GetOrCreate("quantize", key, folder =>
-        {
-            var clock = Stopwatch.StartNew();
-            using var set = calibration is null ? null : Calibrate(cache, fp, calibration, progress, cancellationToken);
-            var loaded = TrainedModel.Load(recipe.Model.Checkpoint, recipe.Model.Config);
-            using var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems));
-            model.Model.MoveTo(device, ScalarType.Float32);
-            var method = QuantizationMethodCatalog.Create(RecipeQuantizationPlan.MethodOf(recipe.Quantization), new QuantizationMethodOptions(recipe.Quantization.Options.Omse.Candidates)).Method!;
-            progress?.Report(new PipelineProgress("quantize", $"{method.Name} over the model", 0, 1));
-            var outcome = method.Apply(model.Model, set, RecipeQuantizationPlan.From(recipe.Quantization));
-            if (outcome.Error is { } error)
+            (directory, hit) = context.Cache.GetOrCreate("quantize", key, folder =>
             {
-                problem = $"quantization: {error.Message}";
-                throw new QuantizationRefusedException();
-            }
+                var clock = Stopwatch.StartNew();
+                using var set = calibration is null ? null : Calibrate(context.Cache, fp, calibration, progress, cancellationToken);
+                var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config);
+                using var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems.Select(p => p.Text)));
+                model.Model.MoveTo(context.Device, ScalarType.Float32);
+                var method = request.CreateMethod();
+                progress?.Report(new PipelineProgress("quantize", $"{method.Name} over the model", 0, 1));
+                var outcome = method.Apply(model.Model, set, request.Plan);
+                if (outcome.Error is { } error)
+                {
+                    problem = Diagnostic.Error(DiagnosticCodes.QuantizationRefused, $"{method.Name} cannot quantize this model as asked: {error.Message}",
+                        SourcePosition.InFile(recipe.SourceFile));
+                    throw new QuantizationRefusedException();
+                }
 
-            using var result = outcome.Result!;
-            var written = QuantizedModelArtifact.Write(Path.Combine(folder, PackedFileName), model.Model, result);
-            var layers = result.Reports.Where(r => !r.IsFloat).Select(r => new LayerEntry(
-                r.Layer,
-                r.Weights?.Bits ?? 16,
-                r.Weights?.Granularity.ToString() ?? "float",
-                r.Weights is { Granularity: Quantization.Primitives.WeightGranularity.PerGroup } w ? w.GroupSize : 0,
-                r.Activations is null ? "float" : r.Settings,
-                r.Weights?.WeightMse ?? 0,
-                r.OutputMse)).ToList();
-            var size = written.Size;
-            var sizes = new SizeInfo(
-                size.Fp32ParameterBytes,
-                size.TensorBytes,
-                size.QuantizedWeights,
-                Math.Round(size.EffectiveBitsPerQuantizedWeight, 4),
-                Math.Round(size.WholeModelReduction, 3));
-            var record = new StageRecord(layers, sizes, Math.Round(clock.Elapsed.TotalSeconds, 3), calibration?.Episodes ?? 0);
-            File.WriteAllText(Path.Combine(folder, RecordFileName), JsonSerializer.Serialize(record, ArtifactManifest.JsonOptions));
-        });
+                using var result = outcome.Result!;
+                var written = QuantizedModelArtifact.Write(Path.Combine(folder, PackedFileName), model.Model, result);
+                var layers = result.Reports.Where(r => !r.IsFloat).Select(r => new LayerEntry(
+                    r.Layer,
+                    r.Weights?.Bits ?? 16,
+                    r.Weights is { } w ? Names.Of(w.Granularity) : "none",
+                    r.Weights is { Granularity: WeightGranularity.PerGroup } g ? g.GroupSize : 0,
+                    r.Activations is { } a ? QuantizationRequest.Describe(a.Config) : "none",
+                    r.Weights?.WeightMse ?? 0,
+                    r.OutputMse)).ToList();
+                var size = written.Size;
+                var sizes = new SizeInfo(
+                    size.Fp32ParameterBytes,
+                    size.TensorBytes,
+                    size.QuantizedWeights,
+                    Math.Round(size.EffectiveBitsPerQuantizedWeight, 4),
+                    Math.Round(size.WholeModelReduction, 3));
+                var record = new StageRecord(layers, sizes, Math.Round(clock.Elapsed.TotalSeconds, 3), calibration?.Episodes ?? 0);
+                File.WriteAllText(Path.Combine(folder, RecordFileName), JsonSerializer.Serialize(record, ArtifactManifest.JsonOptions));
+            });
         }
         catch (QuantizationRefusedException)
         {
@@ -102,7 +100,7 @@ public static class QuantizationStage
 
         string packed = Path.Combine(directory, PackedFileName);
         var stored = JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(Path.Combine(directory, RecordFileName)), ArtifactManifest.JsonOptions)!;
-        return (new QuantizedModel(packed, TrainedModel.FileSha256(packed), stored.Layers, stored.Sizes, stored.Seconds, stored.CalibrationEpisodes), hit, null);
+        return (new QuantizedModel(packed, FileHashes.Sha256(packed), stored.Layers, stored.Sizes, stored.Seconds, stored.CalibrationEpisodes), hit, null);
     }
 
     /// <summary>Loads a packed model back as the fake-quant network evaluation plans with (bit-identical to the quantizer's output).</summary>
@@ -115,13 +113,13 @@ public static class QuantizationStage
         return model;
     }
 
-    private static CalibrationSettings CalibrationSettingsFor(Recipe recipe, TrainedModel fp)
+    private static CalibrationSettings CalibrationSettingsFor(Recipe recipe, ModelBundle fp)
     {
         var planner = recipe.Evaluation.Planner;
         var settings = RecipePlannerSettings.For(fp, planner, recipe.Calibration.Episodes, recipe.Calibration.SeedOffset, recipe.Seed);
         return new CalibrationSettings(
-            PipelineRunner.EnvironmentName(recipe.Environment),
-            fp.PlanningNormalization,
+            recipe.Environment,
+            PlanningNormalization.Of(fp),
             settings.Cem!,
             recipe.Calibration.Episodes,
             recipe.Calibration.MpcIterations,
@@ -133,7 +131,7 @@ public static class QuantizationStage
             SeedOffset: recipe.Calibration.SeedOffset);
     }
 
-    private static CalibrationSet Calibrate(StageCache cache, TrainedModel fp, CalibrationSettings settings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    private static CalibrationSet Calibrate(StageCache cache, ModelBundle fp, CalibrationSettings settings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         var batch = EnvironmentEpisodeBatch.ForModel(settings.Environment, fp.Model.Config);
         var report = progress is null ? null : new SynchronousProgress<CalibrationProgress>(p => progress.Report(new PipelineProgress(

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using WmQuant.IO;
 using WmQuant.IO.Safetensors;
 using static TorchSharp.torch;
 

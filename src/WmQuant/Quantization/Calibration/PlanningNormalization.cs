@@ -1,3 +1,5 @@
+using WmQuant.Models.Checkpoints;
+
 namespace WmQuant.Quantization.Calibration;
 
 /// <summary>
@@ -14,4 +16,14 @@ public sealed record PlanningNormalization(float[] ActionMean, float[] ActionStd
     /// <summary>Identity statistics (mean 0, std 1), for models trained on raw values and for tests.</summary>
     public static PlanningNormalization Identity(int actionDim, int proprioDim) =>
         new(new float[actionDim], [.. Enumerable.Repeat(1f, actionDim)], new float[proprioDim], [.. Enumerable.Repeat(1f, proprioDim)]);
+
+    /// <summary>The statistics a model was trained with (its normalization.json).</summary>
+    public static PlanningNormalization Of(ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        var n = bundle.Normalization;
+        return new(Floats(n.ActionMean), Floats(n.ActionStd), Floats(n.ProprioMean), Floats(n.ProprioStd));
+    }
+
+    private static float[] Floats(double[] values) => [.. values.Select(v => (float)v)];
 }

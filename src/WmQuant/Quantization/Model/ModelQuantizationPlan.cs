@@ -1,4 +1,5 @@
 using WmQuant.Models;
+using WmQuant.Models.Config;
 using WmQuant.Quantization.Primitives;
 
 namespace WmQuant.Quantization.Model;
@@ -39,15 +40,22 @@ public sealed record ModelQuantizationPlan(WeightQuantConfig? Encoder, WeightQua
     public ResolvedQuantizationScope Resolve(DinoWorldModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var layers = new List<LayerQuantSettings>();
+        return Resolve(model.NamedQuantizableLayers().Select(l => new LayerShape(l.Name, l.Layer.InFeatures, l.Layer.OutFeatures)));
+    }
+
+    /// <summary>Resolves the plan against layer shapes (e.g. <see cref="ModelLayerShapes.Of"/> a config, before any model is built).</summary>
+    public ResolvedQuantizationScope Resolve(IEnumerable<LayerShape> layers)
+    {
+        ArgumentNullException.ThrowIfNull(layers);
+        var resolved = new List<LayerQuantSettings>();
         var used = new bool[Overrides.Count];
-        foreach (var (name, layer) in model.NamedQuantizableLayers())
+        foreach (var layer in layers)
         {
-            var (weights, activations) = Settings(name, used);
-            layers.Add(new LayerQuantSettings(name, ModuleGroups.Of(name), layer.InFeatures, layer.OutFeatures, weights, activations));
+            var (weights, activations) = Settings(layer.Name, used);
+            resolved.Add(new LayerQuantSettings(layer.Name, ModuleGroups.Of(layer.Name), layer.InFeatures, layer.OutFeatures, weights, activations));
         }
 
-        return new ResolvedQuantizationScope(layers, [.. Overrides.Where((_, i) => !used[i])]);
+        return new ResolvedQuantizationScope(resolved, [.. Overrides.Where((_, i) => !used[i])]);
     }
 
     private (WeightQuantConfig? Weights, ActivationQuantConfig? Activations) Settings(string layerName, bool[]? used = null)

@@ -1,3 +1,4 @@
+using WmQuant.Diagnostics;
 using WmQuant.Quantization.Primitives;
 
 namespace WmQuant.Quantization.Model;
@@ -10,9 +11,9 @@ namespace WmQuant.Quantization.Model;
 /// <param name="Selector">Which layers.</param>
 /// <param name="Weights">Weight settings; null or 16 bits keeps the weights in float.</param>
 /// <param name="Activations">Input-activation settings; null or 16 bits keeps the inputs in float.</param>
-/// <param name="Source">Where the rule came from (e.g. "quantize.yaml(14,7)"), quoted in problems about it; optional.</param>
-public sealed record QuantScopeRule(LayerSelector Selector, WeightQuantConfig? Weights, ActivationQuantConfig? Activations, string? Source = null)
+/// <param name="Position">Where the rule is written (a recipe's module key), quoted in problems about it; optional.</param>
+public sealed record QuantScopeRule(LayerSelector Selector, WeightQuantConfig? Weights, ActivationQuantConfig? Activations, SourcePosition? Position = null)
 {
     /// <summary>A rule that keeps the selected layers entirely in float.</summary>
-    public static QuantScopeRule Float(LayerSelector selector, string? source = null) => new(selector, null, null, source);
+    public static QuantScopeRule Float(LayerSelector selector, SourcePosition? position = null) => new(selector, null, null, position);
 }

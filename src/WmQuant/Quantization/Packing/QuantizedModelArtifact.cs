@@ -1,3 +1,4 @@
+using WmQuant.IO;
 using WmQuant.IO.Safetensors;
 using WmQuant.Models;
 using WmQuant.Models.Checkpoints;

@@ -1,4 +1,10 @@
 using System.Globalization;
+using WmQuant.Gates;
+using WmQuant.Naming;
+using WmQuant.Planning;
+using WmQuant.Quantization.Methods.Registry;
+using WmQuant.Quantization.Model;
+using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes.Composition;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
@@ -8,16 +14,17 @@ using S = WmQuant.Recipes.Schema.RecipeSchema;
 namespace WmQuant.Recipes.Binding;
 
 /// <summary>
-/// Turns a schema-valid recipe tree into typed <see cref="Recipe"/> records, filling defaults from the schema
-/// descriptors and resolving paths (which may still fail: missing files, paths leaving the repository).
+/// Turns a schema-valid recipe tree into a typed <see cref="Recipe"/> whose parts are the domains' own types
+/// (<see cref="QuantizationRequest"/>, <see cref="PlannerKind"/>, <see cref="GateSpec"/>), filling defaults from the
+/// schema descriptors and resolving paths (which may still fail: missing files, paths leaving the repository).
 /// </summary>
-internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions options, string sourceFile)
+internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoadOptions options, string sourceFile)
 {
     public Recipe Bind(MatrixCombination combination)
     {
         var root = combination.Tree;
         string name = Text(root, S.Name)! + combination.NameSuffix;
-        var environment = Environment(Text(root, S.Environment)!);
+        string environment = Text(root, S.Environment)!;
         var model = Map(root, S.Model);
         var modelSpec = new ModelSpec(
             PathOf(model, S.Checkpoint, "checkpoint", options.CheckFiles) ?? string.Empty,
@@ -39,7 +46,7 @@ internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions o
                 (int)Integer(calibration, S.CalibrationEpisodes),
                 (int)Integer(calibration, S.CalibrationSeedOffset),
                 (int)Integer(calibration, S.CalibrationMpcIterations)),
-            Quantization(Map(root, S.Quantization)),
+            Quantization(Map(root, schema.Quantization)),
             new EvaluationSpec(
                 (int)Integer(evaluation, S.EvaluationEpisodes),
                 (int)Integer(evaluation, S.EvaluationSeedOffset),
@@ -48,79 +55,79 @@ internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions o
             new ArtifactSpec(
                 artifactName,
                 Text(artifact, S.ArtifactVersion)!,
-                Words(artifact, S.ArtifactFormats).Select(f => Enum.Parse<ArtifactFormat>(f, ignoreCase: true)).ToList()),
+                [.. Words(artifact, S.ArtifactFormats).Select(f => Names.Parse<ArtifactFormat>(f) ?? throw Unbound("artifact format", f))]),
             combination.Assignments);
     }
 
-    private static QuantizationSpec Quantization(YamlTreeMapping? quantization)
+    private QuantizationRequest Quantization(YamlTreeMapping? quantization)
     {
-        var weights = Weights(Map(quantization, S.Weights), fallback: null);
-        var activations = Activations(quantization?.Get(S.Activations.Name), fallback: null);
-        var modules = new List<ModuleOverride>();
+        var method = schema.Methods.Find(Text(quantization, schema.Method)) ?? throw Unbound("method", Text(quantization, schema.Method));
+        var preset = Text(quantization, S.Scheme) is { } scheme ? QuantizationPresets.Find(scheme) ?? throw Unbound("scheme", scheme) : null;
+        var weights = Weights(Map(quantization, S.Weights), preset?.Weights ?? DefaultWeights);
+        var activations = quantization?.Get(S.Activations.Name) is { } node ? Activations(node) : preset?.Activations;
+        var rules = new List<QuantScopeRule>();
         if (quantization?.Get(S.Modules.Name) is YamlTreeMapping moduleMap)
         {
             foreach (var entry in moduleMap.Entries)
             {
                 var settings = entry.Value as YamlTreeMapping;
-                var moduleActivations = settings?.Get(S.OverrideActivations.Name) is { } node ? Activations(node, fallback: null) : activations;
-                modules.Add(new ModuleOverride(
-                    entry.Key,
-                    !S.ModuleGroups.Contains(entry.Key),
+                var moduleActivations = settings?.Get(S.OverrideActivations.Name) is { } given ? Activations(given) : activations;
+                rules.Add(new QuantScopeRule(
+                    LayerSelector.Parse(entry.Key),
                     Weights(Map(settings, S.OverrideWeights), weights),
                     moduleActivations,
                     entry.KeyPosition));
             }
         }
 
-        var methodOptions = Map(quantization, S.MethodOptions);
-        var awq = Map(methodOptions, S.AwqOptions);
-        var omse = Map(methodOptions, S.OmseOptions);
-        var smooth = Map(methodOptions, S.SmoothQuantOptions);
-        var omni = Map(methodOptions, S.OmniQuantOptions);
-        var gptq = Map(methodOptions, S.GptqOptions);
-        return new QuantizationSpec(
-            Method(Text(quantization, S.Method)!),
-            weights,
-            activations,
-            modules,
-            new MethodOptions(
-                new AwqOptions((int)Integer(awq, S.AwqGrid), Boolean(awq, S.AwqClipSearch)),
-                new OmseOptions((int)Integer(omse, S.OmseCandidates)),
-                new SmoothQuantOptions(Number(smooth, S.SmoothAlpha), Boolean(smooth, S.SmoothSearchAlpha)),
-                new OmniQuantOptions((int)Integer(omni, S.OmniEpochs), Number(omni, S.OmniLwcLr), Number(omni, S.OmniLetLr), Boolean(omni, S.OmniLwc), Boolean(omni, S.OmniLet)),
-                new GptqOptions(Number(gptq, S.GptqDamp), (int)Integer(gptq, S.GptqBlockSize), Boolean(gptq, S.GptqActOrder))));
-    }
-
-    private static WeightSpec Weights(YamlTreeMapping? map, WeightSpec? fallback) => new(
-        (int)(IntegerOrNull(map, S.WeightBits) ?? fallback?.Bits ?? (long)S.WeightBits.Default!),
-        Text(map, S.WeightGranularity) is { } g ? Enum.Parse<WeightGranularity>(g, ignoreCase: true) : fallback?.Granularity ?? Enum.Parse<WeightGranularity>((string)S.WeightGranularity.Default!, ignoreCase: true),
-        (int)(IntegerOrNull(map, S.WeightGroupSize) ?? fallback?.GroupSize ?? (long)S.WeightGroupSize.Default!),
-        BooleanOrNull(map, S.WeightSymmetric) ?? fallback?.Symmetric ?? (bool)S.WeightSymmetric.Default!);
-
-    private static ActivationSpec? Activations(YamlTreeNode? node, ActivationSpec? fallback)
-    {
-        if (node is null)
+        var block = Map(Map(quantization, schema.MethodOptions), method.Name);
+        var values = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var option in method.Options)
         {
-            return fallback;
+            if (Scalar(block, option.Name) is { } scalar && OptionValue(scalar, option) is { } value)
+            {
+                values[option.Name] = value;
+            }
         }
 
+        return new QuantizationRequest(method, method.BindOptions(values), weights, activations, rules, preset?.Name);
+    }
+
+    /// <summary>The recipe's defaults when no scheme is named: symmetric 4-bit weights in groups of 128.</summary>
+    private static readonly WeightQuantConfig DefaultWeights = new(4, WeightGranularity.PerGroup, 128, symmetric: true);
+
+    private static WeightQuantConfig Weights(YamlTreeMapping? map, WeightQuantConfig fallback) => new(
+        (int)(IntegerOrNull(map, S.WeightBits) ?? fallback.Bits),
+        Text(map, S.WeightGranularity) is { } g ? Names.Parse<WeightGranularity>(g) ?? throw Unbound("granularity", g) : fallback.Granularity,
+        (int)(IntegerOrNull(map, S.WeightGroupSize) ?? fallback.GroupSize),
+        BooleanOrNull(map, S.WeightSymmetric) ?? fallback.Symmetric);
+
+    private static ActivationQuantConfig? Activations(YamlTreeNode node)
+    {
         if (node is not YamlTreeMapping map)
         {
             return null; // "none"
         }
 
         string granularity = Text(map, S.ActivationGranularity)!;
-        return new ActivationSpec(
+        return new ActivationQuantConfig(
             (int)Integer(map, S.ActivationBits),
-            granularity == "per-tensor" ? ActivationGranularity.PerTensor : ActivationGranularity.PerToken);
+            Names.Parse<ActivationGranularity>(granularity) ?? throw Unbound("activation granularity", granularity));
     }
 
-    private PlannerSpec Planner(YamlTreeMapping? planner, EnvironmentKind environment)
+    private static object? OptionValue(YamlTreeScalar scalar, MethodOptionDescriptor option) => option.Kind switch
+    {
+        MethodOptionKind.Integer => ScalarParsing.TryInteger(scalar, out long whole) ? whole : null,
+        MethodOptionKind.Number => ScalarParsing.TryNumber(scalar, out double real) ? real : null,
+        _ => ScalarParsing.TryBoolean(scalar, out bool flag) ? flag : null,
+    };
+
+    private PlannerSpec Planner(YamlTreeMapping? planner, string environment)
     {
         var defaults = options.PlannerDefaults.For(environment, Text(planner, S.PlannerProfile)!);
         return defaults with
         {
-            Kind = Text(planner, S.PlannerKind) is { } kind ? PlannerKindOf(kind) : defaults.Kind,
+            Kind = Text(planner, S.PlannerKind) is { } kind ? Names.Parse<PlannerKind>(kind) ?? throw Unbound("planner", kind) : defaults.Kind,
             Horizon = (int)(IntegerOrNull(planner, S.PlannerHorizon) ?? defaults.Horizon),
             Samples = (int)(IntegerOrNull(planner, S.PlannerSamples) ?? defaults.Samples),
             TopK = (int)(IntegerOrNull(planner, S.PlannerTopK) ?? defaults.TopK),
@@ -147,8 +154,9 @@ internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions o
                 manifest = paths.Resolve(baseline, "baseline manifest", options.CheckFiles);
             }
 
+            string metric = Text(item, S.GateMetric)!;
             gates.Add(new GateSpec(
-                MetricOf(Text(item, S.GateMetric)!),
+                Names.Parse<GateMetric>(metric) ?? throw Unbound("metric", metric),
                 NumberOrNull(item, S.GateMin),
                 NumberOrNull(item, S.GateMax),
                 NumberOrNull(item, S.GateMaxDrop),
@@ -163,63 +171,34 @@ internal sealed class RecipeBinder(RecipePathResolver paths, RecipeLoadOptions o
     private string? PathOf(YamlTreeMapping? map, FieldDescriptor field, string what, bool mustExist) =>
         map?.Get(field.Name) is YamlTreeScalar scalar ? paths.Resolve(scalar, what, mustExist) : null;
 
-    private static YamlTreeMapping? Map(YamlTreeMapping? parent, FieldDescriptor field) => parent?.Get(field.Name) as YamlTreeMapping;
+    private static YamlTreeMapping? Map(YamlTreeMapping? parent, FieldDescriptor field) => Map(parent, field.Name);
 
-    private static YamlTreeScalar? Scalar(YamlTreeMapping? map, FieldDescriptor field) =>
-        map?.Get(field.Name) is YamlTreeScalar { IsNull: false } scalar ? scalar : null;
+    private static YamlTreeMapping? Map(YamlTreeMapping? parent, string key) => parent?.Get(key) as YamlTreeMapping;
 
-    private static string? Text(YamlTreeMapping? map, FieldDescriptor field) => Scalar(map, field)?.Value ?? field.Default as string;
+    private static YamlTreeScalar? Scalar(YamlTreeMapping? map, string key) =>
+        map?.Get(key) is YamlTreeScalar { IsNull: false } scalar ? scalar : null;
+
+    private static string? Text(YamlTreeMapping? map, FieldDescriptor field) => Scalar(map, field.Name)?.Value ?? field.Default as string;
 
     private static long? IntegerOrNull(YamlTreeMapping? map, FieldDescriptor field) =>
-        Scalar(map, field) is { } s && ScalarParsing.TryInteger(s, out long v) ? v : null;
+        Scalar(map, field.Name) is { } s && ScalarParsing.TryInteger(s, out long v) ? v : null;
 
     private static long Integer(YamlTreeMapping? map, FieldDescriptor field) => IntegerOrNull(map, field) ?? (long)field.Default!;
 
     private static double? NumberOrNull(YamlTreeMapping? map, FieldDescriptor field) =>
-        Scalar(map, field) is { } s && ScalarParsing.TryNumber(s, out double v) ? v : null;
+        Scalar(map, field.Name) is { } s && ScalarParsing.TryNumber(s, out double v) ? v : null;
 
     private static double Number(YamlTreeMapping? map, FieldDescriptor field) =>
         NumberOrNull(map, field) ?? Convert.ToDouble(field.Default!, CultureInfo.InvariantCulture);
 
     private static bool? BooleanOrNull(YamlTreeMapping? map, FieldDescriptor field) =>
-        Scalar(map, field) is { } s && ScalarParsing.TryBoolean(s, out bool v) ? v : null;
-
-    private static bool Boolean(YamlTreeMapping? map, FieldDescriptor field) => BooleanOrNull(map, field) ?? (bool)field.Default!;
+        Scalar(map, field.Name) is { } s && ScalarParsing.TryBoolean(s, out bool v) ? v : null;
 
     private static IEnumerable<string> Words(YamlTreeMapping? map, FieldDescriptor field) =>
         map?.Get(field.Name) is YamlTreeSequence sequence
             ? sequence.Items.OfType<YamlTreeScalar>().Select(s => s.Value)
             : (string[])field.Default!;
 
-    private static EnvironmentKind Environment(string word) => word switch
-    {
-        "wall" => EnvironmentKind.Wall,
-        "pusht" => EnvironmentKind.PushT,
-        "pointmaze" => EnvironmentKind.PointMaze,
-        _ => throw new InvalidOperationException($"environment '{word}' passed validation but has no binding"),
-    };
-
-    private static QuantizationMethod Method(string word) => word switch
-    {
-        "rtn" => QuantizationMethod.Rtn,
-        "omse" => QuantizationMethod.Omse,
-        "awq" => QuantizationMethod.Awq,
-        "smoothquant" => QuantizationMethod.SmoothQuant,
-        "omniquant" => QuantizationMethod.OmniQuant,
-        "gptq" => QuantizationMethod.Gptq,
-        _ => throw new InvalidOperationException($"method '{word}' passed validation but has no binding"),
-    };
-
-    private static PlannerKind PlannerKindOf(string word) =>
-        PlannerKindNames.Parse(word) ?? throw new InvalidOperationException($"planner '{word}' passed validation but has no binding");
-
-    private static GateMetric MetricOf(string word) => word switch
-    {
-        "success_rate" => GateMetric.SuccessRate,
-        "state_distance" => GateMetric.StateDistance,
-        "planning_loss" => GateMetric.PlanningLoss,
-        "latent_gap" => GateMetric.LatentGap,
-        "latent_drift" => GateMetric.LatentDrift,
-        _ => throw new InvalidOperationException($"metric '{word}' passed validation but has no binding"),
-    };
+    /// <summary>A name the schema accepted but no domain knows: the schema and the registries disagree (a bug).</summary>
+    private static InvalidOperationException Unbound(string what, string? word) => new($"{what} '{word}' passed validation but has no binding");
 }

@@ -1,3 +1,4 @@
+using WmQuant.Diagnostics;
 using WmQuant.Recipes.Yaml;
 
 namespace WmQuant.Recipes.Binding;

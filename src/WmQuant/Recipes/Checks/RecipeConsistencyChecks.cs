@@ -1,115 +1,157 @@
 using System.Globalization;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.Gates;
+using WmQuant.Models.Config;
+using WmQuant.Naming;
+using WmQuant.Quantization.Methods.Registry;
+using WmQuant.Quantization.Model;
+using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes.Binding;
 using WmQuant.Recipes.Schema;
 using S = WmQuant.Recipes.Schema.RecipeSchema;
 
 namespace WmQuant.Recipes.Checks;
 
-/// <summary>Rules that involve several settings (or the model's shapes), checked on the bound recipe.</summary>
+/// <summary>Rules that involve several settings (or the model's layers), checked on the bound recipe.</summary>
 /// <remarks>Rules touching a setting the schema rejected (<paramref name="removed"/>) are skipped: its default is not what the user wrote.</remarks>
-internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollection<string> removed, ICollection<RecipeProblem> problems)
+internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollection<string> removed, ICollection<Diagnostic> problems, QuantizationMethodRegistry methods)
 {
     private bool Removed(params string[] paths) => paths.Any(p => TreePruner.Touches(removed, p));
 
-    public void Check(Recipe recipe, IModelShapeInfo? shapes)
+    public void Check(Recipe recipe, IReadOnlyList<LayerShape>? layers)
     {
-        if (!Removed("quantization.method", "quantization.activations", "quantization.modules"))
+        var quantization = recipe.Quantization;
+        if (!Removed("quantization.method", "quantization.scheme", "quantization.activations", "quantization.modules"))
         {
-            CheckWeightOnly(recipe);
+            CheckWeightOnly(quantization);
         }
 
-        if (!Removed("quantization.weights"))
+        if (!Removed("quantization.weights", "quantization.scheme"))
         {
-            CheckWeights("quantization.weights", recipe.Quantization.Weights, shapes);
+            CheckGranularity("quantization.weights", quantization.Weights);
         }
 
-        foreach (var module in recipe.Quantization.Modules)
+        foreach (var rule in quantization.Overrides)
         {
-            string path = $"quantization.modules.{module.Selector}.weights";
-            if (source.Has(path) && !Removed(path, "quantization.weights"))
+            string path = $"quantization.modules.{rule.Selector}.weights";
+            if (source.Has(path) && !Removed(path, "quantization.weights") && rule.Weights is { } weights)
             {
-                CheckWeights(path, module.Weights, shapes);
+                CheckGranularity(path, weights);
             }
+        }
+
+        if (layers is not null && !Removed("quantization"))
+        {
+            CheckAgainstModel(quantization, layers);
         }
 
         CheckGates(recipe);
         var planner = recipe.Evaluation.Planner;
         if (planner.TopK > planner.Samples && !Removed("evaluation.planner.top_k", "evaluation.planner.samples", "evaluation.planner.profile", "environment"))
         {
-            Error("evaluation.planner.top_k", ProblemCodes.PlannerInconsistent,
+            Error("evaluation.planner.top_k", DiagnosticCodes.PlannerInconsistent,
                 $"evaluation.planner.top_k is {N(planner.TopK)}, more than samples ({N(planner.Samples)}); allowed: 1-{N(planner.Samples)}");
         }
 
         if ((recipe.Calibration.SeedOffset - recipe.Evaluation.SeedOffset) % 99 == 0 && !Removed("calibration.seed_offset", "evaluation.seed_offset"))
         {
-            Add("calibration.seed_offset", ProblemSeverity.Warning, ProblemCodes.SeedOverlap,
+            Add("calibration.seed_offset", Severity.Warning, DiagnosticCodes.SeedOverlap,
                 $"calibration.seed_offset {N(recipe.Calibration.SeedOffset)} gives the same episode seeds as evaluation.seed_offset {N(recipe.Evaluation.SeedOffset)}; calibration would see the evaluation episodes");
         }
     }
 
-    private void CheckWeightOnly(Recipe recipe)
+    private void CheckWeightOnly(QuantizationRequest quantization)
     {
-        var quantization = recipe.Quantization;
-        string method = S.Methods[(int)quantization.Method];
-        if (!S.WeightOnlyMethods.Contains(method))
+        if (!quantization.Method.WeightOnly)
         {
             return;
         }
 
-        if (quantization.Activations is not null)
+        string method = quantization.Method.Name;
+        var others = methods.All.Where(m => !m.WeightOnly).Select(m => m.Name).ToList();
+        string alternatives = others.Count switch
         {
-            Error("quantization.activations", ProblemCodes.WeightOnlyWithActivations,
-                $"quantization.activations must be none with method '{method}', which quantizes weights only; use smoothquant, omniquant, omse or rtn to quantize activations");
+            0 => "no registered method quantizes activations",
+            1 => $"use {others[0]} to quantize activations",
+            _ => $"use {string.Join(", ", others.Take(others.Count - 1))} or {others[^1]} to quantize activations",
+        };
+        if (quantization.Activations is { IsBypass: false })
+        {
+            string path = source.Has("quantization.activations") ? "quantization.activations" : "quantization.scheme";
+            Error(path, DiagnosticCodes.WeightOnlyWithActivations,
+                path == "quantization.activations"
+                    ? $"{path} must be none with method '{method}', which quantizes weights only; {alternatives}"
+                    : $"{path} '{quantization.Scheme}' quantizes activations, but method '{method}' quantizes weights only; pick a …A16 scheme or {alternatives}");
         }
 
-        foreach (var module in quantization.Modules)
+        foreach (var rule in quantization.Overrides)
         {
-            string path = $"quantization.modules.{module.Selector}.activations";
-            if (module.Activations is not null && source.Has(path))
+            string path = $"quantization.modules.{rule.Selector}.activations";
+            if (rule.Activations is { IsBypass: false } && source.Has(path))
             {
-                Error(path, ProblemCodes.WeightOnlyWithActivations,
-                    $"{path} must be none with method '{method}', which quantizes weights only");
+                Error(path, DiagnosticCodes.WeightOnlyWithActivations, $"{path} must be none with method '{method}', which quantizes weights only");
             }
         }
     }
 
-    private void CheckWeights(string path, WeightSpec weights, IModelShapeInfo? shapes)
+    private void CheckGranularity(string path, WeightQuantConfig weights)
     {
         string groupPath = path + ".group_size";
-        if (weights.Granularity == WeightGranularity.Channel)
+        // Only when both are written in one file: a base's group size under a child's "channel" is expected.
+        if (weights.Granularity != WeightGranularity.PerGroup && source.Has(groupPath) && source.Has(path + ".granularity")
+            && source.Of(groupPath).File == source.Of(path + ".granularity").File)
         {
-            // Only when both are written in one file: a base's group size under a child's "channel" is expected.
-            if (source.Has(groupPath) && source.Has(path + ".granularity")
-                && source.Of(groupPath).File == source.Of(path + ".granularity").File)
+            Add(groupPath, Severity.Warning, DiagnosticCodes.IneffectiveSetting,
+                $"{groupPath} has no effect with granularity {Names.Of(weights.Granularity)}");
+        }
+    }
+
+    /// <summary>Group sizes against the widths of the layers each setting reaches, and override rules that select no layer.</summary>
+    private void CheckAgainstModel(QuantizationRequest quantization, IReadOnlyList<LayerShape> layers)
+    {
+        var scope = quantization.Plan.Resolve(layers);
+        foreach (var rule in scope.UnmatchedRules)
+        {
+            string path = $"quantization.modules.{rule.Selector}";
+            problems.Add(Diagnostic.At(rule.Position ?? source.Of(path), Severity.Warning, DiagnosticCodes.IneffectiveSetting,
+                $"{path} selects no quantizable layer of this model; layers are named like {layers[0].Name} and {layers[^1].Name}"));
+        }
+
+        // Which setting decided each layer's group size: the last override that selects it, else the recipe-wide one.
+        var grouped = scope.Layers.Where(l => l.Weights is { Granularity: WeightGranularity.PerGroup }).ToList();
+        foreach (var setting in grouped.GroupBy(l => GroupSizePath(quantization, l.Name)))
+        {
+            if (Removed(setting.Key))
             {
-                Add(groupPath, ProblemSeverity.Warning, ProblemCodes.IneffectiveSetting,
-                    $"{groupPath} has no effect with granularity channel");
+                continue;
             }
 
-            return;
-        }
-
-        if (shapes is null || weights.IsBypass || shapes.MaxLinearInputWidth <= 0)
-        {
-            return;
-        }
-
-        int g = weights.GroupSize;
-        if (g > shapes.MaxLinearInputWidth)
-        {
-            Error(groupPath, ProblemCodes.GroupTooLarge,
-                $"{groupPath} is {N(g)}, larger than the widest quantized input ({N(shapes.MaxLinearInputWidth)}); allowed: 1-{N(shapes.MaxLinearInputWidth)}");
-            return;
-        }
-
-        foreach (int width in shapes.LinearInputWidths.Distinct().Order())
-        {
-            if (width % g != 0)
+            int g = setting.First().Weights!.GroupSize;
+            long widest = setting.Max(l => l.InFeatures);
+            if (g > widest)
             {
-                Add(groupPath, ProblemSeverity.Warning, ProblemCodes.PartialGroups,
-                    $"{groupPath} {N(g)} does not divide input width {N(width)}: each row gets {N(width / g)} full group(s) and a partial group of {N(width % g)}");
+                Error(setting.Key, DiagnosticCodes.GroupTooLarge,
+                    $"{setting.Key} is {N(g)}, larger than the widest input it applies to ({widest.ToString(CultureInfo.InvariantCulture)}); allowed: 1-{widest.ToString(CultureInfo.InvariantCulture)}");
+                continue;
+            }
+
+            // A width below the group size is one group per row (per-channel in effect), exact and unsurprising on small
+            // models; only a width the group size leaves a remainder of gets a partial last group worth a warning.
+            foreach (long width in setting.Select(l => l.InFeatures).Distinct().Order().Where(w => w > g && w % g != 0))
+            {
+                string w = width.ToString(CultureInfo.InvariantCulture);
+                Add(setting.Key, Severity.Warning, DiagnosticCodes.PartialGroups,
+                    $"{setting.Key} {N(g)} does not divide input width {w}: each row gets {(width / g).ToString(CultureInfo.InvariantCulture)} full group(s) and a partial group of {(width % g).ToString(CultureInfo.InvariantCulture)}");
             }
         }
+    }
+
+    private string GroupSizePath(QuantizationRequest quantization, string layer)
+    {
+        var rule = quantization.Overrides.LastOrDefault(r => r.Selector.Matches(layer));
+        string path = rule is null ? "quantization.weights.group_size" : $"quantization.modules.{rule.Selector}.weights.group_size";
+        return rule is not null && !source.Has(path) ? "quantization.weights.group_size" : path;
     }
 
     private void CheckGates(Recipe recipe)
@@ -142,26 +184,25 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
             if (set.Count != 1)
             {
                 string has = set.Count == 0 ? "none" : string.Join(" and ", set.Select(s => s.Key));
-                problems.Add(RecipeProblem.At(gate.Position, ProblemSeverity.Error, ProblemCodes.GateThreshold,
-                    $"{path} needs exactly one of min, max, max_drop_vs_baseline; it has {has}"));
+                problems.Add(Diagnostic.Error(DiagnosticCodes.GateThreshold,
+                    $"{path} needs exactly one of min, max, max_drop_vs_baseline; it has {has}", gate.Position));
             }
 
-            string metric = S.Metrics[(int)gate.Metric];
-            if (S.ProportionMetrics.Contains(metric))
+            if (GateMetrics.IsProportion(gate.Metric))
             {
                 foreach (var (key, value) in set.Where(s => s.Value is < 0 or > 1))
                 {
-                    Error($"{path}.{key}", ProblemCodes.GateThresholdRange,
-                        $"{path}.{key} is {value.ToString("R", CultureInfo.InvariantCulture)}; {metric} is a proportion, allowed: 0-1");
+                    Error($"{path}.{key}", DiagnosticCodes.GateThresholdRange,
+                        $"{path}.{key} is {value.ToString("R", CultureInfo.InvariantCulture)}; {GateMetrics.Name(gate.Metric)} is a proportion, allowed: 0-1");
                 }
             }
         }
     }
 
-    private void Error(string path, string code, string message) => Add(path, ProblemSeverity.Error, code, message);
+    private void Error(string path, string code, string message) => Add(path, Severity.Error, code, message);
 
-    private void Add(string path, ProblemSeverity severity, string code, string message) =>
-        problems.Add(RecipeProblem.At(source.Of(path), severity, code, message));
+    private void Add(string path, Severity severity, string code, string message) =>
+        problems.Add(Diagnostic.At(source.Of(path), severity, code, message));
 
     private static string N(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

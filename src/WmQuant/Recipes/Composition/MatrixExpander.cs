@@ -1,3 +1,5 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
 
@@ -16,7 +18,7 @@ internal sealed record MatrixCombination(YamlTreeMapping Tree, IReadOnlyList<Mat
 /// Checks a <c>matrix:</c> section (keys are known setting paths, values valid for them, exclude entries refer to
 /// matrix keys and values) and expands it into the cartesian product of recipes.
 /// </summary>
-internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int maxCombinations)
+internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic> problems, int maxCombinations)
 {
     private sealed record Axis(string Path, IReadOnlyList<string> Segments, SourcePosition KeyPosition, IReadOnlyList<YamlTreeNode> Values);
 
@@ -29,9 +31,9 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
             return [new MatrixCombination(tree, [])];
         }
 
-        int before = problems.Count(p => p.Severity == ProblemSeverity.Error);
+        int before = problems.Count(p => p.Severity == Severity.Error);
         var (axes, excludes) = ReadMatrix(matrixEntry.Value);
-        if (problems.Count(p => p.Severity == ProblemSeverity.Error) > before || axes.Count == 0)
+        if (problems.Count(p => p.Severity == Severity.Error) > before || axes.Count == 0)
         {
             return [new MatrixCombination(tree, [])];
         }
@@ -39,7 +41,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
         long total = axes.Aggregate(1L, (n, a) => n * a.Values.Count);
         if (total > maxCombinations)
         {
-            Report(matrixEntry.Value.Position, ProblemCodes.MatrixSize,
+            Report(matrixEntry.Value.Position, DiagnosticCodes.MatrixSize,
                 $"the matrix expands to {total} combinations; at most {maxCombinations} are allowed");
             return [new MatrixCombination(tree, [])];
         }
@@ -65,7 +67,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
 
         if (combinations.Count == 0)
         {
-            Report(matrixEntry.Value.Position, ProblemCodes.MatrixSize, "exclude removes every combination of the matrix; nothing would run");
+            Report(matrixEntry.Value.Position, DiagnosticCodes.MatrixSize, "exclude removes every combination of the matrix; nothing would run");
             return [new MatrixCombination(tree, [])];
         }
 
@@ -78,24 +80,24 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
         var excludes = new List<Dictionary<string, string>>();
         if (node is not YamlTreeMapping mapping)
         {
-            Report(node.Position, ProblemCodes.WrongType, $"matrix must be a mapping of setting paths to lists of values, got {ScalarParsing.Describe(node)}");
+            Report(node.Position, DiagnosticCodes.WrongType, $"matrix must be a mapping of setting paths to lists of values, got {ScalarParsing.Describe(node)}");
             return (axes, excludes);
         }
 
         foreach (var entry in mapping.Entries.Where(e => e.Key != MatrixType.ExcludeKey))
         {
-            var lookup = RecipeSchema.Resolve(entry.Key);
+            var lookup = schema.Resolve(entry.Key);
             if (lookup.Type is null || lookup.Segments is null)
             {
                 string allowed = lookup.Allowed.Count == 0 ? "(nothing: the path goes past a setting)" : string.Join(", ", lookup.Allowed);
-                problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.UnknownMatrixKey,
+                problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.UnknownMatrixKey,
                     SchemaValidator.WithAllowed($"matrix key '{entry.Key}' names no setting: '{lookup.UnknownSegment}' is unknown", lookup.UnknownSegment ?? string.Empty, lookup.Allowed, allowed)));
                 continue;
             }
 
             if (entry.Value is not YamlTreeSequence { Items.Count: > 0 } values)
             {
-                Report(entry.Value.Position, entry.Value is YamlTreeSequence ? ProblemCodes.BadList : ProblemCodes.WrongType,
+                Report(entry.Value.Position, entry.Value is YamlTreeSequence ? DiagnosticCodes.BadList : DiagnosticCodes.WrongType,
                     $"matrix '{entry.Key}' must be a non-empty list of values, got {(entry.Value is YamlTreeSequence ? "an empty list" : ScalarParsing.Describe(entry.Value))}");
                 continue;
             }
@@ -107,7 +109,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
                 validator.Validate(value, lookup.Type, entry.Key);
                 if (!seen.Add(Text(value)))
                 {
-                    Report(value.Position, ProblemCodes.BadList, $"matrix '{entry.Key}' lists '{Text(value)}' more than once");
+                    Report(value.Position, DiagnosticCodes.BadList, $"matrix '{entry.Key}' lists '{Text(value)}' more than once");
                 }
             }
 
@@ -126,7 +128,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
     {
         if (node is not YamlTreeSequence sequence)
         {
-            Report(node.Position, ProblemCodes.WrongType, $"matrix exclude must be a list of mappings, got {ScalarParsing.Describe(node)}");
+            Report(node.Position, DiagnosticCodes.WrongType, $"matrix exclude must be a list of mappings, got {ScalarParsing.Describe(node)}");
             return;
         }
 
@@ -134,7 +136,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
         {
             if (item is not YamlTreeMapping { Entries.Count: > 0 } entryMap)
             {
-                Report(item.Position, ProblemCodes.WrongType, $"a matrix exclude entry must be a non-empty mapping of matrix keys to values, got {ScalarParsing.Describe(item)}");
+                Report(item.Position, DiagnosticCodes.WrongType, $"a matrix exclude entry must be a non-empty mapping of matrix keys to values, got {ScalarParsing.Describe(item)}");
                 continue;
             }
 
@@ -145,7 +147,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
                 var keys = axes.Select(a => a.Path).ToList();
                 if (axis is null)
                 {
-                    problems.Add(RecipeProblem.At(pair.KeyPosition, ProblemSeverity.Error, ProblemCodes.BadMatrixExclude,
+                    problems.Add(Diagnostic.At(pair.KeyPosition, Severity.Error, DiagnosticCodes.BadMatrixExclude,
                         SchemaValidator.WithAllowed($"matrix exclude names '{pair.Key}', which is not a matrix key", pair.Key, keys, string.Join(", ", keys))));
                     continue;
                 }
@@ -153,7 +155,7 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
                 var values = axis.Values.Select(Text).ToList();
                 if (!values.Contains(Text(pair.Value)))
                 {
-                    Report(pair.Value.Position, ProblemCodes.BadMatrixExclude,
+                    Report(pair.Value.Position, DiagnosticCodes.BadMatrixExclude,
                         $"matrix exclude value '{Text(pair.Value)}' is not among the values of '{pair.Key}': {string.Join(", ", values)}");
                     continue;
                 }
@@ -211,5 +213,5 @@ internal sealed class MatrixExpander(ICollection<RecipeProblem> problems, int ma
         new(value.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_').ToArray());
 
     private void Report(SourcePosition position, string code, string message) =>
-        problems.Add(RecipeProblem.At(position, ProblemSeverity.Error, code, message));
+        problems.Add(Diagnostic.At(position, Severity.Error, code, message));
 }

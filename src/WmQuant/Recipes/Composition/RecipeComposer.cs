@@ -1,3 +1,5 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
 
@@ -12,7 +14,7 @@ internal sealed record Composition(YamlTreeMapping? Root, bool Complete);
 /// Follows <c>extends:</c> chains: each base is read from its own file (so its problems point into it), mappings are
 /// deep-merged with the extending file winning, lists and scalars are replaced, and cycles are reported.
 /// </summary>
-internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<RecipeProblem> problems)
+internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Diagnostic> problems)
 {
     private readonly RecipePathResolver paths = new(boundary, problems);
     private readonly List<string> files = [];
@@ -39,7 +41,7 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Re
 
         if (node is not YamlTreeMapping mapping)
         {
-            problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, ProblemCodes.BadDocument,
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.BadDocument,
                 $"a recipe must be a mapping of settings, got {ScalarParsing.Describe(node)}"));
             return null;
         }
@@ -53,7 +55,7 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Re
         var own = mapping.Without(RecipeSchema.Extends.Name);
         if (extends.Value is not YamlTreeScalar { IsNull: false } target)
         {
-            problems.Add(RecipeProblem.At(extends.Value.Position, ProblemSeverity.Error, ProblemCodes.WrongType,
+            problems.Add(Diagnostic.At(extends.Value.Position, Severity.Error, DiagnosticCodes.WrongType,
                 $"extends must be a path to a base recipe, got {ScalarParsing.Describe(extends.Value)}"));
             complete = false;
             return own;
@@ -69,7 +71,7 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Re
         if (chain.Contains(basePath))
         {
             string cycle = string.Join(" -> ", chain.Append(basePath).Select(p => SourcePosition.DisplayPath(p, boundary.Root)));
-            problems.Add(RecipeProblem.At(target.Position, ProblemSeverity.Error, ProblemCodes.ExtendsCycle,
+            problems.Add(Diagnostic.At(target.Position, Severity.Error, DiagnosticCodes.ExtendsCycle,
                 $"extends '{target.Value}' makes a cycle: {cycle}"));
             complete = false;
             return own;

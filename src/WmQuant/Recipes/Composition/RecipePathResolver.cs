@@ -1,9 +1,11 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Recipes.Yaml;
 
 namespace WmQuant.Recipes.Composition;
 
 /// <summary>Resolves a path written in a recipe against the folder of the file it is written in, and checks it stays in the repository and exists.</summary>
-internal sealed class RecipePathResolver(RepositoryBoundary boundary, ICollection<RecipeProblem> problems)
+internal sealed class RecipePathResolver(RepositoryBoundary boundary, ICollection<Diagnostic> problems)
 {
     /// <summary>The absolute path, or null after reporting why it cannot be used.</summary>
     public string? Resolve(YamlTreeScalar node, string what, bool mustExist)
@@ -12,21 +14,21 @@ internal sealed class RecipePathResolver(RepositoryBoundary boundary, ICollectio
         string full = Path.GetFullPath(Path.Combine(folder, node.Value));
         if (!boundary.Contains(full))
         {
-            problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, ProblemCodes.PathEscapesRepository,
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathEscapesRepository,
                 $"{what} '{node.Value}' resolves to {full}, outside the repository {boundary.Root}; keep recipe inputs inside the repository"));
             return null;
         }
 
         if (File.Exists(full) && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target && !boundary.Contains(target.FullName))
         {
-            problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, ProblemCodes.PathEscapesRepository,
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathEscapesRepository,
                 $"{what} '{node.Value}' is a symbolic link to {target.FullName}, outside the repository {boundary.Root}; keep recipe inputs inside the repository"));
             return null;
         }
 
         if (mustExist && !File.Exists(full))
         {
-            problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, ProblemCodes.PathNotFound,
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathNotFound,
                 $"{what} '{node.Value}' not found (resolved to {full})"));
             return null;
         }

@@ -1,28 +1,27 @@
+using System.Runtime.CompilerServices;
+using WmQuant.Environments;
+using WmQuant.Gates;
+using WmQuant.Models;
+using WmQuant.Naming;
+using WmQuant.Planning;
+using WmQuant.Quantization.Methods.Registry;
+using WmQuant.Quantization.Primitives;
+
 namespace WmQuant.Recipes.Schema;
 
 /// <summary>
-/// The recipe schema, declared once. Validation, the typed binding's defaults and the JSON Schema for editors are
-/// all derived from these descriptors.
+/// The recipe schema, declared once and built from the domains' registries: the environments of
+/// <see cref="EnvironmentCatalog"/>, the planner kinds, the quantization methods of a <see cref="QuantizationMethodRegistry"/>
+/// (each contributing its own options block), the presets, granularities and gate metrics. Validation, the typed
+/// binding's defaults and the JSON Schema for editors are all derived from these descriptors, so a name that exists
+/// nowhere cannot validate.
 /// </summary>
-public static class RecipeSchema
+public sealed class RecipeSchema
 {
-    /// <summary>Quantization methods; awq and gptq quantize weights only.</summary>
-    public static readonly IReadOnlyList<string> Methods = ["rtn", "omse", "awq", "smoothquant", "omniquant", "gptq"];
-
-    /// <summary>Methods that never quantize activations.</summary>
-    public static readonly IReadOnlyList<string> WeightOnlyMethods = ["awq", "gptq"];
+    private static readonly ConditionalWeakTable<QuantizationMethodRegistry, RecipeSchema> Built = [];
 
     /// <summary>The module groups overrides can name; anything else must be a glob on layer names.</summary>
-    public static readonly IReadOnlyList<string> ModuleGroups = ["encoder", "predictor", "action_encoder", "proprio_encoder", "decoder"];
-
-    /// <summary>Environments recipes can plan in.</summary>
-    public static readonly IReadOnlyList<string> Environments = ["wall", "pusht", "pointmaze"];
-
-    /// <summary>Metrics gates can test.</summary>
-    public static readonly IReadOnlyList<string> Metrics = ["success_rate", "state_distance", "planning_loss", "latent_gap", "latent_drift"];
-
-    /// <summary>Metrics that are proportions, so their thresholds must lie in [0, 1].</summary>
-    public static readonly IReadOnlyList<string> ProportionMetrics = ["success_rate"];
+    public static readonly IReadOnlyList<string> ModuleGroups = [.. Enum.GetValues<ModuleGroup>().Select(Models.ModuleGroups.Prefix)];
 
     internal static readonly IntegerType Bits = new(2, 8, [16]);
     // Counts bind to int; the seed alone is a long.
@@ -43,7 +42,7 @@ public static class RecipeSchema
     internal static readonly FieldDescriptor Model = new("model", new MapType([Checkpoint, ModelConfig]),
         "The full-precision model to quantize.", Required: true);
 
-    internal static readonly FieldDescriptor Environment = new("environment", new ChoiceType(Environments),
+    internal static readonly FieldDescriptor Environment = new("environment", new ChoiceType(EnvironmentCatalog.Names),
         "Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.", Required: true);
     internal static readonly FieldDescriptor Device = new("device", new TextType(TextFormat.Device),
         "auto | cpu | cuda | cuda:N. auto uses CUDA when a CUDA libtorch and a GPU are found, else the CPU.", "auto");
@@ -60,27 +59,27 @@ public static class RecipeSchema
         new MapType([CalibrationEpisodes, CalibrationSeedOffset, CalibrationMpcIterations]),
         "How calibration data is collected: the FP planner runs on calibration episodes and every quantized layer's inputs are recorded.");
 
-    internal static readonly FieldDescriptor Method = new("method", new ChoiceType(Methods),
-        "rtn | omse | awq | smoothquant | omniquant | gptq. awq and gptq quantize weights only.", "rtn");
-    internal static readonly FieldDescriptor WeightBits = new("bits", Bits, "Weight bit width: 2-8, or 16 to keep the weights in float.", 4L);
-    internal static readonly FieldDescriptor WeightGranularity = new("granularity", new ChoiceType(["channel", "group"]),
-        "One scale per output channel, or per group of group_size inputs of each output channel.", "group");
+    internal static readonly FieldDescriptor Scheme = new("scheme", new ChoiceType(QuantizationPresets.Names),
+        $"A preset the weights and activations start from (keys set below win): {string.Join("; ", QuantizationPresets.All.Select(p => $"{p.Name}: {p.Description}"))}. Default: none (W4 g128 symmetric weights, float activations).");
+    internal static readonly FieldDescriptor WeightBits = new("bits", Bits, "Weight bit width: 2-8, or 16 to keep the weights in float. Default: the scheme's, else 4.");
+    internal static readonly FieldDescriptor WeightGranularity = new("granularity", new ChoiceType(Names.All<WeightGranularity>()),
+        "One scale per tensor, per output channel, or per group of group_size inputs of each output channel. Default: the scheme's, else group.");
     internal static readonly FieldDescriptor WeightGroupSize = new("group_size", Positive,
-        "Inputs per group when granularity is group; at most the widest quantized input. A width it does not divide gets a partial last group.", 128L);
+        "Inputs per group when granularity is group; at most the widest quantized input. A width it does not divide gets a partial last group. Default: the scheme's, else 128.");
     internal static readonly FieldDescriptor WeightSymmetric = new("symmetric", new BooleanType(),
-        "Symmetric signed codes (no zero point) or asymmetric codes with a zero point.", true);
+        "Symmetric signed codes (no zero point) or asymmetric codes with a zero point. Default: the scheme's, else true.");
     internal static readonly FieldDescriptor Weights = new("weights",
         new MapType([WeightBits, WeightGranularity, WeightGroupSize, WeightSymmetric]), "How weights are quantized.");
 
     internal static readonly FieldDescriptor ActivationBits = new("bits", Bits, "Activation bit width: 2-8, or 16 to keep them in float.", 8L);
-    internal static readonly FieldDescriptor ActivationGranularity = new("granularity", new ChoiceType(["per-tensor", "per-token"]),
+    internal static readonly FieldDescriptor ActivationGranularity = new("granularity", new ChoiceType(Names.All<ActivationGranularity>()),
         "per-tensor: static ranges calibrated once; per-token: dynamic ranges computed for every token.", "per-token");
     internal static readonly FieldDescriptor Activations = new("activations",
         new NoneOrType(new MapType([ActivationBits, ActivationGranularity])),
-        "none (weight-only quantization) or how the inputs of quantized Linears are quantized (asymmetric).", "none");
+        "none (weight-only quantization) or how the inputs of quantized Linears are quantized (asymmetric). Default: the scheme's, else none.");
 
     internal static readonly FieldDescriptor OverrideWeights = new("weights",
-        new MapType(((MapType)Weights.Type).Fields.Select(f => f with { Default = null, Description = f.Description + " Default: the recipe-wide setting." }).ToList()),
+        new MapType(((MapType)Weights.Type).Fields.Select(f => f with { Default = null, Description = f.Description + " In an override: the recipe-wide setting." }).ToList()),
         "Weight settings for these modules; unset keys keep the recipe-wide setting.");
     internal static readonly FieldDescriptor OverrideActivations = Activations with
     {
@@ -92,34 +91,9 @@ public static class RecipeSchema
             "a glob on layer names such as 'predictor.transformer.layers.*.0.to_qkv'"),
         "Per-module overrides, keyed by group (encoder, predictor, action_encoder, proprio_encoder, decoder) or by a glob on layer names; a glob beats a group.");
 
-    internal static readonly FieldDescriptor AwqGrid = new("grid", new IntegerType(2, 1000), "Points of the scale-exponent grid r in [0, 1).", 20L);
-    internal static readonly FieldDescriptor AwqClipSearch = new("clip_search", new BooleanType(), "Search a clipping ratio per channel/group after scaling.", true);
-    internal static readonly FieldDescriptor OmseCandidates = new("candidates", new IntegerType(2, 1000), "Shrink factors of the range tried per channel/group.", 90L);
-    internal static readonly FieldDescriptor SmoothAlpha = new("alpha", new NumberType(0, 1), "Migration strength: 0 keeps the difficulty in activations, 1 moves it all to weights.", 0.5);
-    internal static readonly FieldDescriptor SmoothSearchAlpha = new("search_alpha", new BooleanType(), "Search alpha on calibration data instead of using the fixed value.", false);
-    internal static readonly FieldDescriptor OmniEpochs = new("epochs", Positive, "Optimisation epochs per block.", 20L);
-    internal static readonly FieldDescriptor OmniLwcLr = new("lwc_lr", new NumberType(0, null, MinExclusive: true), "Learning rate of the learnable weight clipping.", 1e-2);
-    internal static readonly FieldDescriptor OmniLetLr = new("let_lr", new NumberType(0, null, MinExclusive: true), "Learning rate of the learnable equivalent transformation.", 5e-3);
-    internal static readonly FieldDescriptor OmniLwc = new("lwc", new BooleanType(), "Learn weight clipping bounds.", true);
-    internal static readonly FieldDescriptor OmniLet = new("let", new BooleanType(), "Learn per-channel scale/shift (LET).", true);
-    internal static readonly FieldDescriptor GptqDamp = new("damp", new NumberType(0, 1, MinExclusive: true), "Hessian dampening as a fraction of its mean diagonal.", 0.01);
-    internal static readonly FieldDescriptor GptqBlockSize = new("block_size", Positive, "Columns per error-feedback block.", 128L);
-    internal static readonly FieldDescriptor GptqActOrder = new("act_order", new BooleanType(), "Quantize columns in order of decreasing Hessian diagonal.", false);
-    internal static readonly FieldDescriptor AwqOptions = new("awq", new MapType([AwqGrid, AwqClipSearch]), "Options used when method is awq.");
-    internal static readonly FieldDescriptor OmseOptions = new("omse", new MapType([OmseCandidates]), "Options used when method is omse.");
-    internal static readonly FieldDescriptor SmoothQuantOptions = new("smoothquant", new MapType([SmoothAlpha, SmoothSearchAlpha]), "Options used when method is smoothquant.");
-    internal static readonly FieldDescriptor OmniQuantOptions = new("omniquant", new MapType([OmniEpochs, OmniLwcLr, OmniLetLr, OmniLwc, OmniLet]), "Options used when method is omniquant.");
-    internal static readonly FieldDescriptor GptqOptions = new("gptq", new MapType([GptqDamp, GptqBlockSize, GptqActOrder]), "Options used when method is gptq.");
-    internal static readonly FieldDescriptor MethodOptions = new("method_options",
-        new MapType([AwqOptions, OmseOptions, SmoothQuantOptions, OmniQuantOptions, GptqOptions]),
-        "Method-specific options, one block per method so a sweep over methods can set them all; only the chosen method's block is used.");
-    internal static readonly FieldDescriptor Quantization = new("quantization",
-        new MapType([Method, Weights, Activations, Modules, MethodOptions]),
-        "What is quantized and how. By default every Linear of the encoder and predictor.");
-
-    internal static readonly FieldDescriptor PlannerProfile = new("profile", new ChoiceType(["default", "cpu"]),
+    internal static readonly FieldDescriptor PlannerProfile = new("profile", new ChoiceType(PlannerDefaults.Profiles),
         "Planner defaults: 'default' is the study's settings for the environment (wall: mpc-cem horizon 5, samples 300, top_k 30, opt_steps 10, max_iterations 50; pusht: opt_steps 30, max_iterations 30); 'cpu' uses fewer samples and steps so a CPU finishes in minutes. Keys set here win.", "default");
-    internal static readonly FieldDescriptor PlannerKind = new("kind", new ChoiceType([.. PlannerKindNames.All]),
+    internal static readonly FieldDescriptor PlannerKind = new("kind", new ChoiceType(Names.All<PlannerKind>()),
         "Planner: CEM or gradient descent, re-planning after every horizon (mpc) or once (open-loop). Default from the profile.");
     internal static readonly FieldDescriptor PlannerHorizon = new("horizon", Positive, "Planned model steps (each frameskip environment steps). Default from the profile.");
     internal static readonly FieldDescriptor PlannerSamples = new("samples", Positive, "CEM samples per step (GD: parallel candidates). Default from the profile.");
@@ -136,7 +110,7 @@ public static class RecipeSchema
     internal static readonly FieldDescriptor Evaluation = new("evaluation", new MapType([EvaluationEpisodes, EvaluationSeedOffset, Planner]),
         "How the FP and quantized models are evaluated.");
 
-    internal static readonly FieldDescriptor GateMetric = new("metric", new ChoiceType(Metrics), "The metric tested.", Required: true);
+    internal static readonly FieldDescriptor GateMetric = new("metric", new ChoiceType(Names.All<GateMetric>()), "The metric tested.", Required: true);
     internal static readonly FieldDescriptor GateMin = new("min", new NumberType(), "Fail when the measured value falls below this (the verdict reports its confidence interval).");
     internal static readonly FieldDescriptor GateMax = new("max", new NumberType(), "Fail when the measured value rises above this (the verdict reports its confidence interval).");
     internal static readonly FieldDescriptor GateMaxDrop = new("max_drop_vs_baseline", new NumberType(0),
@@ -151,7 +125,7 @@ public static class RecipeSchema
 
     internal static readonly FieldDescriptor ArtifactName = new("name", new TextType(TextFormat.Name), "Artifact (and package) name; default: the recipe name.");
     internal static readonly FieldDescriptor ArtifactVersion = new("version", new TextType(TextFormat.SemVer), "SemVer version of the artifact.", "0.1.0");
-    internal static readonly FieldDescriptor ArtifactFormats = new("formats", new ListType(new ChoiceType(["safetensors", "nupkg"]), 1, UniqueItems: true),
+    internal static readonly FieldDescriptor ArtifactFormats = new("formats", new ListType(new ChoiceType(Names.All<ArtifactFormat>()), 1, UniqueItems: true),
         "What to emit: the artifact folder with packed safetensors, and optionally a NuGet package of it.", new[] { "safetensors" });
     internal static readonly FieldDescriptor Artifact = new("artifact", new MapType([ArtifactName, ArtifactVersion, ArtifactFormats]),
         "The versioned output.");
@@ -159,21 +133,70 @@ public static class RecipeSchema
     internal static readonly FieldDescriptor Matrix = new("matrix", new MatrixType(),
         "Sweep: setting paths (quantization.weights.bits) mapped to lists of values; the recipe expands to every combination, named name-value-value. 'exclude' lists combinations to leave out.");
 
+    private RecipeSchema(QuantizationMethodRegistry methods)
+    {
+        Methods = methods;
+        Method = new FieldDescriptor("method", new ChoiceType(methods.Names),
+            $"The quantization method: {string.Join("; ", methods.All.Select(m => $"{m.Name}{(m.WeightOnly ? " (weights only)" : "")}: {m.Description}"))}",
+            methods.All[0].Name);
+        MethodOptions = new FieldDescriptor("method_options",
+            new MapType([.. methods.All.Select(OptionsBlock)]),
+            "Method-specific options, one block per method so a sweep over methods can set them all; only the chosen method's block is used.");
+        Quantization = new FieldDescriptor("quantization",
+            new MapType([Method, Scheme, Weights, Activations, Modules, MethodOptions]),
+            "What is quantized and how. By default every Linear of the encoder and predictor.");
+        Root = new MapType(
+        [
+            Version, Name, Description, Extends, Model, Environment, Device, Seed, Calibration, Quantization, Evaluation, Gates, Artifact, Matrix,
+        ]);
+    }
+
+    /// <summary>The schema of the built-in methods.</summary>
+    public static RecipeSchema Builtin => For(QuantizationMethodRegistry.Builtin);
+
+    /// <summary>The methods the schema accepts.</summary>
+    public QuantizationMethodRegistry Methods { get; }
+
     /// <summary>The whole recipe.</summary>
-    public static readonly MapType Root = new(
-    [
-        Version, Name, Description, Extends, Model, Environment, Device, Seed, Calibration, Quantization, Evaluation, Gates, Artifact, Matrix,
-    ]);
+    public MapType Root { get; }
+
+    internal FieldDescriptor Method { get; }
+
+    internal FieldDescriptor MethodOptions { get; }
+
+    internal FieldDescriptor Quantization { get; }
+
+    /// <summary>The schema for a registry (built once per registry).</summary>
+    public static RecipeSchema For(QuantizationMethodRegistry methods)
+    {
+        ArgumentNullException.ThrowIfNull(methods);
+        return Built.GetValue(methods, m => new RecipeSchema(m));
+    }
 
     /// <summary>
     /// Finds the setting a dotted path names (quantization.weights.bits, quantization.modules.encoder.weights.bits,
     /// quantization.modules.predictor.transformer.*.weights.bits: a module key may itself contain dots).
     /// </summary>
-    internal static SettingLookup Resolve(string dottedPath)
+    internal SettingLookup Resolve(string dottedPath)
     {
         var segments = dottedPath.Split('.');
         return Walk(Root, segments, 0, [], isRoot: true);
     }
+
+    /// <summary>A method's options block: one field per option of its options record, with its bounds and default.</summary>
+    private static FieldDescriptor OptionsBlock(IQuantizationMethodDefinition method) => new(
+        method.Name,
+        new MapType([.. method.Options.Select(OptionField)]),
+        $"Options used when method is {method.Name}.");
+
+    private static FieldDescriptor OptionField(MethodOptionDescriptor option) => option.Kind switch
+    {
+        MethodOptionKind.Integer => new FieldDescriptor(option.Name,
+            new IntegerType((long)(option.Min ?? int.MinValue), (long)(option.Max ?? int.MaxValue)), option.Description, (long)(int)option.Default),
+        MethodOptionKind.Number => new FieldDescriptor(option.Name,
+            new NumberType(option.Min, option.Max, option.MinExclusive, option.MaxExclusive), option.Description, (double)option.Default),
+        _ => new FieldDescriptor(option.Name, new BooleanType(), option.Description, (bool)option.Default),
+    };
 
     private static SettingLookup Walk(SchemaType current, string[] segments, int index, List<string> taken, bool isRoot)
     {

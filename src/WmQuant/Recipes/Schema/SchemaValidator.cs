@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Recipes.Composition;
 using WmQuant.Recipes.Yaml;
 using WmQuant.Runtime;
@@ -9,7 +11,7 @@ namespace WmQuant.Recipes.Schema;
 /// Checks a YAML tree against a <see cref="SchemaType"/> and records every problem (types, ranges, allowed values,
 /// unknown and missing keys) at the offending node. It never stops at the first problem.
 /// </summary>
-internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problems, bool checkRequired = true, RecipePathResolver? paths = null, bool checkFiles = true)
+internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, bool checkRequired = true, RecipePathResolver? paths = null, bool checkFiles = true)
 {
     /// <summary>Nodes holding a value the schema rejects, so cross-setting rules can run on what remains (see <see cref="TreePruner"/>).</summary>
     public HashSet<YamlTreeNode> InvalidNodes { get; } = [];
@@ -41,7 +43,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
                     break;
                 }
 
-                Report(node, ProblemCodes.WrongType, $"{path} must be {noneOr.Expected}, got {ScalarParsing.Describe(node)}");
+                Report(node, DiagnosticCodes.WrongType, $"{path} must be {noneOr.Expected}, got {ScalarParsing.Describe(node)}");
                 break;
             case MatrixType:
                 // The matrix section is checked (and removed) by the matrix expander before this runs.
@@ -61,7 +63,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
 
         if (node is not YamlTreeMapping mapping)
         {
-            Report(node, ProblemCodes.WrongType, $"{Label(path)} must be a mapping, got {ScalarParsing.Describe(node)}");
+            Report(node, DiagnosticCodes.WrongType, $"{Label(path)} must be a mapping, got {ScalarParsing.Describe(node)}");
             return;
         }
 
@@ -72,7 +74,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             if (field is null)
             {
                 InvalidNodes.Add(entry.Value);
-                problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.UnknownKey,
+                problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.UnknownKey,
                     WithAllowed($"unknown key '{entry.Key}' {Where(path)}", entry.Key, names, string.Join(", ", names))));
                 continue;
             }
@@ -90,7 +92,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             if (field.Required && mapping.Find(field.Name) is null)
             {
                 // Reported at the mapping, which is not itself invalid: do not mark it.
-                problems.Add(RecipeProblem.At(mapping.Position, ProblemSeverity.Error, ProblemCodes.MissingKey,
+                problems.Add(Diagnostic.At(mapping.Position, Severity.Error, DiagnosticCodes.MissingKey,
                     $"missing required key '{field.Name}' {Where(path)}: {field.Description}"));
             }
         }
@@ -105,7 +107,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
 
         if (node is not YamlTreeMapping mapping)
         {
-            Report(node, ProblemCodes.WrongType, $"{path} must be a mapping, got {ScalarParsing.Describe(node)}");
+            Report(node, DiagnosticCodes.WrongType, $"{path} must be a mapping, got {ScalarParsing.Describe(node)}");
             return;
         }
 
@@ -116,7 +118,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             if (glob && !GlobText().IsMatch(entry.Key))
             {
                 InvalidNodes.Add(entry.Value);
-                problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.BadFormat,
+                problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.BadFormat,
                     $"'{entry.Key}' in {path} is not a valid layer glob; use letters, digits, '_', '.', '*' and '?', as in {GlobExample}"));
                 continue;
             }
@@ -124,7 +126,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             if (!named && !glob)
             {
                 InvalidNodes.Add(entry.Value);
-                problems.Add(RecipeProblem.At(entry.KeyPosition, ProblemSeverity.Error, ProblemCodes.UnknownModuleSelector,
+                problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.UnknownModuleSelector,
                     WithAllowed($"unknown module group '{entry.Key}' in {path}", entry.Key, dictionary.NamedKeys,
                         $"{string.Join(", ", dictionary.NamedKeys)}, or {dictionary.KeyDescription}")));
                 continue;
@@ -138,13 +140,13 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
     {
         if (node is not YamlTreeSequence sequence)
         {
-            Report(node, ProblemCodes.WrongType, $"{path} must be a list, got {ScalarParsing.Describe(node)}");
+            Report(node, DiagnosticCodes.WrongType, $"{path} must be a list, got {ScalarParsing.Describe(node)}");
             return;
         }
 
         if (sequence.Items.Count < list.MinItems)
         {
-            Report(node, ProblemCodes.BadList, $"{path} needs at least {list.MinItems} entr{(list.MinItems == 1 ? "y" : "ies")}");
+            Report(node, DiagnosticCodes.BadList, $"{path} needs at least {list.MinItems} entr{(list.MinItems == 1 ? "y" : "ies")}");
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -154,7 +156,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             Validate(item, list.Items, $"{path}[{i}]");
             if (list.UniqueItems && item is YamlTreeScalar scalar && !seen.Add(scalar.Value))
             {
-                Report(item, ProblemCodes.BadList, $"{path} lists '{scalar.Value}' more than once");
+                Report(item, DiagnosticCodes.BadList, $"{path} lists '{scalar.Value}' more than once");
             }
         }
     }
@@ -163,7 +165,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
     {
         if (node is not YamlTreeScalar scalar || scalar.IsNull)
         {
-            Report(node, ProblemCodes.WrongType, $"{path} must be {type.Expected}, got {ScalarParsing.Describe(node)}");
+            Report(node, DiagnosticCodes.WrongType, $"{path} must be {type.Expected}, got {ScalarParsing.Describe(node)}");
             return;
         }
 
@@ -172,36 +174,36 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
             case IntegerType integer:
                 if (!ScalarParsing.TryInteger(scalar, out long whole))
                 {
-                    Report(node, ProblemCodes.WrongType, $"{path} must be an integer ({integer.AllowedText}), got {ScalarParsing.Describe(node)}");
+                    Report(node, DiagnosticCodes.WrongType, $"{path} must be an integer ({integer.AllowedText}), got {ScalarParsing.Describe(node)}");
                 }
                 else if (!integer.Allows(whole))
                 {
-                    Report(node, ProblemCodes.OutOfRange, $"{path} is {scalar.Value}; allowed: {integer.AllowedText}");
+                    Report(node, DiagnosticCodes.OutOfRange, $"{path} is {scalar.Value}; allowed: {integer.AllowedText}");
                 }
 
                 break;
             case NumberType number:
                 if (!ScalarParsing.TryNumber(scalar, out double real))
                 {
-                    Report(node, ProblemCodes.WrongType, $"{path} must be a number ({number.AllowedText}), got {ScalarParsing.Describe(node)}");
+                    Report(node, DiagnosticCodes.WrongType, $"{path} must be a number ({number.AllowedText}), got {ScalarParsing.Describe(node)}");
                 }
                 else if (!number.Allows(real))
                 {
-                    Report(node, ProblemCodes.OutOfRange, $"{path} is {scalar.Value}; allowed: {number.AllowedText}");
+                    Report(node, DiagnosticCodes.OutOfRange, $"{path} is {scalar.Value}; allowed: {number.AllowedText}");
                 }
 
                 break;
             case BooleanType:
                 if (!ScalarParsing.TryBoolean(scalar, out _))
                 {
-                    Report(node, ProblemCodes.WrongType, $"{path} must be true or false, got {ScalarParsing.Describe(node)}");
+                    Report(node, DiagnosticCodes.WrongType, $"{path} must be true or false, got {ScalarParsing.Describe(node)}");
                 }
 
                 break;
             case ChoiceType choice:
                 if (!choice.Values.Contains(scalar.Value))
                 {
-                    Report(node, ProblemCodes.NotAllowed,
+                    Report(node, DiagnosticCodes.NotAllowed,
                         WithAllowed($"{path} is '{scalar.Value}'", scalar.Value, choice.Values, string.Join(", ", choice.Values)));
                 }
 
@@ -227,17 +229,17 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
         switch (format)
         {
             case TextFormat.Name when !NameText().IsMatch(value):
-                Report(scalar, ProblemCodes.BadFormat,
+                Report(scalar, DiagnosticCodes.BadFormat,
                     $"{path} is '{value}'; a name uses letters, digits, '.', '_' and '-', and starts with a letter or digit");
                 break;
             case TextFormat.SemVer when !SemVerText().IsMatch(value):
-                Report(scalar, ProblemCodes.BadFormat, $"{path} is '{value}'; expected a SemVer version such as 1.0.0 or 2.1.0-rc.1");
+                Report(scalar, DiagnosticCodes.BadFormat, $"{path} is '{value}'; expected a SemVer version such as 1.0.0 or 2.1.0-rc.1");
                 break;
             case TextFormat.Device when DeviceRequest.TryParse(value, out _) is null:
-                Report(scalar, ProblemCodes.BadFormat, $"{path} is '{value}'; allowed: {DeviceRequest.AllowedValues}");
+                Report(scalar, DiagnosticCodes.BadFormat, $"{path} is '{value}'; allowed: {DeviceRequest.AllowedValues}");
                 break;
             case TextFormat.Path or TextFormat.Baseline when value.Trim().Length == 0:
-                Report(scalar, ProblemCodes.BadFormat, $"{path} is empty; expected a path relative to the recipe");
+                Report(scalar, DiagnosticCodes.BadFormat, $"{path} is empty; expected a path relative to the recipe");
                 break;
         }
     }
@@ -245,7 +247,7 @@ internal sealed partial class SchemaValidator(ICollection<RecipeProblem> problem
     private void Report(YamlTreeNode node, string code, string message)
     {
         InvalidNodes.Add(node);
-        problems.Add(RecipeProblem.At(node.Position, ProblemSeverity.Error, code, message));
+        problems.Add(Diagnostic.At(node.Position, Severity.Error, code, message));
     }
 
     /// <summary>"head; did you mean 'x'? allowed: ..." or "head; allowed: ...".</summary>

@@ -1,3 +1,5 @@
+using WmQuant.Diagnostics;
+
 namespace WmQuant.Recipes.Yaml;
 
 /// <summary>A YAML node that remembers where it was written, so every problem can point at its source.</summary>

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using YamlDotNet.Core.Events;
+using YamlDotNet.Core;
 
 namespace WmQuant.Recipes.Yaml;
 
@@ -12,7 +14,7 @@ namespace WmQuant.Recipes.Yaml;
 public static partial class YamlTreeReader
 {
     /// <summary>Reads a file; an unreadable file is a problem, not an exception.</summary>
-    public static YamlTreeNode? ReadFile(string path, ICollection<RecipeProblem> problems)
+    public static YamlTreeNode? ReadFile(string path, ICollection<Diagnostic> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
         string fullPath = Path.GetFullPath(path);
@@ -23,7 +25,7 @@ public static partial class YamlTreeReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            problems.Add(RecipeProblem.At(new SourcePosition(fullPath, 1, 1), ProblemSeverity.Error, ProblemCodes.FileUnreadable,
+            problems.Add(Diagnostic.At(new SourcePosition(fullPath, 1, 1), Severity.Error, DiagnosticCodes.FileUnreadable,
                 $"cannot read the recipe: {ex.Message}"));
             return null;
         }
@@ -32,7 +34,7 @@ public static partial class YamlTreeReader
     }
 
     /// <summary>Reads YAML text that came from <paramref name="file"/> (used for positions only).</summary>
-    public static YamlTreeNode? Read(string text, string file, ICollection<RecipeProblem> problems)
+    public static YamlTreeNode? Read(string text, string file, ICollection<Diagnostic> problems)
     {
         ArgumentNullException.ThrowIfNull(problems);
         var builder = new TreeBuilder(file, problems);
@@ -42,7 +44,7 @@ public static partial class YamlTreeReader
             parser.Consume<StreamStart>();
             if (parser.TryConsume<StreamEnd>(out var end))
             {
-                problems.Add(RecipeProblem.At(builder.At(end.Start), ProblemSeverity.Error, ProblemCodes.BadDocument,
+                problems.Add(Diagnostic.At(builder.At(end.Start), Severity.Error, DiagnosticCodes.BadDocument,
                     "the recipe is empty; expected a mapping of settings"));
                 return null;
             }
@@ -52,7 +54,7 @@ public static partial class YamlTreeReader
             parser.Consume<DocumentEnd>();
             if (parser.Current is DocumentStart second)
             {
-                problems.Add(RecipeProblem.At(builder.At(second.Start), ProblemSeverity.Error, ProblemCodes.BadDocument,
+                problems.Add(Diagnostic.At(builder.At(second.Start), Severity.Error, DiagnosticCodes.BadDocument,
                     "a recipe is one YAML document; remove the second document"));
                 return null;
             }
@@ -62,14 +64,14 @@ public static partial class YamlTreeReader
         catch (YamlException) when (FirstTabIndentation(text) is { } tab)
         {
             // YamlDotNet places tab errors at the enclosing mapping; the tab itself is what to fix.
-            problems.Add(RecipeProblem.At(new SourcePosition(file, tab.Line, tab.Column), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
+            problems.Add(Diagnostic.At(new SourcePosition(file, tab.Line, tab.Column), Severity.Error, DiagnosticCodes.MalformedYaml,
                 "malformed YAML: a tab indents this line; YAML indentation must use spaces"));
             return null;
         }
         catch (YamlException ex)
         {
             // Start is where the construct being scanned began; End is where the scanner found the fault.
-            problems.Add(RecipeProblem.At(builder.At(ex.End.Line > 0 ? ex.End : ex.Start), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
+            problems.Add(Diagnostic.At(builder.At(ex.End.Line > 0 ? ex.End : ex.Start), Severity.Error, DiagnosticCodes.MalformedYaml,
                 "malformed YAML: " + CleanMessage(ex.Message)));
             return null;
         }
@@ -77,7 +79,7 @@ public static partial class YamlTreeReader
         {
             // YamlDotNet 18.1 rejects some tags (e.g. "!x:" as a global tag) with an ArgumentException and no position.
             string reason = ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal);
-            problems.Add(RecipeProblem.At(builder.At(builder.LastEnd), ProblemSeverity.Error, ProblemCodes.MalformedYaml,
+            problems.Add(Diagnostic.At(builder.At(builder.LastEnd), Severity.Error, DiagnosticCodes.MalformedYaml,
                 $"malformed YAML after this point: {reason}"));
             return null;
         }
@@ -87,7 +89,7 @@ public static partial class YamlTreeReader
             var message = builder.OpenFlow is { } open
                 ? ($"malformed YAML: the '{open.Bracket}' opened here is never closed", open.Start)
                 : ("malformed YAML: the text after this point could not be parsed", builder.LastEnd);
-            problems.Add(RecipeProblem.At(builder.At(message.Item2), ProblemSeverity.Error, ProblemCodes.MalformedYaml, message.Item1));
+            problems.Add(Diagnostic.At(builder.At(message.Item2), Severity.Error, DiagnosticCodes.MalformedYaml, message.Item1));
             return null;
         }
     }
@@ -123,7 +125,7 @@ public static partial class YamlTreeReader
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\):\s*")]
     private static partial Regex PositionPrefix();
 
-    private sealed class TreeBuilder(string file, ICollection<RecipeProblem> problems)
+    private sealed class TreeBuilder(string file, ICollection<Diagnostic> problems)
     {
         private readonly Dictionary<string, YamlTreeNode> anchors = new(StringComparer.Ordinal);
 
@@ -153,7 +155,7 @@ public static partial class YamlTreeReader
                 }
 
                 var position = At(alias.Start);
-                problems.Add(RecipeProblem.At(position, ProblemSeverity.Error, ProblemCodes.UnknownAnchor,
+                problems.Add(Diagnostic.At(position, Severity.Error, DiagnosticCodes.UnknownAnchor,
                     $"alias '*{alias.Value.Value}' refers to no anchor defined before it"));
                 return new YamlTreeScalar(string.Empty, isPlain: true, position);
             }
@@ -222,14 +224,14 @@ public static partial class YamlTreeReader
                 var value = ReadNode(parser);
                 if (keyNode is not YamlTreeScalar key)
                 {
-                    problems.Add(RecipeProblem.At(keyNode.Position, ProblemSeverity.Error, ProblemCodes.WrongType,
+                    problems.Add(Diagnostic.At(keyNode.Position, Severity.Error, DiagnosticCodes.WrongType,
                         $"a mapping key must be a plain name, got {keyNode.KindDescription}"));
                     continue;
                 }
 
                 if (seen.TryGetValue(key.Value, out var first))
                 {
-                    problems.Add(RecipeProblem.At(key.Position, ProblemSeverity.Error, ProblemCodes.DuplicateKey,
+                    problems.Add(Diagnostic.At(key.Position, Severity.Error, DiagnosticCodes.DuplicateKey,
                         $"duplicate key '{key.Value}'; it was first set at {first.Format(Path.GetDirectoryName(file))}"));
                     continue;
                 }

@@ -1,0 +1,198 @@
+// Part of the wmq <-> MSBuild contract (see ExitCodes.cs). ERROR_CODES.md beside this file documents every code;
+// a test checks that each constant is documented and that no other source file spells a code of its own.
+namespace WmQuant.Contract;
+
+/// <summary>
+/// Every diagnostic code wmq and its build tasks emit: letters then digits, never starting with MSB, so MSBuild and
+/// GitHub's problem matcher recognise them. A code never changes meaning once released.
+/// </summary>
+#if WMQ_CONTRACT_PUBLIC
+public
+#else
+internal
+#endif
+static class DiagnosticCodes
+{
+    // 0xxx: the build-time libstdc++ compatibility step (an inline task that spells its two codes itself).
+
+    /// <summary>The libstdc++ shim cannot be built: no C compiler.</summary>
+    public const string ShimCompilerMissing = "WMQ0001";
+
+    /// <summary>gcc failed to build the libstdc++ shim.</summary>
+    public const string ShimBuildFailed = "WMQ0002";
+
+    // 1xxx: recipes.
+
+    /// <summary>The recipe file could not be read.</summary>
+    public const string FileUnreadable = "WMQ1001";
+
+    /// <summary>The text is not well-formed YAML.</summary>
+    public const string MalformedYaml = "WMQ1002";
+
+    /// <summary>A mapping repeats a key.</summary>
+    public const string DuplicateKey = "WMQ1003";
+
+    /// <summary>The document is empty, has several documents, or its root is not a mapping.</summary>
+    public const string BadDocument = "WMQ1004";
+
+    /// <summary>An alias refers to an anchor that was never defined.</summary>
+    public const string UnknownAnchor = "WMQ1005";
+
+    /// <summary>A key the schema does not know.</summary>
+    public const string UnknownKey = "WMQ1101";
+
+    /// <summary>A required key is missing.</summary>
+    public const string MissingKey = "WMQ1102";
+
+    /// <summary>A value has the wrong type.</summary>
+    public const string WrongType = "WMQ1103";
+
+    /// <summary>A number outside its allowed range.</summary>
+    public const string OutOfRange = "WMQ1104";
+
+    /// <summary>A value outside its allowed set (method, granularity, environment, planner...): nothing of that name exists.</summary>
+    public const string NotAllowed = "WMQ1105";
+
+    /// <summary>A string that does not have the required form (SemVer, device, name, glob).</summary>
+    public const string BadFormat = "WMQ1106";
+
+    /// <summary>A list that is empty where entries are needed, or that repeats an entry.</summary>
+    public const string BadList = "WMQ1107";
+
+    /// <summary>A weight-only method was asked to quantize activations.</summary>
+    public const string WeightOnlyWithActivations = "WMQ1201";
+
+    /// <summary>The group size is larger than the widest input it applies to.</summary>
+    public const string GroupTooLarge = "WMQ1202";
+
+    /// <summary>The group size does not divide an input width, leaving a partial last group (a warning).</summary>
+    public const string PartialGroups = "WMQ1203";
+
+    /// <summary>A gate needs exactly one of min, max or max_drop_vs_baseline.</summary>
+    public const string GateThreshold = "WMQ1204";
+
+    /// <summary>A gate threshold lies outside the range its metric can take.</summary>
+    public const string GateThresholdRange = "WMQ1205";
+
+    /// <summary>A module override key is neither a module group nor a glob on layer names.</summary>
+    public const string UnknownModuleSelector = "WMQ1206";
+
+    /// <summary>A setting that has no effect (a warning).</summary>
+    public const string IneffectiveSetting = "WMQ1207";
+
+    /// <summary>A planner's top_k exceeds its samples.</summary>
+    public const string PlannerInconsistent = "WMQ1208";
+
+    /// <summary>Calibration and evaluation use the same episode seeds (a warning).</summary>
+    public const string SeedOverlap = "WMQ1209";
+
+    /// <summary>A referenced file does not exist.</summary>
+    public const string PathNotFound = "WMQ1301";
+
+    /// <summary>A path leads outside the repository.</summary>
+    public const string PathEscapesRepository = "WMQ1302";
+
+    /// <summary>Recipes extend each other in a cycle.</summary>
+    public const string ExtendsCycle = "WMQ1303";
+
+    /// <summary>A matrix key is not a recipe setting.</summary>
+    public const string UnknownMatrixKey = "WMQ1401";
+
+    /// <summary>A matrix exclude entry names a key or value that the matrix does not have.</summary>
+    public const string BadMatrixExclude = "WMQ1402";
+
+    /// <summary>The matrix expands to no recipe, or to too many.</summary>
+    public const string MatrixSize = "WMQ1403";
+
+    /// <summary>Two matrix combinations derive the same recipe name.</summary>
+    public const string DuplicateRecipeName = "WMQ1404";
+
+    // 2xxx: the command line.
+
+    /// <summary>The command line cannot be parsed (unknown command or option, missing or malformed argument).</summary>
+    public const string CommandLine = "WMQ2000";
+
+    /// <summary>An option value is out of range or not one of the accepted names.</summary>
+    public const string OptionValue = "WMQ2001";
+
+    /// <summary>A required input is missing or unusable.</summary>
+    public const string InputUnusable = "WMQ2002";
+
+    /// <summary>A benchmark's device or runtime could not be initialised.</summary>
+    public const string BenchRuntime = "WMQ2003";
+
+    /// <summary>Benchmark shape options are inconsistent.</summary>
+    public const string BenchShape = "WMQ2004";
+
+    /// <summary>A benchmark's checkpoint does not fit its model config.</summary>
+    public const string BenchCheckpoint = "WMQ2005";
+
+    /// <summary>wmq train: the model config cannot be parsed.</summary>
+    public const string TrainConfig = "WMQ2101";
+
+    /// <summary>wmq train: the dataset folder cannot be opened.</summary>
+    public const string TrainDataset = "WMQ2102";
+
+    /// <summary>wmq train: config, dataset and settings cannot train together.</summary>
+    public const string TrainIncompatible = "WMQ2103";
+
+    /// <summary>wmq train: the requested device cannot be used.</summary>
+    public const string TrainDevice = "WMQ2104";
+
+    // 3xxx: models, artifacts and the run-time environment.
+
+    /// <summary>normalization.json beside the model is missing or malformed.</summary>
+    public const string NormalizationUnusable = "WMQ3001";
+
+    /// <summary>The model checkpoint, artifact or file is missing or unreadable.</summary>
+    public const string ModelUnreadable = "WMQ3002";
+
+    /// <summary>The model config cannot be parsed.</summary>
+    public const string ModelConfigUnparsable = "WMQ3003";
+
+    /// <summary>The quantization method refused the request for this model (its message says why); nothing was written.</summary>
+    public const string QuantizationRefused = "WMQ3101";
+
+    /// <summary>--artifact-version is not SemVer.</summary>
+    public const string ArtifactVersion = "WMQ3102";
+
+    /// <summary>The requested device cannot be used.</summary>
+    public const string DeviceUnavailable = "WMQ3201";
+
+    /// <summary>A stage failed at run time (I/O, device, cancelled); finished stages stay cached.</summary>
+    public const string StageFailed = "WMQ3301";
+
+    /// <summary>An internal error (a bug): the message says where; please report it.</summary>
+    public const string InternalError = "WMQ3302";
+
+    /// <summary>An artifact folder does not match its manifest.</summary>
+    public const string ArtifactMismatch = "WMQ3401";
+
+    // 4xxx: gates.
+
+    /// <summary>A gate failed.</summary>
+    public const string GateFailed = "WMQ4001";
+
+    /// <summary>A gate could not be judged (no baseline, unpaired seeds, metric not measured).</summary>
+    public const string GateNotJudged = "WMQ4002";
+
+    // 5xxx: the MSBuild tasks.
+
+    /// <summary>wmq was not found.</summary>
+    public const string WmqNotFound = "WMQ5001";
+
+    /// <summary>wmq failed without a line the task could map to an error.</summary>
+    public const string WmqFailed = "WMQ5002";
+
+    /// <summary>wmq's JSON output could not be read.</summary>
+    public const string WmqOutputUnreadable = "WMQ5003";
+
+    /// <summary>The task's standard output and error importance are the same, so the JSON cannot be told apart.</summary>
+    public const string TaskMisconfigured = "WMQ5004";
+
+    /// <summary>Nothing to pack: an artifact folder is missing or failed its gates.</summary>
+    public const string NothingToPack = "WMQ5005";
+
+    /// <summary>A recipe is listed more than once.</summary>
+    public const string RecipeListedTwice = "WMQ5006";
+}

@@ -1,0 +1,155 @@
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.Pipeline.Caching;
+using WmQuant.Recipes;
+using WmQuant.Recipes.Composition;
+using WmQuant.Runtime;
+
+namespace WmQuant.Pipeline;
+
+/// <summary>What <c>wmq run</c> (sweep, quantize) asks for: a recipe file and how to run it.</summary>
+/// <param name="RecipePath">The recipe file.</param>
+/// <param name="Load">How the recipe is loaded (repository root, registries).</param>
+/// <param name="OutputDirectory">Artifact folder root; null: artifacts/ in the repository root.</param>
+/// <param name="CacheDirectory">Stage cache; null: none (recompute everything); empty: .wmq/cache in the repository root.</param>
+/// <param name="SkipEvaluation">Quantize and pack only.</param>
+/// <param name="SkipGates">Record verdicts without failing.</param>
+/// <param name="Runtime">Threads, libtorch folder and (when <paramref name="DeviceOverride"/> is set) the device.</param>
+/// <param name="DeviceOverride">Run every recipe on this device instead of the recipe's own.</param>
+/// <param name="ArtifactVersion">SemVer for the artifacts instead of the recipes' artifact.version.</param>
+/// <param name="ToolVersion">Tool version recorded in manifests and cache keys.</param>
+/// <param name="DisplayDirectory">Folder printed paths are relative to (the working directory).</param>
+public sealed record RecipeRunRequest(
+    string RecipePath,
+    RecipeLoadOptions Load,
+    string? OutputDirectory,
+    string? CacheDirectory,
+    bool SkipEvaluation,
+    bool SkipGates,
+    TorchRuntimeOptions Runtime,
+    string? DeviceOverride,
+    string? ArtifactVersion,
+    string ToolVersion,
+    string DisplayDirectory);
+
+/// <summary>One recipe of a run and how it ended.</summary>
+/// <param name="Recipe">The resolved recipe.</param>
+/// <param name="Result">Its outcome.</param>
+public sealed record RecipeRunEntry(Recipe Recipe, PipelineResult Result);
+
+/// <summary>How a run ended: its status, problems that stopped it, every recipe that ran, and where things went.</summary>
+/// <param name="Status">The worst status (see <see cref="RunStatuses.Worst"/>).</param>
+/// <param name="Diagnostics">Problems of the run itself (recipe errors and warnings, device, I/O), before or between recipes.</param>
+/// <param name="Entries">The recipes that finished, in order.</param>
+/// <param name="RepositoryRoot">The repository root the run used.</param>
+/// <param name="OutputDirectory">Where artifacts were written.</param>
+public sealed record RecipeRunOutcome(RunStatus Status, IReadOnlyList<Diagnostic> Diagnostics, IReadOnlyList<RecipeRunEntry> Entries, string RepositoryRoot, string OutputDirectory);
+
+/// <summary>What a front end sees of a run as it happens.</summary>
+public interface IRecipeRunListener
+{
+    /// <summary>The recipe was loaded: its problems (warnings, or the errors that stop the run).</summary>
+    void Loaded(IReadOnlyList<Diagnostic> problems);
+
+    /// <summary>The recipes are valid and the runtime for the next group of them is ready.</summary>
+    void RuntimeReady(TorchRuntimeInfo runtime, IReadOnlyList<Recipe> recipes);
+
+    /// <summary>Runs one recipe, showing its progress as the front end likes.</summary>
+    PipelineResult Run(Recipe recipe, Func<IProgress<PipelineProgress>?, PipelineResult> run);
+}
+
+/// <summary>
+/// The use-case behind <c>wmq run</c>: load and validate a recipe (every matrix combination), initialise the Torch
+/// runtime once per device the recipes ask for (a matrix over <c>device</c> runs each combination on its own), run
+/// each through <see cref="PipelineRunner"/>, and say how it ended. Problems come back as values; nothing throws for
+/// input a user can fix.
+/// </summary>
+public static class RecipeRunJob
+{
+    /// <summary>Runs the request.</summary>
+    public static RecipeRunOutcome Run(RecipeRunRequest request, IRecipeRunListener listener, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(listener);
+        var loaded = RecipeLoader.Load(request.RecipePath, request.Load);
+        var diagnostics = new List<Diagnostic>(loaded.Problems);
+        listener.Loaded(loaded.Problems);
+        string root = request.Load.RepositoryRoot is { } r
+            ? Path.GetFullPath(r)
+            : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(request.RecipePath))!).Root;
+        string output = request.OutputDirectory ?? Path.Combine(root, "artifacts");
+        RecipeRunOutcome Stop(RunStatus status, IReadOnlyList<RecipeRunEntry> entries) => new(status, diagnostics, entries, root, output);
+        if (!loaded.IsValid)
+        {
+            return Stop(RunStatus.InvalidInput, []);
+        }
+
+        var recipes = loaded.Recipes;
+        if (request.ArtifactVersion is { } version)
+        {
+            if (!NuGet.Versioning.SemanticVersion.TryParse(version, out _))
+            {
+                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.ArtifactVersion,
+                    $"--artifact-version '{version}' is not a SemVer version (e.g. 1.2.0 or 1.2.0-rc.1)"));
+                return Stop(RunStatus.InvalidInput, []);
+            }
+
+            recipes = [.. recipes.Select(x => x with { Artifact = x.Artifact with { Version = version } })];
+        }
+
+        var options = new PipelineOptions
+        {
+            OutputDirectory = output,
+            RepositoryRoot = root,
+            DisplayDirectory = request.DisplayDirectory,
+            SkipEvaluation = request.SkipEvaluation,
+            SkipGates = request.SkipGates,
+        };
+        var cache = new StageCache(request.CacheDirectory is null ? null : request.CacheDirectory.Length == 0 ? Path.Combine(root, ".wmq", "cache") : request.CacheDirectory);
+        var runner = new PipelineRunner(options);
+        var entries = new List<RecipeRunEntry>();
+        foreach (var group in ByDevice(recipes, request.DeviceOverride))
+        {
+            TorchRuntimeInfo runtime;
+            try
+            {
+                runtime = TorchRuntime.Initialize(request.Runtime with { Device = group.Key, Seed = group.First().Seed });
+            }
+            catch (TorchRuntimeException e)
+            {
+                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message, SourcePosition.InFile(group.First().SourceFile)));
+                return Stop(RunStatus.EnvironmentFailure, entries);
+            }
+
+            listener.RuntimeReady(runtime, [.. group]);
+            var context = new RunContext(runtime, cache, request.ToolVersion);
+            foreach (var recipe in group)
+            {
+                try
+                {
+                    Directory.CreateDirectory(output);
+                    var result = listener.Run(recipe, progress => runner.Run(recipe, context, loaded.SourceFiles, progress, cancellationToken));
+                    entries.Add(new RecipeRunEntry(recipe, result));
+                }
+                catch (OperationCanceledException)
+                {
+                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed,
+                        $"{recipe.Name}: cancelled; finished stages stay cached, rerun the same command to resume", SourcePosition.InFile(recipe.SourceFile)));
+                    return Stop(RunStatus.EnvironmentFailure, entries);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
+                {
+                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", SourcePosition.InFile(recipe.SourceFile)));
+                    return Stop(RunStatus.EnvironmentFailure, entries);
+                }
+            }
+        }
+
+        return Stop(RunStatuses.Worst(entries.Select(e => e.Result.Status)), entries);
+    }
+
+    /// <summary>Recipes grouped by the device they run on, CUDA-capable requests first (a CUDA libtorch must load before the CPU one would).</summary>
+    private static IEnumerable<IGrouping<string, Recipe>> ByDevice(IReadOnlyList<Recipe> recipes, string? deviceOverride) =>
+        recipes.GroupBy(r => deviceOverride ?? r.Device.ToString(), StringComparer.Ordinal)
+            .OrderBy(g => DeviceRequest.TryParse(g.Key, out _)?.Kind switch { DeviceKind.Cuda => 0, DeviceKind.Auto => 1, _ => 2 });
+}
