@@ -1,3 +1,4 @@
+using WmQuant.Planning;
 using WmQuant.Planning.Evaluation;
 
 namespace WmQuant.Gates;
@@ -16,6 +17,9 @@ public sealed record EvaluatedRun(
     double? LatentGap = null,
     double? LatentDrift = null)
 {
+    /// <summary>The arithmetic the run planned in; regression gates pair only runs of one precision.</summary>
+    public PlanningPrecision Precision { get; init; } = PlanningPrecision.Fp32;
+
     /// <summary>
     /// The run a stored evaluation describes: its episodes, the executed plan's objective at the last MPC iteration
     /// as planning_loss and the mean imagined-vs-real gap over MPC iterations as latent_gap (null where not
@@ -27,6 +31,9 @@ public sealed record EvaluatedRun(
         return new EvaluatedRun(
             [.. record.Episodes.Select(e => new GateEpisode(e.Seed, e.Success, e.FinalDistance))],
             record.MeanPlanLossPerIteration is { Length: > 0 } loss ? loss[^1] : null,
-            record.MeanImaginedRealGapPerIteration is { Length: > 0 } gap ? gap.Average() : null);
+            record.MeanImaginedRealGapPerIteration is { Length: > 0 } gap ? gap.Average() : null)
+        {
+            Precision = record.EffectivePrecision,
+        };
     }
 }

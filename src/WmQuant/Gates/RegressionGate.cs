@@ -22,6 +22,12 @@ internal static class RegressionGate
             return GateVerdicts.NotJudged(gate, GateKind.MaxDropVsBaseline, allowed, message);
         }
 
+        if (candidate.Precision != baseline.Precision)
+        {
+            return GateVerdicts.NotJudged(gate, GateKind.MaxDropVsBaseline, allowed,
+                $"the candidate planned in {Names.Of(candidate.Precision)} and the baseline in {Names.Of(baseline.Precision)}; paired gates compare evaluations of one precision");
+        }
+
         if (gate.Metric is not (GateMetric.SuccessRate or GateMetric.StateDistance))
         {
             return SingleValues(gate, allowed, candidate, baseline);

@@ -44,7 +44,7 @@ internal sealed class FixtureRepository : IDisposable
         environment: wall
         device: cpu
         seed: 0
-        calibration: { episodes: 50, seed_offset: 2, mpc_iterations: 2 }
+        calibration: { episodes: 4, seed_offset: 2, mpc_iterations: 1 }
         quantization:
           method: rtn
           weights: { bits: 4, granularity: group, group_size: 128 }

@@ -69,7 +69,7 @@ public sealed class ToyMethodTests
 
         Assert.That(result.Problems.Select(p => p.ToCanonicalString(ws.Root)), Is.EqualTo(new[]
         {
-            "toy.yaml(10,35): error WMQ1104: quantization.method_options.toy.level is 12; allowed: 1-9",
+            "toy.yaml(11,35): error WMQ1104: quantization.method_options.toy.level is 12; allowed: 1-9",
         }));
     }
 }

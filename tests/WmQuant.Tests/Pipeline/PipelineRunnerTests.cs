@@ -58,6 +58,9 @@ public sealed class PipelineRunnerTests
             Assert.That(manifest.Sizes.EffectiveBitsPerQuantizedWeight, Is.InRange(4.0, 5.2), "W4 g32 with fp16 scales");
             Assert.That(manifest.Sizes.Reduction, Is.GreaterThan(2.0));
             Assert.That(manifest.Model.Path, Is.EqualTo("models/wall/model.safetensors"));
+            Assert.That(manifest.Seeds.CalibrationEpisodes, Is.EqualTo(4), "every method is calibrated, for held-out per-layer errors");
+            Assert.That(manifest.Quantization.Layers.Select(l => l.RelativeOutputError), Has.All.InRange(1e-6, 0.5), "W4 on held-out tokens");
+            Assert.That(File.ReadAllText(Path.Combine(dir, "report", "report.md")), Does.Contain("## Per-layer error").And.Contain("| encoder.blocks.0.attn.qkv | W4 g32 | none |"));
             Assert.That(Directory.GetDirectories(ws.Output, ".staging-*"), Is.Empty);
         });
 
@@ -119,7 +122,7 @@ public sealed class PipelineRunnerTests
         var result = new PipelineRunner(Options(ws)).Run(ws.Load(path), Context(ws));
 
         Assert.That(result.Status, Is.EqualTo(RunStatus.GateFailed));
-        Assert.That(result.Diagnostics.Select(d => d.ToCanonicalString(ws.Root)), Has.Exactly(1).StartsWith("strict.yaml(15,5): error WMQ4001: gate state_distance max failed: state_distance "));
+        Assert.That(result.Diagnostics.Select(d => d.ToCanonicalString(ws.Root)), Has.Exactly(1).StartsWith("strict.yaml(16,5): error WMQ4001: gate state_distance max failed: state_distance "));
         Assert.That(ArtifactManifest.Load(Path.Combine(result.ArtifactDirectory!, "manifest.json")).Status, Is.EqualTo(RunStatus.GateFailed));
         Assert.That(File.ReadAllText(Path.Combine(result.ArtifactDirectory!, "manifest.json")), Does.Contain("\"status\": \"gate_failed\""));
     }
@@ -204,7 +207,7 @@ public sealed class PipelineRunnerTests
     {
         using var ws = new PipelineWorkspace();
         string path = ws.WriteRecipe("w8a8", weights: "{ bits: 8, granularity: channel }\n  activations: { bits: 8, granularity: per-tensor }");
-        File.WriteAllText(path, File.ReadAllText(path).Replace("seed: 0", "seed: 0\ncalibration: { episodes: 2, mpc_iterations: 1 }", StringComparison.Ordinal));
+        File.WriteAllText(path, File.ReadAllText(path).Replace("episodes: 4, mpc_iterations: 1", "episodes: 2, mpc_iterations: 1", StringComparison.Ordinal));
         var result = new PipelineRunner(Options(ws)).Run(ws.Load(path), Context(ws));
 
         Assert.That(result.Status, Is.EqualTo(RunStatus.Passed), string.Join("\n", result.Diagnostics));

@@ -38,6 +38,7 @@ internal sealed class PipelineWorkspace : IDisposable
             environment: wall
             device: cpu
             seed: 0
+            calibration: {"{"} episodes: 4, mpc_iterations: 1 {"}"}
             quantization:
               method: {method}
               weights: {weights}

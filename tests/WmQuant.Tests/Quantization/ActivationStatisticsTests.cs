@@ -47,7 +47,7 @@ public class ActivationStatisticsTests
                 stats.Observe("qkv", chunk);
             }
 
-            var sampled = stats["qkv"].SampledTokens();
+            var sampled = stats["qkv"].AllSampledTokens();
             Assert.That(sampled.shape, Is.EqualTo(new long[] { 1000, 2 }));
             Assert.That(QuantTestData.Same(sampled[TensorIndex.Colon, 1], sampled[TensorIndex.Colon, 0] * 2), Is.True, "rows are whole input tokens");
             return [.. sampled[TensorIndex.Colon, 0].data<float>().ToArray().Select(v => (int)v)];
@@ -70,7 +70,7 @@ public class ActivationStatisticsTests
         var x = QuantTestData.HeavyTailed(30, 4, 1);
         stats.Observe("proj", x.narrow(0, 0, 10));
         stats.Observe("proj", x.narrow(0, 10, 20));
-        Assert.That(QuantTestData.Same(stats["proj"].SampledTokens(), x), Is.True);
+        Assert.That(QuantTestData.Same(stats["proj"].AllSampledTokens(), x), Is.True);
     }
 
     [Test]

@@ -135,8 +135,9 @@ public sealed record QuantizationInfo(string Method, string Summary, IReadOnlyLi
 /// <param name="GroupSize">Group size (0 without groups).</param>
 /// <param name="Activations">Input quantization in words ("A8 per-token"), or "none".</param>
 /// <param name="WeightMse">Mean squared weight error.</param>
-/// <param name="OutputMse">Output MSE on calibration inputs, when there were any.</param>
-public sealed record LayerEntry(string Name, int Bits, string Granularity, int GroupSize, string Activations, double WeightMse, double? OutputMse);
+/// <param name="OutputMse">Output MSE ‖XWᵀ − Q(X)Ŵᵀ‖²/n on held-out calibration tokens (ones the method did not fit on), when calibrated.</param>
+/// <param name="RelativeOutputError">The same relative to ‖XWᵀ‖²: comparable across layers and methods.</param>
+public sealed record LayerEntry(string Name, int Bits, string Granularity, int GroupSize, string Activations, double WeightMse, double? OutputMse, double? RelativeOutputError = null);
 
 /// <summary>Sizes of an artifact's weights.</summary>
 /// <param name="Fp32Bytes">Bytes of the whole model in fp32.</param>

@@ -47,6 +47,12 @@ public static class RunReportBuilder
             FpReference = fp is null ? null : Interval("FP32", fp),
             LossPerCemStep = Series(fp, q, r => r.MeanLossPerOptStep),
             LossPerMpcIteration = Series(fp, q, r => r.MeanPlanLossPerIteration),
+            Layers = [.. manifest.Quantization.Layers.Select(l => new LayerRow(
+                l.Name,
+                l.Bits >= 16 ? "float" : l.Granularity == "group" ? $"W{l.Bits} g{l.GroupSize}" : $"W{l.Bits} {l.Granularity}",
+                l.Activations,
+                l.WeightMse,
+                l.RelativeOutputError))],
             Reconstructions = reconstructions,
         };
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using WmQuant.Planning;
 using WmQuant.Planning.Evaluation;
 
 namespace WmQuant.Pipeline.Inputs;
@@ -35,9 +36,11 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
     }
 
     /// <summary>The evaluation that matches, or null.</summary>
-    public EvaluationRecord? Find(string modelSha256, string environment, PlannerRecord planner, int episodes, int seedOffset, long seed, string deviceKind) =>
+    public EvaluationRecord? Find(string modelSha256, string environment, PlannerRecord planner, int episodes, int seedOffset, long seed, string deviceKind,
+        PlanningPrecision precision = PlanningPrecision.Fp32) =>
         Evaluations?.FirstOrDefault(e =>
             e.ModelSha256 == modelSha256
+            && e.EffectivePrecision == precision
             && (e.EnvironmentParameters is null || e.EnvironmentParameters.Count == 0)
             && PlannedAlike(e, environment, planner, episodes, seedOffset, seed, deviceKind)
             && e.Episodes.Count == episodes);
@@ -46,7 +49,8 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
     public EvaluationRecord? FindPlannedLike(EvaluationRecord run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return Evaluations?.FirstOrDefault(e => PlannedAlike(e, run.Environment, run.Planner, run.EpisodeCount, run.SeedOffset, run.Seed, DeviceKind(run.Device)));
+        return Evaluations?.FirstOrDefault(e => e.EffectivePrecision == run.EffectivePrecision
+            && PlannedAlike(e, run.Environment, run.Planner, run.EpisodeCount, run.SeedOffset, run.Seed, DeviceKind(run.Device)));
     }
 
     /// <summary>"cpu" or "cuda": the part of a recorded device ("cuda:0") that decides whether evaluations compare.</summary>

@@ -25,7 +25,7 @@ namespace WmQuant.Pipeline.Stages;
 /// <param name="Layers">Per quantized layer: settings and errors.</param>
 /// <param name="Sizes">Sizes versus fp32.</param>
 /// <param name="Seconds">Time calibration and quantization took when they were computed.</param>
-/// <param name="CalibrationEpisodes">Calibration episodes planned (0 when the request needed none).</param>
+/// <param name="CalibrationEpisodes">Calibration episodes planned (every request is calibrated: its reports need held-out inputs).</param>
 public sealed record QuantizedModel(string PackedPath, string PackedSha256, IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds, int CalibrationEpisodes);
 
 /// <summary>
@@ -46,8 +46,10 @@ public static class QuantizationStage
         ArgumentNullException.ThrowIfNull(fp);
         ArgumentNullException.ThrowIfNull(context);
         var request = recipe.Quantization;
-        var calibration = request.NeedsCalibration ? CalibrationSettingsFor(recipe, fp) : null;
-        string? calibrationKey = calibration is null ? null : CalibrationCacheKey.FromModelHash(fp.Sha256, calibration);
+        // Every method is calibrated: methods that need data fit on half of each layer's sampled inputs, and every
+        // report gives each layer's output error on the other half.
+        var calibration = CalibrationSettingsFor(recipe, fp);
+        string calibrationKey = CalibrationCacheKey.FromModelHash(fp.Sha256, calibration);
         string settings = RecipeWriter.Quantization(request).ToJsonString();
         string key = StageCache.KeyOf("quantize", new { modelSha256 = fp.Sha256, quantization = settings, calibrationKey, toolVersion = context.ToolVersion });
         Diagnostic? problem = null;
@@ -58,7 +60,7 @@ public static class QuantizationStage
             (directory, hit) = context.Cache.GetOrCreate("quantize", key, folder =>
             {
                 var clock = Stopwatch.StartNew();
-                using var set = calibration is null ? null : Calibrate(context.Cache, fp, calibration, progress, cancellationToken);
+                using var set = Calibrate(context.Cache, fp, calibration, progress, cancellationToken);
                 var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config);
                 using var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems.Select(p => p.Text)));
                 model.Model.MoveTo(context.Device, ScalarType.Float32);
@@ -81,7 +83,8 @@ public static class QuantizationStage
                     r.Weights is { Granularity: WeightGranularity.PerGroup } g ? g.GroupSize : 0,
                     r.Activations is { } a ? QuantizationRequest.Describe(a.Config) : "none",
                     r.Weights?.WeightMse ?? 0,
-                    r.OutputMse)).ToList();
+                    r.OutputMse,
+                    r.RelativeOutputError)).ToList();
                 var size = written.Size;
                 var sizes = new SizeInfo(
                     size.Fp32ParameterBytes,
@@ -89,7 +92,7 @@ public static class QuantizationStage
                     size.QuantizedWeights,
                     Math.Round(size.EffectiveBitsPerQuantizedWeight, 4),
                     Math.Round(size.WholeModelReduction, 3));
-                var record = new StageRecord(layers, sizes, Math.Round(clock.Elapsed.TotalSeconds, 3), calibration?.Episodes ?? 0);
+                var record = new StageRecord(layers, sizes, Math.Round(clock.Elapsed.TotalSeconds, 3), calibration.Episodes);
                 File.WriteAllText(Path.Combine(folder, RecordFileName), JsonSerializer.Serialize(record, ArtifactManifest.JsonOptions));
             });
         }

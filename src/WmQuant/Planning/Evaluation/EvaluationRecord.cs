@@ -54,6 +54,17 @@ public sealed record EvaluationRecord(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, double>? EnvironmentParameters { get; init; }
 
+    /// <summary>
+    /// The arithmetic the run planned in when it was not strict fp32 (tf32, bf16); null — and left out of the file — for
+    /// fp32, so every record written before precisions existed reads as the fp32 it was.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PlanningPrecision? Precision { get; init; }
+
+    /// <summary>The precision in effect (fp32 when the record names none).</summary>
+    [JsonIgnore]
+    public PlanningPrecision EffectivePrecision => Precision ?? PlanningPrecision.Fp32;
+
     /// <summary>snake_case, indented, enums as their names: the on-disk form.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {

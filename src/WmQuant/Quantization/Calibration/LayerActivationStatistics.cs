@@ -56,8 +56,23 @@ public sealed class LayerActivationStatistics : IDisposable
     /// <summary>float32 [K]: max |x| per input channel over every token seen (a copy).</summary>
     public Tensor MaxAbs() => absMax.clone();
 
-    /// <summary>float32 [ReservoirCount, K]: a uniform sample of the tokens seen (a copy).</summary>
-    public Tensor SampledTokens() => reservoir.narrow(0, 0, ReservoirCount).clone();
+    /// <summary>float32 [ReservoirCount, K]: the whole uniform sample of the tokens seen (a copy), both halves.</summary>
+    public Tensor AllSampledTokens() => reservoir.narrow(0, 0, ReservoirCount).clone();
+
+    /// <summary>Sampled tokens methods may fit on: the first half of the reservoir (rounded up).</summary>
+    public int FitCount => (ReservoirCount + 1) / 2;
+
+    /// <summary>
+    /// float32 [FitCount, K]: the sampled tokens methods fit on (search ranges, scales, Hessians) — the first half of a
+    /// uniform sample of the tokens seen (a copy). The other half is kept for <see cref="HeldOutTokens"/>.
+    /// </summary>
+    public Tensor SampledTokens() => reservoir.narrow(0, 0, FitCount).clone();
+
+    /// <summary>
+    /// float32 [ReservoirCount − FitCount, K]: sampled tokens no method fits on, for the held-out output errors every
+    /// report gives (a copy; empty with fewer than two sampled tokens).
+    /// </summary>
+    public Tensor HeldOutTokens() => reservoir.narrow(0, FitCount, ReservoirCount - FitCount).clone();
 
     /// <summary>Adds tokens [M, K] (already flattened, float32, any device).</summary>
     internal void Add(Tensor tokens)
@@ -121,7 +136,7 @@ public sealed class LayerActivationStatistics : IDisposable
             [Key(Layer, "input_abs_sum")] = absSum.clone(),
             [Key(Layer, "input_abs_max")] = absMax.clone(),
             [Key(Layer, "tokens_seen")] = tensor(new[] { TokensSeen }, ScalarType.Int64),
-            [Key(Layer, "reservoir")] = SampledTokens(),
+            [Key(Layer, "reservoir")] = AllSampledTokens(),
             [Key(Layer, "rng_state")] = tensor(new[] { unchecked((long)random.State) }, ScalarType.Int64),
         };
     }

@@ -13,7 +13,7 @@ namespace WmQuant.Quantization.Methods;
 /// <param name="ScaleMean">Mean scale (0 when bypassed).</param>
 /// <param name="ScaleMax">Largest scale (0 when bypassed).</param>
 /// <param name="WeightMse">Mean over elements of (W − Ŵ)².</param>
-/// <param name="OutputMse">‖XWᵀ − XŴᵀ‖²_F / n over n calibration tokens X; null without calibration inputs.</param>
+/// <param name="OutputMse">‖XWᵀ − XŴᵀ‖²_F / n over n held-out calibration tokens X (tokens the method did not fit on); null without them.</param>
 /// <param name="ClipGrid">The shrink grid searched, when the method searches one.</param>
 /// <param name="MeanClipRatio">Mean chosen clipping ratio over scale groups (1 for RTN).</param>
 public sealed record LayerQuantReport(
@@ -29,4 +29,8 @@ public sealed record LayerQuantReport(
     double WeightMse,
     double? OutputMse,
     string? ClipGrid,
-    double MeanClipRatio);
+    double MeanClipRatio)
+{
+    /// <summary>‖XWᵀ − XŴᵀ‖² / ‖XWᵀ‖² on the same held-out tokens; null without them.</summary>
+    public double? RelativeOutputError { get; init; }
+}

@@ -101,7 +101,8 @@ public sealed class ModelQuantizationMethod(string name, IWeightQuantMethod weig
     {
         using var scope = NewDisposeScope();
         var statistics = calibration?.TryGet(settings.Name);
-        var tokens = statistics is { ReservoirCount: > 0 } ? statistics.SampledTokens() : null;
+        // Reports use held-out tokens; what a method fits on (static ranges) reads the other half through the statistics.
+        var tokens = statistics is { ReservoirCount: > 1 } ? statistics.HeldOutTokens() : null;
         var original = layer.WeightMatrix.detach().clone();
         LayerQuantReport? weightReport = null;
         QuantizedWeight? codes = null;
@@ -121,10 +122,12 @@ public sealed class ModelQuantizationMethod(string name, IWeightQuantMethod weig
             layer.InputTransform = quantizer.AsTransform();
         }
 
-        double? outputMse = tokens is null
-            ? null
-            : QuantErrorMetrics.OutputMse(tokens, original, layer.WeightMatrix.detach(), quantizer is null ? null : quantizer.Apply);
-        var report = new ModelLayerReport(settings.Name, settings.Group, settings.Describe(), weightReport, activationReport, outputMse, statistics?.TokensSeen ?? 0);
+        Func<Tensor, Tensor>? inputQuantizer = quantizer is null ? null : quantizer.Apply;
+        double? outputMse = tokens is null ? null : QuantErrorMetrics.OutputMse(tokens, original, layer.WeightMatrix.detach(), inputQuantizer);
+        var report = new ModelLayerReport(settings.Name, settings.Group, settings.Describe(), weightReport, activationReport, outputMse, statistics?.TokensSeen ?? 0)
+        {
+            RelativeOutputError = QuantErrorMetrics.RelativeOutputError(tokens, original, layer.WeightMatrix.detach(), inputQuantizer),
+        };
         return new LayerQuantizationRecord(settings, codes, quantizer, report);
     }
 

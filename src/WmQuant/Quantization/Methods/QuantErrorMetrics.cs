@@ -47,6 +47,22 @@ public static class QuantErrorMetrics
         return outputError.to_type(ScalarType.Float64).square().sum().item<double>() / tokens.shape[0];
     }
 
+    /// <summary>
+    /// ‖XWᵀ − Q(X)Ŵᵀ‖²_F / ‖XWᵀ‖²_F: the layer's output error relative to its output, the number that compares layers of
+    /// any width and methods in any basis; null without tokens or when the output is all zero.
+    /// </summary>
+    public static double? RelativeOutputError(Tensor? inputs, Tensor weight, Tensor fakeQuantWeight, Func<Tensor, Tensor>? inputQuantizer = null)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (inputs is null || inputs.numel() == 0)
+        {
+            return null;
+        }
+
+        double output = OutputMse(inputs, weight, zeros_like(weight));
+        return output > 0 ? OutputMse(inputs, weight, fakeQuantWeight, inputQuantizer) / output : null;
+    }
+
     /// <summary>Builds a report from a finished quantization.</summary>
     internal static LayerQuantReport Report(string layer, string method, WeightQuantConfig config, Tensor weight, Tensor fakeQuant, QuantizedWeight? quantized, Tensor? calibrationInputs, string? grid, double meanClipRatio)
     {
@@ -69,8 +85,11 @@ public static class QuantErrorMetrics
             mean,
             max,
             WeightMse(weight, fakeQuant),
-            calibrationInputs is null ? null : OutputMse(calibrationInputs, weight, fakeQuant),
+            calibrationInputs is null || calibrationInputs.numel() == 0 ? null : OutputMse(calibrationInputs, weight, fakeQuant),
             grid,
-            meanClipRatio);
+            meanClipRatio)
+        {
+            RelativeOutputError = RelativeOutputError(calibrationInputs, weight, fakeQuant),
+        };
     }
 }

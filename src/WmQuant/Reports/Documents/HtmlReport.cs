@@ -63,6 +63,11 @@ internal static class HtmlReport
         Section(html, "Metrics", "metrics", ReportText.MetricColumns, report.Metrics.Select(ReportText.MetricCells), "No metrics in this run.");
         Section(html, "Success rates", "success-rates", ReportText.IntervalColumns, report.SuccessIntervals.Select(ReportText.IntervalCells), "No success rates in this run.");
         Gates(html, report.Gates);
+        Section(html, ReportText.LayerHeading, "layers", ReportText.LayerColumns, report.Layers.Select(ReportText.LayerCells), "No layer was quantized.");
+        if (report.Layers.Count > 0)
+        {
+            html.Append("<p>").Append(Escape(ReportText.LayerNote)).Append("</p>\n");
+        }
 
         foreach (var figure in figures)
         {

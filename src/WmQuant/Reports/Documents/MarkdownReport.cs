@@ -23,6 +23,11 @@ internal static class MarkdownReport
         Section(md, "Metrics", ReportText.MetricColumns, report.Metrics.Select(ReportText.MetricCells), "No metrics in this run.");
         Section(md, "Success rates", ReportText.IntervalColumns, report.SuccessIntervals.Select(ReportText.IntervalCells), "No success rates in this run.");
         Section(md, "Gates", ReportText.GateColumns, report.Gates.Select(ReportText.GateCells), "No gates were declared.");
+        Section(md, ReportText.LayerHeading, ReportText.LayerColumns, report.Layers.Select(ReportText.LayerCells), "No layer was quantized.");
+        if (report.Layers.Count > 0)
+        {
+            md.Append('\n').Append(MarkdownText.Escape(ReportText.LayerNote)).Append('\n');
+        }
 
         foreach (var figure in figures)
         {

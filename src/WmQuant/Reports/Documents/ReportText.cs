@@ -27,8 +27,25 @@ internal static class ReportText
     /// <summary>The gate table's columns (the first is the pass/fail marker).</summary>
     public static readonly TableColumns GateColumns = new(["Result", "Metric", "Kind", "Value", "Bound", "Threshold", "Verdict", "Recipe"], [3, 4, 5]);
 
+    /// <summary>The per-layer table's columns.</summary>
+    public static readonly TableColumns LayerColumns = new(["Layer", "Weights", "Inputs", "Weight MSE", "Relative output error (held out)"], [3, 4]);
+
+    /// <summary>The per-layer table's heading and what its numbers mean.</summary>
+    public const string LayerHeading = "Per-layer error";
+
+    /// <summary>Shown under the per-layer table.</summary>
+    public const string LayerNote =
+        "Relative output error: ‖XWᵀ − Q(X)Ŵᵀ‖² / ‖XWᵀ‖² on calibration tokens the method did not fit on (held out), in the quantized model's own basis.";
+
     /// <summary>The success-vs-bits point table's columns.</summary>
     public static readonly TableColumns PointColumns = new(["Setting", "Group", "Bits", "Success", "Interval"], [2, 3, 4]);
+
+    /// <summary>The cells of one per-layer row.</summary>
+    public static string[] LayerCells(LayerRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return [row.Name, row.Weights, row.Activations, Number(row.WeightMse), Number(row.RelativeOutputError)];
+    }
 
     /// <summary>A number with four significant digits ("n/a" for NaN).</summary>
     public static string Number(double value) =>

@@ -46,6 +46,9 @@ public sealed record RunReport
     /// <summary>Planning loss per MPC iteration, one series per model.</summary>
     public IReadOnlyList<LossSeries> LossPerMpcIteration { get; init; } = [];
 
+    /// <summary>Every quantized layer with its weight and held-out output errors, in model order.</summary>
+    public IReadOnlyList<LayerRow> Layers { get; init; } = [];
+
     /// <summary>Change in planning loss when only one layer is quantized; any order (the report sorts).</summary>
     public IReadOnlyList<LayerSensitivity> LayerSensitivity { get; init; } = [];
 

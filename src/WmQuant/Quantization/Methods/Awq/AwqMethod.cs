@@ -180,26 +180,30 @@ public sealed class AwqMethod(AwqOptions options, Action<string>? log = null) : 
         var recorded = statistics.SampledTokens().to(folded.device);
         var inputScales = scaling.Scales?.to(ScalarType.Float32, folded.device);
         var tokens = inputScales is null ? recorded : recorded / inputScales;
+        var heldOutRecorded = statistics.HeldOutTokens().to(folded.device);
+        var heldOut = inputScales is null ? heldOutRecorded : heldOutRecorded / inputScales;
         var (quantized, ratios) = QuantizeWeight(folded, tokens, config, Options, queryKeyRows);
         var fake = WeightQuantizer.Dequantize(quantized);
         layer.SetWeight(fake);
         double meanRatio = ratios is null ? 1 : ratios.to_type(ScalarType.Float64).mean().item<double>();
         string grid = $"awq {scaling.Description}; clip {(Options.ClipSearch ? Options.ClipRatios.ToString() : "off")}";
-        var weightReport = QuantErrorMetrics.Report(settings.Name, Name, config, folded, fake, quantized, tokens, grid, meanRatio);
+        var weightReport = QuantErrorMetrics.Report(settings.Name, Name, config, folded, fake, quantized, heldOut, grid, meanRatio);
         if (log is not null)
         {
             // RTN for comparison: the weight before AWQ's scales (LayerScale folded), on the recorded inputs.
             var unscaled = inputScales is null ? folded : folded.to_type(ScalarType.Float32) / inputScales;
-            double rtn = QuantErrorMetrics.OutputMse(recorded, unscaled, WeightQuantizer.FakeQuantize(unscaled, config))
-                / QuantErrorMetrics.OutputMse(recorded, unscaled, zeros_like(unscaled));
-            double awq = weightReport.OutputMse!.Value / QuantErrorMetrics.OutputMse(tokens, folded, zeros_like(folded));
+            double rtn = QuantErrorMetrics.RelativeOutputError(heldOutRecorded, unscaled, WeightQuantizer.FakeQuantize(unscaled, config)) ?? double.NaN;
+            double awq = weightReport.RelativeOutputError ?? double.NaN;
             log(string.Create(
                 CultureInfo.InvariantCulture,
                 $"awq {settings.Name}: {scaling.Description}, clip {meanRatio:0.###}, rel out err RTN {rtn:E2} → {awq:E2}"));
         }
 
         var report = new ModelLayerReport(
-            settings.Name, settings.Group, settings.Describe(), weightReport, null, weightReport.OutputMse, statistics.TokensSeen);
+            settings.Name, settings.Group, settings.Describe(), weightReport, null, weightReport.OutputMse, statistics.TokensSeen)
+        {
+            RelativeOutputError = weightReport.RelativeOutputError,
+        };
         return new LayerQuantizationRecord(settings, quantized.MoveToOuterDisposeScope(), null, report);
     }
 

@@ -83,16 +83,16 @@ public sealed class GptqMethod(GptqOptions options, Action<string>? log = null) 
         using var scope = NewDisposeScope();
         var original = layer.WeightMatrix.detach().clone();
         var tokens = statistics.SampledTokens().to(original.device);
+        var heldOut = statistics.HeldOutTokens().to(original.device);
         var solved = GptqQuantizer.Quantize(original, GptqQuantizer.Hessian(tokens), config, Options);
         var fake = WeightQuantizer.Dequantize(solved.Quantized);
         layer.SetWeight(fake);
         var weightReport = QuantErrorMetrics.Report(
-            settings.Name, Name, config, original, fake, solved.Quantized, tokens, grid: null, meanClipRatio: 1);
+            settings.Name, Name, config, original, fake, solved.Quantized, heldOut, grid: null, meanClipRatio: 1);
         if (log is not null)
         {
-            double reference = QuantErrorMetrics.OutputMse(tokens, original, zeros_like(original));
-            double rtn = QuantErrorMetrics.OutputMse(tokens, original, WeightQuantizer.FakeQuantize(original, config)) / reference;
-            double gptq = weightReport.OutputMse!.Value / reference;
+            double rtn = QuantErrorMetrics.RelativeOutputError(heldOut, original, WeightQuantizer.FakeQuantize(original, config)) ?? double.NaN;
+            double gptq = weightReport.RelativeOutputError ?? double.NaN;
             string damping = solved.Damping == Options.Damp
                 ? string.Empty
                 : FormattableString.Invariant($", damp raised to {solved.Damping}");
@@ -103,7 +103,10 @@ public sealed class GptqMethod(GptqOptions options, Action<string>? log = null) 
         }
 
         var report = new ModelLayerReport(
-            settings.Name, settings.Group, settings.Describe(), weightReport, null, weightReport.OutputMse, statistics.TokensSeen);
+            settings.Name, settings.Group, settings.Describe(), weightReport, null, weightReport.OutputMse, statistics.TokensSeen)
+        {
+            RelativeOutputError = weightReport.RelativeOutputError,
+        };
         return new LayerQuantizationRecord(settings, solved.Quantized.MoveToOuterDisposeScope(), null, report);
     }
 

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Planning success of quantization methods on a bundled model, each combination its own `wmq run` (paired with the
+# FP32 evaluation in the model's baseline.json), several side by side on one GPU. Issue 18's table.
+#
+#   TASK=wall|pusht METHODS="rtn omse awq gptq" SETTINGS="w4g128 w3g128" bash build/measurements/study-planning.sh
+# (EPISODES, PROFILE=cpu, DEVICE=cpu and WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" make a quick local check.)
+#
+# Run on the GPU machine through the device tool after ../shared/device/bundle.sh src/WmQuant.Cli/WmQuant.Cli.csproj
+# (carry [".device"]). Recipes are written into build/measurements/.study-tmp/ (inside the repository, as recipes must
+# be); every run shares one stage cache, so calibration runs once per task. What comes back under $OUT: one
+# <task>.tsv (method, setting, successes, rate, Wilson interval, lost/gained vs FP, bits/weight, mean relative output
+# error, seconds) and <task>-records.tar.gz (manifests and logs).
+set -euo pipefail
+: "${OUT:?OUT must name the output folder (the device tool sets it)}"
+task=${TASK:-wall}
+methods=(${METHODS:-rtn omse awq gptq})
+settings=(${SETTINGS:-w4g128 w3g128})
+device=${DEVICE:-cuda}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$root/build/measurements/.study-tmp/$task
+rm -rf "$work" && mkdir -p "$work/artifacts" "$work/logs"
+weights() {
+  case $1 in
+    w4ch) echo "{ bits: 4, granularity: channel }" ;;
+    w4g128) echo "{ bits: 4, granularity: group, group_size: 128 }" ;;
+    w3g128) echo "{ bits: 3, granularity: group, group_size: 128 }" ;;
+    w8ch) echo "{ bits: 8, granularity: channel }" ;;
+    *) echo "unknown setting $1" >&2; exit 2 ;;
+  esac
+}
+for method in "${methods[@]}"; do
+  for setting in "${settings[@]}"; do
+    cat > "$work/$method-$setting.yaml" <<RECIPE
+version: 1
+name: $task-$method-$setting
+model: { checkpoint: ../../../../models/$task/model.safetensors, config: ../../../../models/$task/model.yaml }
+environment: $task
+device: $device
+seed: 0
+calibration: { episodes: 50, seed_offset: 2, mpc_iterations: 2 }
+quantization:
+  method: $method
+  weights: $(weights "$setting")
+  activations: none
+evaluation: { episodes: ${EPISODES:-50}, planner: { profile: ${PROFILE:-default} } }
+gates:
+  - { metric: success_rate, max_drop_vs_baseline: 0.0, confidence: 0.95 }
+artifact: { name: $task-$method-$setting }
+RECIPE
+  done
+done
+# WMQ: how to start wmq (default: the device bundle); e.g. WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" here.
+wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
+# Calibrate once (quantize-only run of the first recipe fills the shared cache), then plan side by side.
+first=$(ls "$work"/*.yaml | head -n 1)
+wmq quantize "$first" --out "$work/artifacts" --cache "$work/cache" --quiet --threads 4 > "$work/logs/calibrate.log" 2>&1
+start=$SECONDS
+for recipe in "$work"/*.yaml; do
+  name=$(basename "$recipe" .yaml)
+  wmq run "$recipe" --out "$work/artifacts" --cache "$work/cache" --quiet --threads 2 > "$work/logs/$name.log" 2>&1 &
+done
+wait || true
+echo "planning took $((SECONDS - start)) s for ${#methods[@]} methods x ${#settings[@]} settings side by side" >&2
+python3 - "$work" "$task" > "$OUT/$task.tsv" <<'PY'
+import json, os, sys
+work, task = sys.argv[1], sys.argv[2]
+print("method\tsetting\tsuccesses\trate\twilson95\tlost\tgained\tbits_per_weight\tmean_rel_output_error\tquantize_s\tevaluate_s")
+for name in sorted(os.listdir(os.path.join(work, "artifacts"))):
+    path = os.path.join(work, "artifacts", name, "manifest.json")
+    if not os.path.exists(path):
+        continue
+    m = json.load(open(path))
+    q, fp = m.get("quantized"), m.get("baseline")
+    if q is None:
+        continue
+    pairs = {e["seed"]: e["success"] for e in fp["episodes"]}
+    lost = sum(1 for e in q["episodes"] if pairs.get(e["seed"]) and not e["success"])
+    gained = sum(1 for e in q["episodes"] if e["success"] and not pairs.get(e["seed"]))
+    errors = [l["relative_output_error"] for l in m["quantization"]["layers"] if l.get("relative_output_error") is not None]
+    method, setting = name[len(task) + 1:].split("-", 1)
+    print(f'{method}\t{setting}\t{q["successes"]}/{q["episode_count"]}\t{q["success_rate"]:.2f}\t'
+          f'[{q["success_interval95"][0]:.2f}, {q["success_interval95"][1]:.2f}]\t{lost}\t{gained}\t'
+          f'{m["sizes"]["effective_bits_per_quantized_weight"]:.3f}\t{sum(errors) / max(1, len(errors)):.3e}\t'
+          f'{m["timings"].get("quantize", 0):.1f}\t{m["timings"].get("evaluate", 0):.1f}')
+PY
+tar -C "$work" -czf "$OUT/$task-records.tar.gz" logs $(cd "$work" && ls -d artifacts/*/manifest.json 2>/dev/null)
+cat "$OUT/$task.tsv" >&2
