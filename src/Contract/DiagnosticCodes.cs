@@ -118,9 +118,6 @@ static class DiagnosticCodes
     /// <summary>A required input is missing or unusable.</summary>
     public const string InputUnusable = "WMQ2002";
 
-    /// <summary>A benchmark's device or runtime could not be initialised.</summary>
-    public const string BenchRuntime = "WMQ2003";
-
     /// <summary>Benchmark shape options are inconsistent.</summary>
     public const string BenchShape = "WMQ2004";
 
@@ -135,9 +132,6 @@ static class DiagnosticCodes
 
     /// <summary>wmq train: config, dataset and settings cannot train together.</summary>
     public const string TrainIncompatible = "WMQ2103";
-
-    /// <summary>wmq train: the requested device cannot be used.</summary>
-    public const string TrainDevice = "WMQ2104";
 
     // 3xxx: models, artifacts and the run-time environment.
 
@@ -164,6 +158,9 @@ static class DiagnosticCodes
 
     /// <summary>An internal error (a bug): the message says where; please report it.</summary>
     public const string InternalError = "WMQ3302";
+
+    /// <summary>An output file or folder cannot be written (no permission, disk full, a file where a folder should be).</summary>
+    public const string OutputUnwritable = "WMQ3303";
 
     /// <summary>An artifact folder does not match its manifest.</summary>
     public const string ArtifactMismatch = "WMQ3401";

@@ -22,6 +22,37 @@ static class ExitCodes
     /// <summary>The environment failed: device, file system, cancellation, or a bug (the message says which).</summary>
     public const int EnvironmentFailure = 3;
 
+    /// <summary>
+    /// The exit code errors with these diagnostic codes lead to (the family table of ERROR_CODES.md), ranked as
+    /// <see cref="RunStatuses.Worst"/> ranks statuses: any bad input gives 2, else any device, I/O or internal failure
+    /// 3, else a failed or unjudged gate 1; no code gives 0.
+    /// </summary>
+    public static int ForErrors(IEnumerable<string> codes)
+    {
+        int worst = Passed;
+        foreach (string code in codes)
+        {
+            int exit = code switch
+            {
+                DiagnosticCodes.DeviceUnavailable or DiagnosticCodes.StageFailed or DiagnosticCodes.InternalError
+                    or DiagnosticCodes.OutputUnwritable => EnvironmentFailure,
+                DiagnosticCodes.GateFailed or DiagnosticCodes.GateNotJudged => GateFailed,
+                _ => InvalidInput,
+            };
+            worst = Rank(exit) > Rank(worst) ? exit : worst;
+        }
+
+        return worst;
+    }
+
+    private static int Rank(int code) => code switch
+    {
+        InvalidInput => 3,
+        EnvironmentFailure => 2,
+        GateFailed => 1,
+        _ => 0,
+    };
+
     /// <summary>The meaning of a code in a few words, for build messages.</summary>
     public static string Meaning(int code) => code switch
     {

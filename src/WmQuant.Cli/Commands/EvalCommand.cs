@@ -116,14 +116,8 @@ internal static class EvalCommand
             return ExitCodes.InvalidInput;
         }
 
-        TorchRuntimeInfo info;
-        try
+        if (RuntimeOptionSet.Start(parse, options.Runtime) is not { } info)
         {
-            info = TorchRuntime.Initialize(options.Runtime);
-        }
-        catch (TorchRuntimeException e)
-        {
-            error.Report([Diagnostics.Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message)]);
             return ExitCodes.EnvironmentFailure;
         }
 

@@ -1,16 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
+using WmQuant.Contract;
 using WmQuant.IO.Safetensors;
 using WmQuant.Pipeline.Artifacts;
 
 namespace WmQuant.Cli.Commands;
 
-/// <summary>`wmq inspect`: what an artifact folder or a safetensors file holds, and whether an artifact is intact.</summary>
+/// <summary>`wmq inspect`: <see cref="ArtifactInspection"/> of an artifact folder or a safetensors file, as text or JSON.</summary>
 internal static class InspectCommand
 {
+    /// <summary>The command line of an inspection, read once.</summary>
+    private sealed record Options(string Path, bool Json);
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static Command Create()
@@ -20,111 +23,84 @@ internal static class InspectCommand
         var command = new Command("inspect", "Describe an artifact (and verify every file against its manifest) or a safetensors checkpoint.");
         command.Arguments.Add(path);
         command.Options.Add(json);
-        command.SetAction(parse => Run(parse.GetValue(path)!, parse.GetValue(json)));
+        command.SetAction(parse => Handle(parse, new Options(parse.GetValue(path)!, parse.GetValue(json))));
         return command;
     }
 
-    private static int Run(string path, bool json)
+    private static int Handle(ParseResult parse, Options options)
     {
-        string full = Path.GetFullPath(path);
-        if (Directory.Exists(full) || Path.GetFileName(full) == ArtifactManifest.FileName)
+        var result = ArtifactInspection.Inspect(options.Path);
+        if (result.Manifest is { } manifest)
         {
-            return InspectArtifact(Directory.Exists(full) ? full : Path.GetDirectoryName(full)!, json);
+            PrintArtifact(parse.Out(), manifest, result.Problems.Count, options.Json);
+        }
+        else if (result.File is { } file)
+        {
+            PrintFile(parse.Out(), file, options.Json);
         }
 
-        if (File.Exists(full))
-        {
-            return InspectFile(full, json);
-        }
-
-        Console.Error.WriteLine($"{path}: error WMQ3002: no such artifact folder or file");
-        return ExitCodes.InvalidInput;
+        return parse.ExitWith(result.Problems);
     }
 
-    private static int InspectArtifact(string directory, bool json)
+    private static void PrintArtifact(TextWriter output, ArtifactManifest manifest, int problems, bool json)
     {
-        var (manifest, loadProblem) = ArtifactManifest.TryLoadFolder(directory);
-        if (manifest is null)
-        {
-            Console.Error.WriteLine(loadProblem);
-            return ExitCodes.InvalidInput;
-        }
-
-        var problems = ArtifactVerifier.Verify(directory, manifest);
         if (json)
         {
-            Console.WriteLine(manifest.ToJson().TrimEnd());
+            output.WriteLine(manifest.ToJson().TrimEnd());
+            return;
         }
-        else
+
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"{manifest.Name} {manifest.Version}  gates: {manifest.Status}");
+        var tool = manifest.Tool;
+        output.WriteLine($"  made by      {tool.Name} {tool.Version} (TorchSharp {tool.TorchSharp}, libtorch {tool.LibTorch}) on {manifest.Device}");
+        output.WriteLine($"  recipe       {manifest.Recipe.File} ({manifest.Recipe.Name})");
+        output.WriteLine($"  source       {manifest.Model.Path} sha256 {manifest.Model.Sha256}");
+        output.WriteLine($"  quantization {manifest.Quantization.Summary}, {manifest.Quantization.Layers.Count} Linears");
+        output.WriteLine(string.Create(inv,
+            $"  size         {manifest.Sizes.PackedBytes:N0} bytes ({manifest.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, " +
+            $"{manifest.Sizes.Reduction:F2}x smaller than fp32)"));
+        if (manifest.Baseline is { } fp && manifest.Quantized is { } q)
         {
-            var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine($"{manifest.Name} {manifest.Version}  gates: {manifest.Status}");
-            Console.WriteLine($"  made by      {manifest.Tool.Name} {manifest.Tool.Version} (TorchSharp {manifest.Tool.TorchSharp}, libtorch {manifest.Tool.LibTorch}) on {manifest.Device}");
-            Console.WriteLine($"  recipe       {manifest.Recipe.File} ({manifest.Recipe.Name})");
-            Console.WriteLine($"  source       {manifest.Model.Path} sha256 {manifest.Model.Sha256}");
-            Console.WriteLine($"  quantization {manifest.Quantization.Summary}, {manifest.Quantization.Layers.Count} Linears");
-            Console.WriteLine(string.Create(inv, $"  size         {manifest.Sizes.PackedBytes:N0} bytes ({manifest.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, {manifest.Sizes.Reduction:F2}x smaller than fp32)"));
-            if (manifest.Baseline is { } fp && manifest.Quantized is { } q)
-            {
-                Console.WriteLine(string.Create(inv, $"  success      {q.SuccessRate:F2} quantized vs {fp.SuccessRate:F2} FP32 on {q.EpisodeCount} {manifest.Environment} episodes"));
-            }
-
-            foreach (var gate in manifest.Gates)
-            {
-                Console.WriteLine($"  gate         {gate.Metric} {gate.Kind}: {gate.Verdict} — {gate.Message}");
-            }
-
-            Console.WriteLine(problems.Count == 0 ? $"  files        {manifest.Files.Count} files match their SHA-256" : $"  files        {problems.Count} problem(s):");
+            output.WriteLine(string.Create(inv,
+                $"  success      {q.SuccessRate:F2} quantized vs {fp.SuccessRate:F2} FP32 on {q.EpisodeCount} {manifest.Environment} episodes"));
         }
 
-        foreach (var problem in problems)
+        foreach (var gate in manifest.Gates)
         {
-            Console.Error.WriteLine($"{Path.Combine(directory, problem)}: error WMQ3401: artifact does not match its manifest");
+            output.WriteLine($"  gate         {gate.Metric} {gate.Kind}: {gate.Verdict} — {gate.Message}");
         }
 
-        return problems.Count == 0 ? ExitCodes.Passed : ExitCodes.InvalidInput;
+        output.WriteLine(problems == 0
+            ? $"  files        {manifest.Files.Count} files match their SHA-256"
+            : $"  files        {problems} problem(s):");
     }
 
-    private static int InspectFile(string path, bool json)
+    private static void PrintFile(TextWriter output, SafetensorsListing file, bool json)
     {
-        SafetensorsFile file;
-        try
+        if (json)
         {
-            file = SafetensorsFile.Open(path);
-        }
-        catch (SafetensorsFormatException e)
-        {
-            Console.Error.WriteLine($"{path}: error WMQ3002: {e.Message}");
-            return ExitCodes.InvalidInput;
-        }
-
-        using (file)
-        {
-            var tensors = file.Tensors.OrderBy(t => t.Name, StringComparer.Ordinal).ToList();
-            if (json)
+            output.WriteLine(JsonSerializer.Serialize(new
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    metadata = file.Metadata,
-                    tensors = tensors.Select(t => new { name = t.Name, dtype = t.DType.ToString(), shape = t.Shape, bytes = t.ByteLength }),
-                }, Indented));
-                return ExitCodes.Passed;
-            }
-
-            var inv = CultureInfo.InvariantCulture;
-            int packed = tensors.Count(t => t.Name.EndsWith(".weight_packed", StringComparison.Ordinal));
-            Console.WriteLine(string.Create(inv, $"{path}: {tensors.Count} tensors, {tensors.Sum(t => t.ByteLength):N0} bytes, {packed} packed Linear(s)"));
-            foreach (var (key, value) in file.Metadata.Where(m => !m.Value.Contains('\n', StringComparison.Ordinal)).OrderBy(m => m.Key, StringComparer.Ordinal))
-            {
-                Console.WriteLine($"  meta  {key} = {value}");
-            }
-
-            foreach (var t in tensors)
-            {
-                Console.WriteLine(string.Create(inv, $"  {t.Name,-60} {t.DType,-8} [{string.Join(", ", t.Shape)}]"));
-            }
+                metadata = file.Metadata,
+                tensors = file.Tensors.Select(t => new { name = t.Name, dtype = t.DType.ToString(), shape = t.Shape, bytes = t.ByteLength }),
+            }, Indented));
+            return;
         }
 
-        return ExitCodes.Passed;
+        var inv = CultureInfo.InvariantCulture;
+        int packed = file.Tensors.Count(t => t.Name.EndsWith(".weight_packed", StringComparison.Ordinal));
+        output.WriteLine(string.Create(inv,
+            $"{file.Path}: {file.Tensors.Count} tensors, {file.Tensors.Sum(t => t.ByteLength):N0} bytes, {packed} packed Linear(s)"));
+        var oneLine = file.Metadata.Where(m => !m.Value.Contains('\n', StringComparison.Ordinal)).OrderBy(m => m.Key, StringComparer.Ordinal);
+        foreach (var (key, value) in oneLine)
+        {
+            output.WriteLine($"  meta  {key} = {value}");
+        }
+
+        foreach (var t in file.Tensors)
+        {
+            output.WriteLine(string.Create(inv, $"  {t.Name,-60} {t.DType,-8} [{string.Join(", ", t.Shape)}]"));
+        }
     }
 }

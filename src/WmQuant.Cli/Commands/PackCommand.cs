@@ -1,13 +1,16 @@
 using System.CommandLine;
-using WmQuant.Contract;
 using WmQuant.Cli.Hosting;
+using WmQuant.Contract;
 using WmQuant.Pipeline.Artifacts;
 
 namespace WmQuant.Cli.Commands;
 
-/// <summary>`wmq pack`: an existing artifact folder as a NuGet package, after checking it still matches its manifest.</summary>
+/// <summary>`wmq pack`: <see cref="ArtifactPackage.Pack"/> of an artifact folder; prints the package's path.</summary>
 internal static class PackCommand
 {
+    /// <summary>The command line of a pack, read once.</summary>
+    private sealed record Options(string Artifact, string? Output);
+
     public static Command Create()
     {
         var artifact = new Argument<string>("artifact") { Description = "The artifact folder (with manifest.json)." };
@@ -15,32 +18,19 @@ internal static class PackCommand
         var command = new Command("pack", "Pack an artifact folder as <name>.<version>.nupkg (deterministic bytes).");
         command.Arguments.Add(artifact);
         command.Options.Add(output);
-        command.SetAction(parse =>
-        {
-            string directory = Path.GetFullPath(parse.GetValue(artifact)!);
-            var (manifest, loadProblem) = ArtifactManifest.TryLoadFolder(directory);
-            if (manifest is null)
-            {
-                Console.Error.WriteLine(loadProblem);
-                return ExitCodes.InvalidInput;
-            }
-
-            var problems = ArtifactVerifier.Verify(directory, manifest);
-            foreach (var problem in problems)
-            {
-                Console.Error.WriteLine($"{Path.Combine(directory, problem)}: error WMQ3401: artifact does not match its manifest; nothing packed");
-            }
-
-            if (problems.Count > 0)
-            {
-                return ExitCodes.InvalidInput;
-            }
-
-            string outDir = Path.GetFullPath(parse.GetValue(output) ?? Path.GetDirectoryName(directory)!);
-            Directory.CreateDirectory(outDir);
-            Console.WriteLine(ArtifactPackage.Write(directory, manifest, outDir));
-            return ExitCodes.Passed;
-        });
+        command.SetAction(parse => Handle(parse, new Options(parse.GetValue(artifact)!, parse.GetValue(output))));
         return command;
+    }
+
+    private static int Handle(ParseResult parse, Options options)
+    {
+        var outcome = ArtifactPackage.Pack(options.Artifact, options.Output);
+        if (outcome.PackagePath is not { } package)
+        {
+            return parse.ExitWith(outcome.Problems);
+        }
+
+        parse.Out().WriteLine(package);
+        return ExitCodes.Passed;
     }
 }

@@ -130,7 +130,7 @@ internal static class ValidateCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            parse.Error().WriteLine(Diagnostic.FileError(DiagnosticCodes.InputUnusable, path, $"cannot write the schema: {ex.Message}").ToCanonicalString());
+            parse.Error().WriteLine(Diagnostic.FileError(DiagnosticCodes.OutputUnwritable, path, $"cannot write the schema: {ex.Message}").ToCanonicalString());
             return ExitCodes.EnvironmentFailure;
         }
     }

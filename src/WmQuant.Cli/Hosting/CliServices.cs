@@ -1,4 +1,5 @@
 using System.CommandLine;
+using WmQuant.Contract;
 using WmQuant.Diagnostics;
 using WmQuant.Quantization.Methods.Registry;
 
@@ -33,5 +34,15 @@ internal static class InvocationWriters
         }
 
         return errors;
+    }
+
+    /// <summary>
+    /// Writes diagnostics to standard error and returns the exit code their errors lead to
+    /// (<see cref="ExitCodes.ForErrors"/>): a command's one way to stop on problems a use-case returned.
+    /// </summary>
+    public static int ExitWith(this ParseResult parse, IReadOnlyList<Diagnostic> diagnostics)
+    {
+        parse.Error().Report(diagnostics);
+        return ExitCodes.ForErrors(diagnostics.Where(d => d.IsError).Select(d => d.Code));
     }
 }

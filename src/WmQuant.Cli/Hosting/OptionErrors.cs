@@ -1,3 +1,4 @@
+using System.Globalization;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
 
@@ -19,6 +20,11 @@ internal static class OptionErrors
 
         return problems.Count > 0;
     }
+
+    /// <summary>"--x must be at least 1 (got 0)" for each count below 1, in the order given.</summary>
+    public static IReadOnlyList<string> BelowOne(params (string Option, int Value)[] counts) =>
+        [.. counts.Where(c => c.Value < 1)
+            .Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Option} must be at least 1 (got {c.Value})"))];
 
     /// <summary>One problem of an input the user named (a missing file, an unusable dataset) as a WMQ2002 line.</summary>
     public static void Unusable(TextWriter error, string problem, string? file = null) =>

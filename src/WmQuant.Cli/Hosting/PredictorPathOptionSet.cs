@@ -1,5 +1,5 @@
 using System.CommandLine;
-using WmQuant.Models;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Cli.Hosting;
 
@@ -22,20 +22,16 @@ internal sealed class PredictorPathOptionSet
         command.Options.Add(NoPadding);
     }
 
-    /// <summary>Sets the model's inference paths from the switches.</summary>
-    public void Apply(ParseResult parse, DinoWorldModel model)
-    {
-        model.Predictor.IncrementalInference = !parse.GetValue(FullPredictor);
-        model.PadForTensorCores = !parse.GetValue(NoPadding);
-    }
-
-    /// <summary>Whether the default incremental predictor runs.</summary>
-    public bool Incremental(ParseResult parse) => !parse.GetValue(FullPredictor);
-
-    /// <summary>Whether tensor-core padding is on.</summary>
-    public bool Padding(ParseResult parse) => !parse.GetValue(NoPadding);
+    /// <summary>The paths the switches ask for.</summary>
+    public InferencePaths Read(ParseResult parse) => new(!parse.GetValue(FullPredictor), !parse.GetValue(NoPadding));
 
     /// <summary>The predictor path and padding, in words, for the benchmark's report.</summary>
-    public string Describe(ParseResult parse) =>
-        $"{(Incremental(parse) ? "incremental (cached growing window, last layer on the last frame)" : "full masked pass over every window")}, tensor-core padding {(Padding(parse) ? "on" : "off")}";
+    public static string Describe(InferencePaths paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        string predictor = paths.Incremental
+            ? "incremental (cached growing window, last layer on the last frame)"
+            : "full masked pass over every window";
+        return $"{predictor}, tensor-core padding {(paths.TensorCorePadding ? "on" : "off")}";
+    }
 }

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Runtime;
 
 namespace WmQuant.Cli.Hosting;
@@ -17,8 +20,8 @@ internal sealed class RuntimeOptionSet
         });
         Threads.Validators.Add(result =>
         {
-            // Read the token itself: a value that is not a number is already a parse error of its own.
-            if (result.Tokens.Count == 1 && int.TryParse(result.Tokens[0].Value, out int threads) && threads is < 1 or > 1024)
+            // A value that is no integer is the parser's own error ("Cannot parse argument"); reading it here would throw.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, CultureInfo.InvariantCulture, out int threads) && threads is < 1 or > 1024)
             {
                 result.AddError($"--threads must be 1 … 1024 (got {threads})");
             }
@@ -55,6 +58,23 @@ internal sealed class RuntimeOptionSet
         Threads = parse.GetValue(Threads),
         Seed = seed,
     };
+
+    /// <summary>
+    /// Sets TorchSharp up as <paramref name="options"/> ask. A device this machine cannot provide is an environment
+    /// failure: it is written as a WMQ3201 line and the result is null (the command then exits 3).
+    /// </summary>
+    public static TorchRuntimeInfo? Start(ParseResult parse, TorchRuntimeOptions options)
+    {
+        try
+        {
+            return TorchRuntime.Initialize(options);
+        }
+        catch (TorchRuntimeException e)
+        {
+            parse.Error().Report([Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message)]);
+            return null;
+        }
+    }
 
     /// <summary>The device the command line names, or null when it names none (recipes then choose their own).</summary>
     public string? ExplicitDevice(ParseResult parse) => parse.GetResult(Device) is { Implicit: false } ? parse.GetValue(Device) : null;

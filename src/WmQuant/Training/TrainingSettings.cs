@@ -161,3 +161,23 @@ public enum ReachabilityMetric
     /// <summary>Block silhouette displacement plus pusher travel (<see cref="Objectives.PushTPoseDistance"/>): PushT.</summary>
     PushTPose,
 }
+
+/// <summary>
+/// The names users write for a <see cref="ReachabilityMetric"/> (<c>wmq train --reachability-metric</c>). training.json
+/// keeps writing the member names (PixelGeodesic) it always wrote, so records stay comparable across versions.
+/// </summary>
+public static class ReachabilityMetricNames
+{
+    private static readonly (string Name, ReachabilityMetric Metric)[] Table =
+    [
+        ("geodesic", ReachabilityMetric.PixelGeodesic),
+        ("pusht-pose", ReachabilityMetric.PushTPose),
+    ];
+
+    /// <summary>Every name, in the order help texts list them.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. Table.Select(e => e.Name)];
+
+    /// <summary>The metric a name means, or null.</summary>
+    public static ReachabilityMetric? Parse(string? name) =>
+        Table.Where(e => e.Name == name).Select(e => (ReachabilityMetric?)e.Metric).FirstOrDefault();
+}

@@ -13,7 +13,7 @@ public sealed class CommandInputErrorTests
         new object[] { new[] { "train", "--config", "missing.yaml", "--data", "{tmp}/data" }, "error WMQ2101", "model config not found" },
         new object[] { new[] { "train", "--config", "models/configs/reference-wall.yaml", "--data", "{tmp}/data" }, "error WMQ2102", "wmq data generate" },
         new object[] { new[] { "data", "generate", "--env", "pusht", "--trajectories", "0" }, "error WMQ2001", "--trajectories and --steps must be positive" },
-        new object[] { new[] { "sanity", "--model", "{tmp}/no-model", "--env", "wall" }, "error WMQ3101", "written by wmq train" },
+        new object[] { new[] { "sanity", "--model", "{tmp}/no-model", "--env", "wall" }, "error WMQ3002: model checkpoint not found", "written by wmq train" },
     ];
 
     [TestCaseSource(nameof(Cases))]

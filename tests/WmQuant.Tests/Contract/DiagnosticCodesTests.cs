@@ -71,6 +71,23 @@ public partial class DiagnosticCodesTests
         });
     }
 
+    [Test]
+    public void errors_lead_to_the_exit_code_of_their_family_bad_input_first()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(ExitCodes.ForErrors([]), Is.EqualTo(ExitCodes.Passed));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.OptionValue]), Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.ModelUnreadable, DiagnosticCodes.ArtifactMismatch]), Is.EqualTo(ExitCodes.InvalidInput));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.DeviceUnavailable]), Is.EqualTo(ExitCodes.EnvironmentFailure));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.OutputUnwritable, DiagnosticCodes.StageFailed, DiagnosticCodes.InternalError]),
+                Is.EqualTo(ExitCodes.EnvironmentFailure));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.GateFailed, DiagnosticCodes.GateNotJudged]), Is.EqualTo(ExitCodes.GateFailed));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.GateFailed, DiagnosticCodes.OutputUnwritable]), Is.EqualTo(ExitCodes.EnvironmentFailure));
+            Assert.That(ExitCodes.ForErrors([DiagnosticCodes.DeviceUnavailable, DiagnosticCodes.InputUnusable]), Is.EqualTo(ExitCodes.InvalidInput));
+        });
+    }
+
     [GeneratedRegex("^(?!MSB)[A-Za-z]+[0-9]+$")]
     private static partial Regex CodeForm();
 

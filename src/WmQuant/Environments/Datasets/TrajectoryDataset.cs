@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Environments.Rendering;
 
 namespace WmQuant.Environments.Datasets;
@@ -45,6 +47,19 @@ public sealed class TrajectoryDataset
         var states = ReadFloats(Path.Combine(directory, card.StatesFile), (long)card.Trajectories * (card.StepsPerTrajectory + 1) * card.StateDim);
         var actions = ReadFloats(Path.Combine(directory, card.ActionsFile), (long)card.Trajectories * card.StepsPerTrajectory * card.ActionDim);
         return new TrajectoryDataset(card, states, actions);
+    }
+
+    /// <summary>The card of the dataset in <paramref name="directory"/> as written, or why there is none.</summary>
+    public static (string? Text, Diagnostic? Problem) ReadCardText(string directory)
+    {
+        var cardPath = Path.GetFullPath(Path.Combine(directory, CardFileName));
+        if (!File.Exists(cardPath))
+        {
+            return (null, Diagnostic.FileError(
+                DiagnosticCodes.InputUnusable, cardPath, "no dataset card", hint: "generate one with `wmq data generate`."));
+        }
+
+        return (File.ReadAllText(cardPath), null);
     }
 
     /// <summary>Trajectory <paramref name="index"/>.</summary>

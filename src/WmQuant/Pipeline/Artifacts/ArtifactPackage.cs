@@ -2,6 +2,8 @@ using System.Globalization;
 using System.IO.Compression;
 using NuGet.Packaging;
 using NuGet.Versioning;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Naming;
 
 namespace WmQuant.Pipeline.Artifacts;
@@ -13,6 +15,40 @@ namespace WmQuant.Pipeline.Artifacts;
 /// </summary>
 public static class ArtifactPackage
 {
+    /// <summary>
+    /// The use-case behind <c>wmq pack</c>: packs an artifact folder only after checking it still matches its manifest,
+    /// into <paramref name="outputDirectory"/> (default: the folder's parent). Problems come back as diagnostics and
+    /// nothing is written: an unreadable folder or manifest (WMQ3002), a mismatch (WMQ3401), an unwritable output (WMQ3303).
+    /// </summary>
+    public static ArtifactPackOutcome Pack(string artifactDirectory, string? outputDirectory = null)
+    {
+        ArgumentNullException.ThrowIfNull(artifactDirectory);
+        string directory = Path.GetFullPath(artifactDirectory);
+        var (manifest, problem) = ArtifactManifest.TryLoadFolder(directory);
+        if (manifest is null)
+        {
+            return new ArtifactPackOutcome(null, [problem!]);
+        }
+
+        var mismatches = ArtifactVerifier.Check(directory, manifest);
+        if (mismatches.Count > 0)
+        {
+            return new ArtifactPackOutcome(null, [.. mismatches.Select(m => m with { Hint = "nothing packed" })]);
+        }
+
+        string output = Path.GetFullPath(outputDirectory ?? Path.GetDirectoryName(directory)!);
+        try
+        {
+            Directory.CreateDirectory(output);
+            return new ArtifactPackOutcome(Write(directory, manifest, output), []);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var unwritable = Diagnostic.FileError(DiagnosticCodes.OutputUnwritable, output, $"cannot write the package: {e.Message}");
+            return new ArtifactPackOutcome(null, [unwritable]);
+        }
+    }
+
     /// <summary>Writes &lt;out&gt;/&lt;name&gt;.&lt;version&gt;.nupkg from an artifact folder and returns its path.</summary>
     public static string Write(string artifactDirectory, ArtifactManifest manifest, string outputDirectory)
     {
@@ -77,3 +113,8 @@ public static class ArtifactPackage
         return string.Create(inv, $"{m.Quantization.Summary} quantization of a DINO-WM world model (source SHA-256 {m.Model.Sha256}); {m.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, {m.Sizes.Reduction:F2}x smaller than fp32.{metrics} Gates: {Names.Of(m.Status)}. Made by wmq {m.Tool.Version}; manifest.json inside lists every input and output hash.");
     }
 }
+
+/// <summary>A written package, or why none was written.</summary>
+/// <param name="PackagePath">The .nupkg, when it was written.</param>
+/// <param name="Problems">Why not.</param>
+public sealed record ArtifactPackOutcome(string? PackagePath, IReadOnlyList<Diagnostic> Problems);

@@ -1,4 +1,3 @@
-using SkiaSharp;
 using WmQuant.Models;
 using WmQuant.Models.Diagnostics;
 using static TorchSharp.torch;
@@ -35,23 +34,28 @@ public sealed class DiagnosticsTests
     }
 
     [Test]
-    public void TheSheetHasARowPerKindAndAColumnPerStep()
+    public void Reconstruction_tiles_hold_the_real_decoded_and_predicted_rows_as_bytes()
     {
         using var model = Model(numHist: 1);
         var size = model.Config.ImageSize;
         var frames = rand([2, 4, 3, size, size], generator: new Generator(4));
         var predicted = model.EncodeVisual(frames.reshape(8, 3, size, size)).reshape(2, 4, -1, model.Config.Encoder.Dim)[.., 1..];
 
-        var png = ReconstructionSheet.Render(model, frames, predicted, scale: 3);
-        using var bitmap = SKBitmap.Decode(png);
+        using var tiles = DecoderReconstructions.Tiles(model, frames, predicted);
 
+        static int[] Bytes(Tensor chw) => [.. (chw.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().data<byte>().ToArray().Select(b => (int)b)];
+        static int[] Tile(Tensor tile) => [.. tile.data<byte>().ToArray().Select(b => (int)b)];
+        using var decoded = model.Decode(model.EncodeVisual(frames.reshape(8, 3, size, size))).reshape(2, 4, 3, size, size);
         Assert.Multiple(() =>
         {
-            Assert.That(bitmap.Width, Is.EqualTo(4 + (4 * ((size * 3) + 4))));
-            Assert.That(bitmap.Height, Is.EqualTo(4 + (2 * ((3 * ((size * 3) + 4)) + 4))));
-            var pixel = bitmap.GetPixel(4, 4);
-            var frame = (frames[0, 0, .., 0, 0] * 255).round().to_type(ScalarType.Byte).data<byte>().ToArray();
-            Assert.That(new[] { pixel.Red, pixel.Green, pixel.Blue }, Is.EqualTo(frame), "top-left tile is the first real frame");
+            Assert.That(tiles.shape, Is.EqualTo(new long[] { 2, 3, 4, size, size, 3 }), "episode, row, column, HWC");
+            Assert.That(tiles.dtype, Is.EqualTo(ScalarType.Byte));
+            Assert.That(Tile(tiles[0, DecoderReconstructions.RealRow, 0]), Is.EqualTo(Bytes(frames[0, 0])), "real row: the frames");
+            Assert.That(Tile(tiles[1, DecoderReconstructions.DecodedRow, 2]), Is.EqualTo(Bytes(decoded[1, 2])), "decoded row: decode(encode(frame))");
+            Assert.That(Tile(tiles[1, DecoderReconstructions.PredictedRow, 0]), Is.EqualTo(Tile(tiles[1, DecoderReconstructions.DecodedRow, 0])),
+                "the predicted row starts at the observed frame's reconstruction");
+            // The predictions here are the real latents, so they decode like the real frames (up to batch-size rounding).
+            Assert.That(Tile(tiles[1, DecoderReconstructions.PredictedRow, 3]), Is.EqualTo(Bytes(decoded[1, 3])).Within(1));
         });
     }
 

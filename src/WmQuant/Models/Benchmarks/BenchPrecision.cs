@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+using WmQuant.Runtime;
+using static TorchSharp.torch;
+
+namespace WmQuant.Models.Benchmarks;
+
+/// <summary>The number formats a benchmark times a model in; the names are the ones users write (<c>--dtype</c>).</summary>
+public enum BenchPrecision
+{
+    /// <summary>fp32 weights and matmuls.</summary>
+    [JsonStringEnumMemberName("fp32")]
+    Float32,
+
+    /// <summary>bf16 weights and activations (cast explicitly: TorchSharp has no autocast).</summary>
+    [JsonStringEnumMemberName("bf16")]
+    BFloat16,
+
+    /// <summary>fp32 weights with TF32 tensor-core matmuls on CUDA.</summary>
+    [JsonStringEnumMemberName("tf32")]
+    Tf32,
+}
+
+/// <summary>What a <see cref="BenchPrecision"/> means for the weights and the runtime.</summary>
+public static class BenchPrecisions
+{
+    /// <summary>The dtype the model's weights are cast to.</summary>
+    public static ScalarType WeightType(this BenchPrecision precision) =>
+        precision == BenchPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+
+    /// <summary>Runtime options for timing: TF32 when asked, and the fastest kernels rather than reproducible ones.</summary>
+    public static TorchRuntimeOptions Runtime(this BenchPrecision precision, TorchRuntimeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options with { AllowTf32 = precision == BenchPrecision.Tf32, Deterministic = false };
+    }
+}
+
+/// <summary>
+/// Which inference paths a timed model takes, so the earlier paths can be timed against the defaults: the incremental
+/// predictor (cached growing window) and tensor-core padding of half-precision CUDA matmuls.
+/// </summary>
+/// <param name="Incremental">Incremental predictor inference (off: the masked full pass over every window frame).</param>
+/// <param name="TensorCorePadding">Pad half-precision CUDA matmuls to tensor-core widths.</param>
+public sealed record InferencePaths(bool Incremental = true, bool TensorCorePadding = true)
+{
+    /// <summary>Sets the model's paths.</summary>
+    public void Apply(DinoWorldModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Predictor.IncrementalInference = Incremental;
+        model.PadForTensorCores = TensorCorePadding;
+    }
+}
