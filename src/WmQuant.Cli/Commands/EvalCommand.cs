@@ -27,7 +27,7 @@ internal static class EvalCommand
     private sealed record Options(
         string Model, string Environment, int Episodes, CemSettings Cem, GradientSettings Gradient, int MaxIterations,
         int WeightBits, string Granularity, int GroupSize, string Scope, string Method, int ActivationBits, long Seed,
-        double? GoalPace, int SeedOffset, string Planner, string? Output, TorchRuntimeOptions Runtime);
+        double? GoalPace, int SeedOffset, string Planner, string? Output, TorchRuntimeOptions Runtime, PlanningPrecision Precision);
 
     /// <summary>Module scopes <c>--scope</c> accepts.</summary>
     private static readonly string[] Scopes = ["all", "encoder", "predictor"];
@@ -53,13 +53,19 @@ internal static class EvalCommand
         var seed = new Option<long>("--seed") { Description = "Planning noise seed.", DefaultValueFactory = _ => 0 };
         var goalPace = new Option<double?>("--goal-pace") { Description = "PushT: largest step of the pusher whose 25-step replay makes each goal (default 0.25, upstream's demonstration pace; 0.6: the fast, harder goals of the first PushT model). Recorded in --out." };
         var seedOffset = new Option<int>("--seed-offset") { Description = "Episode n uses seed 99·n + this (1: the reported evaluation episodes; 2: calibration; pick another, e.g. 4, to select among models without touching the reported episodes). Recorded in --out.", DefaultValueFactory = _ => 1 };
+        var precision = new Option<string>("--precision")
+        {
+            Description = $"{string.Join(" | ", Names.All<PlanningPrecision>())}: the arithmetic planning runs in (tf32 and bf16 need CUDA). Recorded in --out.",
+            DefaultValueFactory = _ => "fp32",
+        };
+        precision.AcceptOnlyFromAmong([.. Names.All<PlanningPrecision>()]);
         var planner = new Option<string>("--planner") { Description = $"{string.Join(" | ", Names.All<PlannerKind>())} (gradient descent through the model; --samples, --top-k and --sigma are CEM's).", DefaultValueFactory = _ => "mpc-cem" };
         var learningRate = new Option<double>("--learning-rate") { Description = "Gradient planners' step size (upstream: 1).", DefaultValueFactory = _ => 1.0 };
         var actionNoise = new Option<double>("--action-noise") { Description = "Gradient planners' per-step action noise (upstream: 0.003).", DefaultValueFactory = _ => 0.003 };
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model by planning (MPC-CEM by default) on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, planner, learningRate, actionNoise, output })
+        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, planner, precision, learningRate, actionNoise, output })
         {
             command.Options.Add(option);
         }
@@ -82,7 +88,8 @@ internal static class EvalCommand
             parse.GetValue(seedOffset),
             parse.GetValue(planner)!,
             parse.GetValue(output),
-            runtime.Read(parse, parse.GetValue(seed)))));
+            runtime.Read(parse, parse.GetValue(seed)),
+            Names.Parse<PlanningPrecision>(parse.GetValue(precision)) ?? PlanningPrecision.Fp32)));
         return command;
     }
 
@@ -132,7 +139,8 @@ internal static class EvalCommand
             options.SeedOffset,
             options.Seed,
             Quantization(methods, options),
-            environmentParameters);
+            environmentParameters,
+            options.Precision);
         if (request.Quantization is { } q)
         {
             parse.Out().WriteLine($"quantization  {q.Describe()}");

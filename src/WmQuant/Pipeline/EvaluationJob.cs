@@ -23,6 +23,7 @@ namespace WmQuant.Pipeline;
 /// <param name="Seed">Planning-noise seed.</param>
 /// <param name="Quantization">Quantization applied (fake-quant) before planning, in the same type recipes bind to; null for FP32.</param>
 /// <param name="EnvironmentParameters">Task parameters that change the environment from its default, or null.</param>
+/// <param name="Precision">The arithmetic planning runs in (tf32 and bf16 need CUDA).</param>
 public sealed record EvaluationRequest(
     string ModelPath,
     string Environment,
@@ -34,7 +35,8 @@ public sealed record EvaluationRequest(
     int SeedOffset,
     long Seed,
     QuantizationRequest? Quantization,
-    IReadOnlyDictionary<string, double>? EnvironmentParameters);
+    IReadOnlyDictionary<string, double>? EnvironmentParameters,
+    PlanningPrecision Precision = PlanningPrecision.Fp32);
 
 /// <summary>An evaluation's result and its record (what <c>--out</c> writes), or the problems that stopped it.</summary>
 /// <param name="Result">The evaluation, when it ran.</param>
@@ -58,6 +60,11 @@ public static class EvaluationJob
             return Refused($"{needs.Describe()} needs calibration data (method '{needs.Method.Name}' or static activation ranges); run it through a recipe (wmq run), which calibrates");
         }
 
+        if (request.Precision.Problem(runtime.Device) is { } unusable)
+        {
+            return new EvaluationOutcome(null, null, [Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, unusable)]);
+        }
+
         var loaded = ModelBundle.Load(request.ModelPath);
         if (loaded.Model is null)
         {
@@ -79,6 +86,9 @@ public static class EvaluationJob
             quantization = asked.Describe();
         }
 
+        bundle.Model.MoveTo(runtime.Device, request.Precision.ModelDtype());
+        using var precision = request.Precision.Enter(runtime.Device);
+
         var settings = new EvaluationSettings(
             bundle.CreateMpcSettings(request.MaxIterations),
             request.Planner,
@@ -90,7 +100,7 @@ public static class EvaluationJob
         var batch = EnvironmentEpisodeBatch.ForModel(request.Environment, bundle.Model.Config, request.EnvironmentParameters);
         var result = new EvaluationRunner(bundle.CreateAdapter(), settings).Run(batch, progress, cancellationToken);
         var record = EvaluationRecord.From(result, settings, request.Environment, bundle.Sha256, quantization, runtime.Device.ToString())
-            with { EnvironmentParameters = request.EnvironmentParameters };
+            with { EnvironmentParameters = request.EnvironmentParameters, Precision = request.Precision == PlanningPrecision.Fp32 ? null : request.Precision };
         return new EvaluationOutcome(result, record, []);
     }
 

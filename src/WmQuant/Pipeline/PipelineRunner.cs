@@ -6,6 +6,7 @@ using WmQuant.Models.Checkpoints;
 using WmQuant.Pipeline.Artifacts;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Pipeline.Stages;
+using WmQuant.Planning;
 using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
@@ -43,6 +44,13 @@ public sealed class PipelineRunner
         ArgumentNullException.ThrowIfNull(context);
         var hits = new List<string>();
         var timings = new SortedDictionary<string, double>(StringComparer.Ordinal);
+        var precision = recipe.Evaluation.Precision;
+        if (!options.SkipEvaluation && precision.Problem(context.Device) is { } unusable)
+        {
+            return new PipelineResult(RunStatus.EnvironmentFailure, null, null,
+                [Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, unusable, SourcePosition.InFile(recipe.SourceFile))], hits);
+        }
+
         var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config);
         if (loaded.Model is null)
         {
@@ -58,7 +66,8 @@ public sealed class PipelineRunner
         {
             var settings = RecipePlannerSettings.For(fp, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
             baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath)?.Find(
-                fp.Sha256, recipe.Environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind);
+                fp.Sha256, recipe.Environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind,
+                precision);
             if (baseline is not null)
             {
                 Record(hits, timings, "evaluate-fp", hit: true, baseline.Seconds);
@@ -67,9 +76,28 @@ public sealed class PipelineRunner
             else
             {
                 var inputs = EvaluationStage.InputsFor(recipe, fp.Sha256, "fp32", context);
-                (baseline, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, fp.CreateAdapter, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
-                Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
-                LogEvaluation("FP baseline", baseline, hit);
+                ModelBundle? cast = null;
+                try
+                {
+                    (baseline, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, () =>
+                    {
+                        if (precision.ModelDtype() == ScalarType.Float32)
+                        {
+                            return fp.CreateAdapter();
+                        }
+
+                        // The FP model stays float32 for quantization; a bf16 evaluation plans with a cast copy.
+                        cast = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config).Model!;
+                        cast.Model.MoveTo(context.Device, precision.ModelDtype());
+                        return fp.CreateAdapter(cast.Model);
+                    }, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
+                    Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
+                    LogEvaluation("FP baseline", baseline, hit);
+                }
+                finally
+                {
+                    cast?.Dispose();
+                }
             }
         }
 
@@ -94,7 +122,7 @@ public sealed class PipelineRunner
             {
                 (quantized, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, () =>
                 {
-                    reloaded = QuantizationStage.Reload(quantizedModel, context.Device);
+                    reloaded = QuantizationStage.Reload(quantizedModel, context.Device, precision.ModelDtype());
                     return fp.CreateAdapter(reloaded);
                 }, EpisodeProgress(progress, "evaluate"), cancellationToken);
                 Record(hits, timings, "evaluate", hit, quantized.Seconds);

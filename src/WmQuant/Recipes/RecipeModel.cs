@@ -53,7 +53,8 @@ public sealed record CalibrationSpec(int Episodes, int SeedOffset, int MpcIterat
 /// <param name="Episodes">Episodes, paired by seed between FP and quantized.</param>
 /// <param name="SeedOffset">Episode n uses seed 99·n + offset.</param>
 /// <param name="Planner">The planner, profile defaults filled in.</param>
-public sealed record EvaluationSpec(int Episodes, int SeedOffset, PlannerSpec Planner);
+/// <param name="Precision">The arithmetic both models plan in.</param>
+public sealed record EvaluationSpec(int Episodes, int SeedOffset, PlannerSpec Planner, PlanningPrecision Precision = PlanningPrecision.Fp32);
 
 /// <summary>A planner configuration.</summary>
 /// <param name="Profile">The defaults profile it started from (default or cpu).</param>

@@ -58,6 +58,7 @@ public static class RecipeWriter
         {
             [S.EvaluationEpisodes.Name] = recipe.Evaluation.Episodes,
             [S.EvaluationSeedOffset.Name] = recipe.Evaluation.SeedOffset,
+            [S.EvaluationPrecision.Name] = Names.Of(recipe.Evaluation.Precision),
             [S.Planner.Name] = Planner(recipe.Evaluation.Planner),
         };
         root[S.Gates.Name] = new JsonArray([.. recipe.Gates.Select(g => (JsonNode)Gate(g, Rel))]);

@@ -27,7 +27,9 @@ public static class EvaluationStage
     /// <param name="Seed">Planning-noise seed.</param>
     /// <param name="DeviceKind">cpu or cuda: kernels differ, so outcomes may.</param>
     /// <param name="ToolVersion">The tool version.</param>
-    public sealed record Inputs(string ModelSha256, string Quantization, string Environment, PlannerSpec Planner, int Episodes, int SeedOffset, long Seed, string DeviceKind, string ToolVersion);
+    /// <param name="Precision">The arithmetic planning runs in.</param>
+    public sealed record Inputs(string ModelSha256, string Quantization, string Environment, PlannerSpec Planner, int Episodes, int SeedOffset, long Seed, string DeviceKind, string ToolVersion,
+        PlanningPrecision Precision = PlanningPrecision.Fp32);
 
     /// <summary>The inputs of evaluating weights <paramref name="modelSha256"/> with a recipe's planner and episodes.</summary>
     public static Inputs InputsFor(Recipe recipe, string modelSha256, string quantization, RunContext context)
@@ -35,7 +37,7 @@ public static class EvaluationStage
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(context);
         return new Inputs(modelSha256, quantization, recipe.Environment, recipe.Evaluation.Planner, recipe.Evaluation.Episodes,
-            recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, context.ToolVersion);
+            recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, context.ToolVersion, recipe.Evaluation.Precision);
     }
 
     /// <summary>The cache key of an evaluation.</summary>
@@ -58,8 +60,11 @@ public static class EvaluationStage
         {
             var settings = RecipePlannerSettings.For(model, inputs.Planner, inputs.Episodes, inputs.SeedOffset, inputs.Seed);
             var batch = EnvironmentEpisodeBatch.ForModel(inputs.Environment, model.Model.Config);
-            var result = new EvaluationRunner(adapterFactory(), settings).Run(batch, progress, cancellationToken);
-            EvaluationRecord.From(result, settings, inputs.Environment, inputs.ModelSha256, inputs.Quantization, inputs.DeviceKind)
+            var adapter = adapterFactory();
+            using var precision = inputs.Precision.Enter(model.Model.Device);
+            var result = new EvaluationRunner(adapter, settings).Run(batch, progress, cancellationToken);
+            (EvaluationRecord.From(result, settings, inputs.Environment, inputs.ModelSha256, inputs.Quantization, inputs.DeviceKind)
+                with { Precision = inputs.Precision == PlanningPrecision.Fp32 ? null : inputs.Precision })
                 .Save(Path.Combine(folder, RecordFileName));
         });
         return (EvaluationRecord.Load(Path.Combine(directory, RecordFileName)), hit);

@@ -106,13 +106,16 @@ public static class QuantizationStage
         return (new QuantizedModel(packed, FileHashes.Sha256(packed), stored.Layers, stored.Sizes, stored.Seconds, stored.CalibrationEpisodes), hit, null);
     }
 
-    /// <summary>Loads a packed model back as the fake-quant network evaluation plans with (bit-identical to the quantizer's output).</summary>
-    public static Models.DinoWorldModel Reload(QuantizedModel quantized, Device device)
+    /// <summary>
+    /// Loads a packed model back as the fake-quant network evaluation plans with (bit-identical to the quantizer's output
+    /// in float32; <paramref name="dtype"/> bfloat16 casts it for bf16 planning).
+    /// </summary>
+    public static Models.DinoWorldModel Reload(QuantizedModel quantized, Device device, ScalarType dtype = ScalarType.Float32)
     {
         ArgumentNullException.ThrowIfNull(quantized);
         var loaded = QuantizedModelArtifact.Load(quantized.PackedPath);
         var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems));
-        model.MoveTo(device, ScalarType.Float32);
+        model.MoveTo(device, dtype);
         return model;
     }
 

@@ -50,7 +50,8 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
             new EvaluationSpec(
                 (int)Integer(evaluation, S.EvaluationEpisodes),
                 (int)Integer(evaluation, S.EvaluationSeedOffset),
-                Planner(Map(evaluation, S.Planner), environment)),
+                Planner(Map(evaluation, S.Planner), environment),
+                Names.Parse<PlanningPrecision>(Text(evaluation, S.EvaluationPrecision)) ?? throw Unbound("precision", Text(evaluation, S.EvaluationPrecision))),
             Gates(root),
             new ArtifactSpec(
                 artifactName,

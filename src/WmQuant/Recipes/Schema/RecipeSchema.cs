@@ -107,7 +107,9 @@ public sealed class RecipeSchema
         "The planner used for evaluation (and calibration).");
     internal static readonly FieldDescriptor EvaluationEpisodes = new("episodes", Positive, "Evaluation episodes, paired by seed between the FP and quantized models.", 50L);
     internal static readonly FieldDescriptor EvaluationSeedOffset = new("seed_offset", NonNegative, "Evaluation episode n uses seed 99*n + seed_offset.", 1L);
-    internal static readonly FieldDescriptor Evaluation = new("evaluation", new MapType([EvaluationEpisodes, EvaluationSeedOffset, Planner]),
+    internal static readonly FieldDescriptor EvaluationPrecision = new("precision", new ChoiceType(Names.All<PlanningPrecision>()),
+        "Arithmetic of planning (both models alike): fp32 (strict; the only one on a CPU), tf32 (TF32 matmuls on CUDA) or bf16 (the models cast to bfloat16 on CUDA). Recorded with every evaluation; paired gates compare one precision.", "fp32");
+    internal static readonly FieldDescriptor Evaluation = new("evaluation", new MapType([EvaluationEpisodes, EvaluationSeedOffset, EvaluationPrecision, Planner]),
         "How the FP and quantized models are evaluated.");
 
     internal static readonly FieldDescriptor GateMetric = new("metric", new ChoiceType(Names.All<GateMetric>()), "The metric tested.", Required: true);
