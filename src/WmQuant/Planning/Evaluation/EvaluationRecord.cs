@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using WmQuant.IO;
 using WmQuant.Planning.Optimizers;
 
 namespace WmQuant.Planning.Evaluation;
@@ -97,10 +98,12 @@ public sealed record EvaluationRecord(
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>Reads a record; malformed files throw <see cref="JsonException"/> with the position.</summary>
-    public static EvaluationRecord Load(string path) =>
-        JsonSerializer.Deserialize<EvaluationRecord>(File.ReadAllText(path), JsonOptions)
-        ?? throw new JsonException($"{path}: empty evaluation record");
+    /// <summary>Reads a record (within <see cref="InputLimits.Evaluation"/>); a file that cannot be used throws <see cref="InvalidDataException"/> saying why, with the position.</summary>
+    public static EvaluationRecord Load(string path)
+    {
+        var (record, problem) = BoundedText.ReadJson<EvaluationRecord>(path, InputLimits.Evaluation, JsonOptions);
+        return record ?? throw new InvalidDataException(problem!.ToCanonicalString());
+    }
 }
 
 /// <summary>Planner settings of an evaluation (for gradient planners: one sample, one elite, their own steps and noise).</summary>
