@@ -193,7 +193,7 @@ public static class BoundedText
             return (null, Diagnostic.At(where, Severity.Error, DiagnosticCodes.UnresolvablePath, $"{subject} cannot be used: {resolved.Problem}"));
         }
 
-        if (boundary?.Escape(resolved, kind.What, written) is { } escape)
+        if (boundary?.Escape(resolved, kind.What, at is null ? null : written) is { } escape)
         {
             return (null, Diagnostic.At(where, Severity.Error, DiagnosticCodes.PathEscapesRepository, escape));
         }
@@ -243,7 +243,7 @@ public static class BoundedText
         string subject = written is null ? kind.What : $"{kind.What} '{written}'";
         string size = grewWhileRead ? $"more than {Bytes(kind.MaxBytes)}" : Bytes(length);
         return Diagnostic.At(where, Severity.Error, DiagnosticCodes.FileTooLarge,
-            $"{subject} is {size}; a {kind.What} may be at most {Bytes(kind.MaxBytes)}");
+            $"{subject} is {size}; the limit for this kind of file is {Bytes(kind.MaxBytes)} (README: limits on inputs)");
     }
 
     private static string Bytes(long count) => count % InputLimits.MiB == 0 && count > 0

@@ -40,9 +40,10 @@ public sealed class RepositoryBoundary
 
     /// <summary>
     /// Why <paramref name="resolved"/> may not be used, or null when it stays inside: names the place it leads to, and
-    /// whether a link took it there, so the message says what to fix.
+    /// whether a link took it there, so the message says what to fix. <paramref name="written"/> is the path as a
+    /// recipe wrote it, or null when the message is reported at the file itself (whose position already names it).
     /// </summary>
-    public string? Escape(ResolvedPath resolved, string what, string written)
+    public string? Escape(ResolvedPath resolved, string what, string? written)
     {
         ArgumentNullException.ThrowIfNull(resolved);
         if (resolved.Real is not { } real || PathPolicy.IsInside(real, RealRoot))
@@ -51,8 +52,12 @@ public sealed class RepositoryBoundary
         }
 
         bool throughLink = PathPolicy.IsInside(resolved.Full, Root) || PathPolicy.IsInside(resolved.Full, RealRoot);
-        return throughLink
-            ? $"{what} '{written}' leads through a symbolic link to {real}, outside the repository {Root}; keep recipe inputs inside the repository (links included)"
-            : $"{what} '{written}' resolves to {real}, outside the repository {Root}; keep recipe inputs inside the repository";
+        string subject = written is null ? what : $"{what} '{written}'";
+        return (throughLink, written) switch
+        {
+            (true, _) => $"{subject} leads through a symbolic link to {real}, outside the repository {Root}; keep recipe inputs inside the repository (links included)",
+            (false, null) => $"{subject} lies outside the repository {Root}; keep recipes inside the repository (or pass a --repo-root that contains it)",
+            _ => $"{subject} resolves to {real}, outside the repository {Root}; keep recipe inputs inside the repository",
+        };
     }
 }

@@ -30,6 +30,12 @@ public static class WorldModelConfigYaml
         {
             return ConfigParseResult.Failed([e.Problem]);
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException or OverflowException)
+        {
+            // YamlDotNet 18.1 fails this way on some malformed tags and truncated flow collections (see YamlTreeReader).
+            return ConfigParseResult.Failed([Diagnostic.At(new SourcePosition(sourceName, 1, 1), Severity.Error, DiagnosticCodes.ModelConfigUnparsable,
+                $"malformed YAML: {BoundedText.Shorten(e.Message, 300)}")]);
+        }
         catch (YamlException e)
         {
             var message = BoundedText.Shorten(e.InnerException?.Message ?? e.Message, 300);

@@ -46,7 +46,7 @@ public static class GateInputFile
             var root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("episodes", out _))
             {
-                return (Read<EvaluationRecord>(root, file), null);
+                return Complete(Read<EvaluationRecord>(root, file), file, "the evaluation record");
             }
 
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("evaluations", out _))
@@ -59,7 +59,7 @@ public static class GateInputFile
                 // Only the quantized evaluation is read, so manifests of older tool versions still serve as baselines.
                 var quantized = root.GetProperty("quantized");
                 return quantized.ValueKind == JsonValueKind.Object
-                    ? (Read<EvaluationRecord>(quantized, file), null)
+                    ? Complete(Read<EvaluationRecord>(quantized, file), file, "the manifest's quantized evaluation")
                     : Unusable(file, "the artifact has no quantized evaluation (it was written with evaluation skipped)");
             }
 
@@ -78,12 +78,30 @@ public static class GateInputFile
     private static (EvaluationRecord? Record, Diagnostic? Problem) Unusable(string file, string message) =>
         (null, Diagnostic.FileError(DiagnosticCodes.InputUnusable, file, message));
 
+    /// <summary>The record, or what it lacks: a gate is never judged on a record with holes.</summary>
+    private static (EvaluationRecord? Record, Diagnostic? Problem) Complete(EvaluationRecord record, string file, string what) =>
+        record.MissingFields() is { Count: > 0 } missing ? Unusable(file, $"{what} lacks {string.Join(", ", missing)}") : (record, null);
+
     private static T Read<T>(JsonElement root, string file) =>
         root.Deserialize<T>(EvaluationRecord.JsonOptions) ?? throw new JsonException($"{file}: empty");
 
     private static (EvaluationRecord? Record, Diagnostic? Problem) FromBaselineFile(string file, ModelBaselineFile baselines, EvaluationRecord? plannedLike)
     {
         var evaluations = baselines.Evaluations ?? [];
+        for (int i = 0; i < evaluations.Count; i++)
+        {
+            string at = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"evaluations[{i}]");
+            if (evaluations[i] is null)
+            {
+                return Unusable(file, $"{at} is null");
+            }
+
+            if (evaluations[i].MissingFields() is { Count: > 0 } missing)
+            {
+                return Unusable(file, $"{at} lacks {string.Join(", ", missing)}");
+            }
+        }
+
         if (plannedLike is null)
         {
             return evaluations.Count == 1 ? (evaluations[0], null) : Unusable(file, $"holds {evaluations.Count} evaluations and there is no run to pick one by");

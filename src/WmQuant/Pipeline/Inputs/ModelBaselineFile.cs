@@ -28,7 +28,8 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
             return null;
         }
 
-        return BoundedText.ReadJson<ModelBaselineFile>(path, InputLimits.Evaluation, EvaluationRecord.JsonOptions, boundary).Value;
+        var file = BoundedText.ReadJson<ModelBaselineFile>(path, InputLimits.Evaluation, EvaluationRecord.JsonOptions, boundary).Value;
+        return file?.Evaluations is { } evaluations && evaluations.All(e => e is not null && e.MissingFields().Count == 0) ? file : null;
     }
 
     /// <summary>The evaluation that matches, or null.</summary>

@@ -55,6 +55,31 @@ public sealed record EvaluationRecord(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, double>? EnvironmentParameters { get; init; }
 
+    /// <summary>
+    /// The fields a record read from a file lacks (a hand-made or damaged file can leave any of them out, and JSON
+    /// fills them with null): empty when the record can be judged, paired and described.
+    /// </summary>
+    public IReadOnlyList<string> MissingFields()
+    {
+        var missing = new List<string>();
+        void Need(bool present, string name)
+        {
+            if (!present)
+            {
+                missing.Add(name);
+            }
+        }
+
+        Need(Environment is not null, "environment");
+        Need(ModelSha256 is not null, "model_sha256");
+        Need(Quantization is not null, "quantization");
+        Need(Planner is not null, "planner");
+        Need(Device is not null, "device");
+        Need(SuccessInterval95 is { Length: 2 }, "success_interval95 (two numbers)");
+        Need(Episodes is not null && Episodes.All(e => e is not null), "episodes (a list of episode records)");
+        return missing;
+    }
+
     /// <summary>snake_case, indented, enums as their names: the on-disk form.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
