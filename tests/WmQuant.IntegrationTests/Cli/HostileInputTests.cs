@@ -227,7 +227,7 @@ public sealed class HostileInputTests
     }
 
     [Test]
-    public void Ten_thousand_nested_block_mappings_stop_at_the_depth_limit()
+    public void Ten_thousand_nested_block_sequences_stop_at_the_depth_limit()
     {
         // 10,000 levels indented one space each would be 50 MB; "- " sequences nest one level per two characters.
         repo.Write("r.yaml", Repo.Head + "description:\n" + string.Concat(Enumerable.Repeat("- ", 10_000)) + "x\n");

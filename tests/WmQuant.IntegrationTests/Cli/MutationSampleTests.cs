@@ -21,22 +21,22 @@ public sealed class MutationSampleTests
 
     private static IEnumerable<TestCaseData> Cases()
     {
-        foreach (int seed in ByteMutations.Seeds(250, MutationCorpus.RecipeStream).Take(6))
+        foreach (int seed in ByteMutations.Seeds(200, MutationCorpus.RecipeStream).Take(6))
         {
             yield return new TestCaseData("r.yaml", seed, "validate").SetName($"Damaged_recipe_seed_{seed}");
         }
 
-        foreach (int seed in ByteMutations.Seeds(100, MutationCorpus.BaseStream).Take(2))
+        foreach (int seed in ByteMutations.Seeds(80, MutationCorpus.BaseStream).Take(2))
         {
             yield return new TestCaseData("base.yaml", seed, "validate").SetName($"Damaged_base_recipe_seed_{seed}");
         }
 
-        foreach (int seed in ByteMutations.Seeds(120, MutationCorpus.ConfigStream).Take(2))
+        foreach (int seed in ByteMutations.Seeds(100, MutationCorpus.ConfigStream).Take(2))
         {
             yield return new TestCaseData("models/wall/model.yaml", seed, "quantize").SetName($"Damaged_model_config_seed_{seed}");
         }
 
-        foreach (int seed in ByteMutations.Seeds(120, MutationCorpus.NormalizationStream).Take(2))
+        foreach (int seed in ByteMutations.Seeds(100, MutationCorpus.NormalizationStream).Take(2))
         {
             yield return new TestCaseData("models/wall/normalization.json", seed, "quantize").SetName($"Damaged_normalization_seed_{seed}");
         }

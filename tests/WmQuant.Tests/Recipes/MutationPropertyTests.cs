@@ -35,8 +35,8 @@ public sealed class MutationPropertyTests
         Assert.That(ModelBundle.Check(ws.Checkpoint, ws.Config), Is.Empty);
     }
 
-    [TestCase(MutationCorpus.RecipeStream, "r.yaml", 250)]
-    [TestCase(MutationCorpus.BaseStream, "base.yaml", 100)]
+    [TestCase(MutationCorpus.RecipeStream, "r.yaml", 200)]
+    [TestCase(MutationCorpus.BaseStream, "base.yaml", 80)]
     public void Damaged_recipes_give_exit_0_or_2_with_positions(ulong stream, string file, int cases)
     {
         using var ws = new Corpus();
@@ -69,7 +69,7 @@ public sealed class MutationPropertyTests
     {
         using var ws = new Corpus();
         byte[] valid = File.ReadAllBytes(ws.Config);
-        foreach (int seed in ByteMutations.Seeds(120, MutationCorpus.ConfigStream))
+        foreach (int seed in ByteMutations.Seeds(100, MutationCorpus.ConfigStream))
         {
             File.WriteAllBytes(ws.Config, ByteMutations.Mutate(valid, seed));
             var clock = Stopwatch.StartNew();
@@ -91,7 +91,7 @@ public sealed class MutationPropertyTests
         using var ws = new Corpus();
         string path = ws.Path("models/wall/normalization.json");
         byte[] valid = File.ReadAllBytes(path);
-        foreach (int seed in ByteMutations.Seeds(120, MutationCorpus.NormalizationStream))
+        foreach (int seed in ByteMutations.Seeds(100, MutationCorpus.NormalizationStream))
         {
             File.WriteAllBytes(path, ByteMutations.Mutate(valid, seed));
             var clock = Stopwatch.StartNew();
@@ -121,7 +121,7 @@ public sealed class MutationPropertyTests
         byte[] validCandidate = File.ReadAllBytes(candidate);
         byte[] validBaseline = File.ReadAllBytes(baseline);
         Assert.That(Gate(candidate, baseline).Code, Is.EqualTo(ExitCodes.Passed), "the undamaged pair");
-        foreach (int seed in ByteMutations.Seeds(120, MutationCorpus.EvaluationStream))
+        foreach (int seed in ByteMutations.Seeds(100, MutationCorpus.EvaluationStream))
         {
             bool damageBaseline = seed % 2 == 0;
             File.WriteAllBytes(candidate, damageBaseline ? validCandidate : ByteMutations.Mutate(validCandidate, seed));
@@ -141,7 +141,7 @@ public sealed class MutationPropertyTests
     [Test]
     public void The_process_sample_draws_the_first_cases_of_the_same_sequence()
     {
-        Assert.That(ByteMutations.Seeds(250, MutationCorpus.RecipeStream).Take(10), Is.EqualTo(ByteMutations.Seeds(10, MutationCorpus.RecipeStream)));
+        Assert.That(ByteMutations.Seeds(200, MutationCorpus.RecipeStream).Take(10), Is.EqualTo(ByteMutations.Seeds(10, MutationCorpus.RecipeStream)));
     }
 
     private static (int Code, string Output) Gate(string candidate, string baseline)
