@@ -38,6 +38,23 @@ static class DiagnosticCodes
     /// <summary>An alias refers to an anchor that was never defined.</summary>
     public const string UnknownAnchor = "WMQ1005";
 
+    // 1006-1010: the limits every input file is read within (recipes and every other text file wmq reads).
+
+    /// <summary>A path names a directory, FIFO, device or socket where a regular file is needed.</summary>
+    public const string NotRegularFile = "WMQ1006";
+
+    /// <summary>A file is larger than its kind may be.</summary>
+    public const string FileTooLarge = "WMQ1007";
+
+    /// <summary>A text file is not UTF-8 (an invalid byte sequence) or holds a NUL byte (a binary file).</summary>
+    public const string NotText = "WMQ1008";
+
+    /// <summary>A file nests mappings or lists deeper than its kind may.</summary>
+    public const string NestingTooDeep = "WMQ1009";
+
+    /// <summary>A file holds more nodes than its kind may, each YAML alias counted as a copy of its anchor.</summary>
+    public const string TooManyNodes = "WMQ1010";
+
     /// <summary>A key the schema does not know.</summary>
     public const string UnknownKey = "WMQ1101";
 
@@ -95,6 +112,12 @@ static class DiagnosticCodes
     /// <summary>Recipes extend each other in a cycle.</summary>
     public const string ExtendsCycle = "WMQ1303";
 
+    /// <summary>A path cannot be resolved: a NUL character, a symbolic-link loop, a name too long.</summary>
+    public const string UnresolvablePath = "WMQ1304";
+
+    /// <summary>Recipes extend each other more levels deep than allowed.</summary>
+    public const string ExtendsTooDeep = "WMQ1305";
+
     /// <summary>A matrix key is not a recipe setting.</summary>
     public const string UnknownMatrixKey = "WMQ1401";
 
@@ -143,6 +166,9 @@ static class DiagnosticCodes
 
     /// <summary>The model config cannot be parsed.</summary>
     public const string ModelConfigUnparsable = "WMQ3003";
+
+    /// <summary>The checkpoint holds NaN or infinite weights.</summary>
+    public const string NonFiniteWeights = "WMQ3004";
 
     /// <summary>The quantization method refused the request for this model (its message says why); nothing was written.</summary>
     public const string QuantizationRefused = "WMQ3101";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using WmQuant.Cli.Hosting;
 using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Gates;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning.Evaluation;
@@ -86,15 +87,16 @@ internal static class GateCommand
 
         var (candidate, candidateProblem) = GateInputFile.Load(options.Candidate);
         var (baseline, baselineProblem) = options.Baseline is null ? (null, null) : GateInputFile.Load(options.Baseline, candidate);
-        var unusable = new[] { candidateProblem, baselineProblem }.OfType<string>().ToList();
+        var unusable = new[] { candidateProblem, baselineProblem }.OfType<Diagnostic>().ToList();
         if (candidate is not null && baseline is not null && candidate.Environment != baseline.Environment)
         {
-            unusable.Add($"the candidate ran on {candidate.Environment} and the baseline on {baseline.Environment}: gates compare runs of one environment");
+            unusable.Add(Diagnostic.Error(DiagnosticCodes.InputUnusable,
+                $"the candidate ran on {candidate.Environment} and the baseline on {baseline.Environment}: gates compare runs of one environment"));
         }
 
         if (unusable.Count > 0)
         {
-            unusable.ForEach(problem => OptionErrors.Unusable(error, problem));
+            error.Report(unusable);
             return ExitCodes.InvalidInput;
         }
 

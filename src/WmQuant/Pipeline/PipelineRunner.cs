@@ -51,7 +51,8 @@ public sealed class PipelineRunner
                 [Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, unusable, SourcePosition.InFile(recipe.SourceFile))], hits);
         }
 
-        var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config);
+        var boundary = new IO.RepositoryBoundary(options.RepositoryRoot);
+        var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config, boundary);
         if (loaded.Model is null)
         {
             return new PipelineResult(RunStatus.InvalidInput, null, null, loaded.Problems, hits);
@@ -65,7 +66,7 @@ public sealed class PipelineRunner
         if (!options.SkipEvaluation)
         {
             var settings = RecipePlannerSettings.For(fp, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
-            baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath)?.Find(
+            baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(
                 fp.Sha256, recipe.Environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind,
                 precision);
             if (baseline is not null)
@@ -104,7 +105,7 @@ public sealed class PipelineRunner
         cancellationToken.ThrowIfCancellationRequested();
         string quantization = recipe.Quantization.Describe();
         progress?.Report(new PipelineProgress("quantize", quantization, 0, 1));
-        var (quantizedModel, quantizeHit, refused) = QuantizationStage.Run(recipe, fp, context, progress, cancellationToken);
+        var (quantizedModel, quantizeHit, refused) = QuantizationStage.Run(recipe, fp, context, progress, cancellationToken, boundary);
         if (quantizedModel is null)
         {
             return new PipelineResult(RunStatus.InvalidInput, null, null, [refused!], hits);

@@ -1,8 +1,8 @@
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Pipeline.Caching;
 using WmQuant.Recipes;
-using WmQuant.Recipes.Composition;
 using WmQuant.Runtime;
 
 namespace WmQuant.Pipeline;
@@ -84,6 +84,33 @@ public static class RecipeRunJob
             return Stop(RunStatus.InvalidInput, []);
         }
 
+        // The output and cache folders are the operator's to place (they may lie outside the repository), but they go
+        // through the same resolution: a NUL, a link loop or an existing file where a folder belongs stops the run
+        // before anything is computed or written.
+        diagnostics.AddRange(FolderProblems(output, "--out (the artifact folder)"));
+        if (request.CacheDirectory is { Length: > 0 } cacheFolder)
+        {
+            diagnostics.AddRange(FolderProblems(cacheFolder, "--cache (the stage cache folder)"));
+        }
+
+        if (diagnostics.Any(d => d.IsError))
+        {
+            return Stop(RunStatus.InvalidInput, []);
+        }
+
+        // Every model is checked before a runtime starts or anything is written: files, config, normalization
+        // statistics and NaN or infinite weights (a model that cannot load stops the run here, with nothing behind).
+        var boundary = new RepositoryBoundary(root);
+        foreach (var model in loaded.Recipes.Select(x => x.Model).Distinct())
+        {
+            diagnostics.AddRange(Models.Checkpoints.ModelBundle.Check(model.Checkpoint, model.Config, boundary));
+        }
+
+        if (diagnostics.Any(d => d.IsError))
+        {
+            return Stop(RunStatus.InvalidInput, []);
+        }
+
         var recipes = loaded.Recipes;
         if (request.ArtifactVersion is { } version)
         {
@@ -127,7 +154,8 @@ public static class RecipeRunJob
             {
                 try
                 {
-                    Directory.CreateDirectory(output);
+                    // The output folder is made by the artifact writer when there is an artifact to write: a run that
+                    // stops earlier (a model that does not load, a method that refuses) leaves no empty folder behind.
                     var result = listener.Run(recipe, progress => runner.Run(recipe, context, loaded.SourceFiles, progress, cancellationToken));
                     entries.Add(new RecipeRunEntry(recipe, result));
                 }
@@ -146,6 +174,21 @@ public static class RecipeRunJob
         }
 
         return Stop(RunStatuses.Worst(entries.Select(e => e.Result.Status)), entries);
+    }
+
+    /// <summary>Why a folder the run writes into cannot be used (it need not exist yet).</summary>
+    private static IEnumerable<Diagnostic> FolderProblems(string folder, string what)
+    {
+        var resolved = PathPolicy.Resolve(folder);
+        if (resolved.Real is not { } real)
+        {
+            yield return Diagnostic.Error(DiagnosticCodes.UnresolvablePath, $"{what} '{BoundedText.Shorten(folder)}' cannot be used: {resolved.Problem}");
+        }
+        else if (PathPolicy.KindOf(real) is not (FileKind.Missing or FileKind.Directory) and var kind)
+        {
+            yield return Diagnostic.Error(DiagnosticCodes.NotRegularFile,
+                $"{what} '{BoundedText.Shorten(folder)}' is {PathPolicy.Describe(kind)}, not a directory; name a folder (it is created when needed)");
+        }
     }
 
     /// <summary>Recipes grouped by the device they run on, CUDA-capable requests first (a CUDA libtorch must load before the CPU one would).</summary>

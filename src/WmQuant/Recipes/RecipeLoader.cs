@@ -1,5 +1,6 @@
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Recipes.Binding;
 using WmQuant.Recipes.Checks;
 using WmQuant.Recipes.Composition;
@@ -26,6 +27,9 @@ public sealed record RecipeLoadResult(IReadOnlyList<Diagnostic> Problems, IReadO
 /// </summary>
 public static class RecipeLoader
 {
+    /// <summary>Problems collected before later matrix combinations are no longer checked (they repeat the earlier ones).</summary>
+    private const int MaxProblems = 1_000;
+
     /// <summary>Loads and validates a recipe.</summary>
     public static RecipeLoadResult Load(string path, RecipeLoadOptions? options = null)
     {
@@ -37,12 +41,11 @@ public static class RecipeLoader
             : RepositoryBoundary.Find(Path.GetDirectoryName(file) ?? Directory.GetCurrentDirectory());
 
         var problems = new List<Diagnostic>();
-        if (!File.Exists(file))
+        if (options.RepositoryRoot is { } givenRoot && RootProblem(givenRoot) is { } rootProblem)
         {
-            problems.Add(Diagnostic.At(new SourcePosition(file, 1, 1), Severity.Error, DiagnosticCodes.FileUnreadable, $"recipe '{path}' not found (resolved to {file})"));
+            problems.Add(rootProblem);
             return new RecipeLoadResult(problems, []);
         }
-
         var composer = new RecipeComposer(boundary, problems);
         var composition = composer.Compose(file);
         if (composition.Root is null)
@@ -54,6 +57,7 @@ public static class RecipeLoader
         var combinations = new MatrixExpander(schema, problems, options.MaxMatrixCombinations).Expand(composition.Root);
         var recipes = new List<Recipe>();
         var names = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+        bool longNameReported = false;
         foreach (var combination in combinations)
         {
             var local = new List<Diagnostic>();
@@ -72,8 +76,15 @@ public static class RecipeLoader
                 var recipe = binder.Bind(combination with { Tree = tree });
                 var source = new SourceMap(tree);
                 // Layers come from the model config, so only when every file resolved (no shapes without the model files).
-                var layers = local.Count == 0 && options.CheckFiles ? options.ModelLayers?.Invoke(recipe.Model) : null;
+                var layers = local.Count == 0 && options.CheckFiles && ConfigBesideUsable(recipe, boundary, source, local)
+                    ? options.ModelLayers?.Invoke(recipe.Model)
+                    : null;
                 new RecipeConsistencyChecks(source, removed, local, options.Methods).Check(recipe, layers);
+                if (!longNameReported && combination.Assignments.Count > 0)
+                {
+                    longNameReported = CheckDerivedNames(recipe, source, local);
+                }
+
                 if (names.TryGetValue(recipe.Name, out var first))
                 {
                     local.Add(Diagnostic.At(source.Of("name"), Severity.Error, DiagnosticCodes.DuplicateRecipeName,
@@ -85,9 +96,71 @@ public static class RecipeLoader
             }
 
             problems.AddRange(local);
+            if (problems.Count > MaxProblems)
+            {
+                // Combinations of one recipe repeat the same problems; past this many, more add nothing but time and memory.
+                break;
+            }
         }
 
         return Finish(problems, recipes) with { SourceFiles = composer.Files };
+    }
+
+    /// <summary>
+    /// A model config the recipe does not name is read from beside the checkpoint: it falls under the same path policy
+    /// (a link beside the checkpoint that leads out of the repository is an escape) before validation reads it.
+    /// </summary>
+    private static bool ConfigBesideUsable(Recipe recipe, RepositoryBoundary boundary, SourceMap source, List<Diagnostic> problems)
+    {
+        if (recipe.Model.Config is not null || recipe.Model.Checkpoint.Length == 0)
+        {
+            return true;
+        }
+
+        string beside = Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(recipe.Model.Checkpoint);
+        var at = source.Of("model.checkpoint");
+        string written = Path.GetRelativePath(Path.GetDirectoryName(at.File) ?? boundary.Root, beside);
+        var problem = BoundedText.Check(beside, InputLimits.ModelConfig.Named("model config beside the checkpoint"), boundary, at, written, mustExist: false);
+        if (problem is not null)
+        {
+            problems.Add(problem);
+        }
+
+        return problem is null;
+    }
+
+    /// <summary>The repository root a command names must resolve to a folder: the boundary every recipe path is checked against.</summary>
+    private static Diagnostic? RootProblem(string root)
+    {
+        var resolved = PathPolicy.Resolve(root);
+        if (resolved.Real is not { } real)
+        {
+            return Diagnostic.Error(DiagnosticCodes.UnresolvablePath, $"--repo-root '{BoundedText.Shorten(root)}' cannot be used: {resolved.Problem}");
+        }
+
+        var kind = PathPolicy.KindOf(real);
+        return kind == FileKind.Directory ? null : Diagnostic.Error(kind == FileKind.Missing ? DiagnosticCodes.PathNotFound : DiagnosticCodes.NotRegularFile,
+            $"--repo-root '{BoundedText.Shorten(root)}' is {(kind == FileKind.Missing ? "missing" : PathPolicy.Describe(kind))}; it must name the repository's folder");
+    }
+
+    /// <summary>
+    /// Names with matrix values appended are checked against the length limit here, at validate, instead of failing at
+    /// the artifact write after every stage ran; reported once, for the first combination that breaks it.
+    /// </summary>
+    private static bool CheckDerivedNames(Recipe recipe, SourceMap source, List<Diagnostic> problems)
+    {
+        bool reported = false;
+        foreach (var (path, name) in new[] { ("name", recipe.Name), ("artifact.name", recipe.Artifact.Name) })
+        {
+            if (name.Length > RecipeSchema.MaxNameLength && (path == "name" || source.Has(path)))
+            {
+                problems.Add(Diagnostic.At(source.Of(path), Severity.Error, DiagnosticCodes.BadFormat,
+                    SchemaValidator.NameTooLong($"{path} with the matrix values appended", BoundedText.Shorten(name), name.Length)));
+                reported = true;
+            }
+        }
+
+        return reported;
     }
 
     private static RecipeLoadResult Finish(List<Diagnostic> problems, List<Recipe> recipes)

@@ -34,15 +34,15 @@ public class BadRecipeTests
         yield return Case("unknown key in a gate, suggested by prefix", R(V + "gates:\n  - { metric: success_rate, minimum: 0.8 }\n"),
             "r.yaml(5,29): error WMQ1101: unknown key 'minimum' in gates[0]; did you mean 'min'? allowed: metric, min, max, max_drop_vs_baseline, confidence, baseline");
         yield return Case("group size 0", R(V + "quantization:\n  weights:\n    group_size: 0\n"),
-            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 0; allowed: >= 1");
+            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 0; allowed: 1-65536");
         yield return Case("group size negative", R(V + "quantization:\n  weights:\n    group_size: -64\n"),
-            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is -64; allowed: >= 1");
+            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is -64; allowed: 1-65536");
         yield return Case("group size beyond any integer width", R(V + "quantization:\n  weights:\n    group_size: 4294967296\n"),
-            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 4294967296; allowed: >= 1");
+            "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 4294967296; allowed: 1-65536");
         yield return Case("checkpoint key missing", R("name: t\nmodel: {}\nenvironment: wall\n"),
             "r.yaml(2,8): error WMQ1102: missing required key 'checkpoint' in model: safetensors state dict of the DINO-WM model, relative to the recipe.");
         yield return Case("required top-level keys missing", R("model: { checkpoint: m.safetensors }\n"),
-            "r.yaml(1,1): error WMQ1102: missing required key 'name' in the recipe: Recipe name: letters, digits, '.', '_', '-'. Matrix expansions append their values (name-8-group).",
+            "r.yaml(1,1): error WMQ1102: missing required key 'name' in the recipe: Recipe name: letters, digits, '.', '_', '-', at most 100 characters (matrix values appended included: name-8-group), so artifact folders and packages get valid file names.",
             "r.yaml(1,1): error WMQ1102: missing required key 'environment' in the recipe: Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.");
         yield return Case("checkpoint file missing", R("name: t\nmodel: { checkpoint: models/x.safetensors }\nenvironment: wall\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'models/x.safetensors' not found (resolved to {root}/models/x.safetensors)");
@@ -85,11 +85,11 @@ public class BadRecipeTests
         yield return Case("unknown device", R(V + "device: gpu\n"),
             "r.yaml(4,9): error WMQ1106: device is 'gpu'; allowed: auto, cpu, cuda, cuda:N");
         yield return Case("negative seed", R(V + "seed: -1\n"),
-            "r.yaml(4,7): error WMQ1104: seed is -1; allowed: >= 0");
+            "r.yaml(4,7): error WMQ1104: seed is -1; allowed: 0-2147483647");
         yield return Case("zero evaluation episodes", R(V + "evaluation:\n  episodes: 0\n"),
-            "r.yaml(5,13): error WMQ1104: evaluation.episodes is 0; allowed: >= 1");
+            "r.yaml(5,13): error WMQ1104: evaluation.episodes is 0; allowed: 1-10000");
         yield return Case("artifact version not SemVer", R(V + "artifact: { version: 1.0 }\n"),
-            "r.yaml(4,22): error WMQ1106: artifact.version is '1.0'; expected a SemVer version such as 1.0.0 or 2.1.0-rc.1");
+            "r.yaml(4,22): error WMQ1106: artifact.version is '1.0'; expected a SemVer version of at most 100 characters, such as 1.0.0 or 2.1.0-rc.1");
         yield return Case("artifact format unknown and repeated", R(V + "artifact: { formats: [safetensors, onnx, safetensors] }\n"),
             "r.yaml(4,36): error WMQ1105: artifact.formats[1] is 'onnx'; allowed: safetensors, nupkg",
             "r.yaml(4,42): error WMQ1107: artifact.formats lists 'safetensors' more than once");
@@ -109,12 +109,12 @@ public class BadRecipeTests
         yield return Case("top_k above samples", R(V + "evaluation:\n  planner: { samples: 10 }\n"),
             "r.yaml(5,12): error WMQ1208: evaluation.planner.top_k is 30, more than samples (10); allowed: 1-10");
         yield return Case("several problems at once", R(V + "seed: x\ndevice: tpu\nquantization:\n  method: awk\n"),
-            "r.yaml(4,7): error WMQ1103: seed must be an integer (>= 0), got 'x'",
+            "r.yaml(4,7): error WMQ1103: seed must be an integer (0-2147483647), got 'x'",
             "r.yaml(5,9): error WMQ1106: device is 'tpu'; allowed: auto, cpu, cuda, cuda:N",
             "r.yaml(7,11): error WMQ1105: quantization.method is 'awk'; did you mean 'awq'? allowed: rtn, omse, awq, gptq");
         yield return Case("missing file reported beside other problems", R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nseed: -3\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
-            "r.yaml(4,7): error WMQ1104: seed is -3; allowed: >= 0");
+            "r.yaml(4,7): error WMQ1104: seed is -3; allowed: 0-2147483647");
         yield return Case("missing file does not hide a cross-setting rule",
             R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nquantization:\n  method: gptq\n  activations: { bits: 8 }\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
@@ -124,8 +124,8 @@ public class BadRecipeTests
             "r.yaml(7,16): error WMQ1201: quantization.activations must be none with method 'awq', which quantizes weights only; use rtn or omse to quantize activations");
         yield return Case("no rule judges a default standing in for a bad value",
             R(V + "evaluation:\n  planner: { samples: many, top_k: 400 }\ngates:\n  - { metric: success_rate, min: high }\n"),
-            "r.yaml(5,23): error WMQ1103: evaluation.planner.samples must be an integer (>= 1), got 'many'",
-            "r.yaml(7,34): error WMQ1103: gates[0].min must be a number (any number), got 'high'");
+            "r.yaml(5,23): error WMQ1103: evaluation.planner.samples must be an integer (1-100000), got 'many'",
+            "r.yaml(7,34): error WMQ1103: gates[0].min must be a number (0-1000000), got 'high'");
         yield return Case("matrix value escaping the repository", R(V + "matrix:\n  model.checkpoint: [m.safetensors, ../../x.safetensors]\n"),
             "r.yaml(5,37): error WMQ1302: checkpoint '../../x.safetensors' resolves to {top}/x.safetensors, outside the repository {root}; keep recipe inputs inside the repository");
         yield return Case("problem in a base reported in the base",

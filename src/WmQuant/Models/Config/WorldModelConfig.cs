@@ -110,6 +110,17 @@ public sealed record WorldModelConfig
         Require(NumActionRepeat >= 1 && NumProprioRepeat >= 1, "num_action_repeat and num_proprio_repeat must be at least 1");
         Require(!Decoder.Enabled || Decoder.Channels > 0, "decoder channels must be positive");
         Require(!Decoder.Enabled || Decoder.Upsamplings >= 0, "decoder upsamplings must be non-negative");
+
+        // Upper bounds far above any DINO-WM (the full-size model: image 196, dims 384-2048, depth 12), so a hostile
+        // config cannot make the layer list, the size estimate or an allocation explode before the weights are compared.
+        Require(ImageSize <= 4096 && PatchSize <= 256 && Encoder.PosEmbedGrid <= 1024 && Encoder.RegisterTokens <= 1024,
+            "image_size may be at most 4096, patch_size 256, pos_embed_grid and register_tokens 1024");
+        Require(Encoder.Depth <= 256 && Predictor.Depth <= 256 && Encoder.Heads <= 1024 && Predictor.Heads <= 1024,
+            "encoder and predictor depth may be at most 256 and heads 1024");
+        Require(new[] { Encoder.Dim, Encoder.MlpDim, Predictor.DimHead, Predictor.MlpDim, ActionDim, ActionEmbDim, ProprioDim, ProprioEmbDim, Decoder.Channels }
+            .All(v => v <= 65_536), "dims, mlp_dim, dim_head, action and proprio sizes and decoder channels may be at most 65536");
+        Require(NumHist <= 1024 && Frameskip <= 1024 && NumActionRepeat <= 1024 && NumProprioRepeat <= 1024 && Decoder.Upsamplings <= 16,
+            "num_hist, frameskip and the repeats may be at most 1024, decoder upsamplings 16");
         return problems;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Planning.Evaluation;
 
 namespace WmQuant.Pipeline.Artifacts;
@@ -61,28 +62,23 @@ public sealed record ArtifactManifest(
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>Reads a manifest.</summary>
-    public static ArtifactManifest Load(string path) =>
-        JsonSerializer.Deserialize<ArtifactManifest>(File.ReadAllText(path), JsonOptions) ?? throw new JsonException($"{path}: empty manifest");
+    /// <summary>Reads a manifest (within <see cref="InputLimits.Manifest"/>); a file that cannot be used throws <see cref="InvalidDataException"/> saying why.</summary>
+    public static ArtifactManifest Load(string path)
+    {
+        var (manifest, problem) = BoundedText.ReadJson<ArtifactManifest>(path, InputLimits.Manifest, JsonOptions);
+        return manifest ?? throw new InvalidDataException(problem!.ToCanonicalString());
+    }
 
     /// <summary>Reads the manifest of an artifact folder, or says why it cannot.</summary>
     public static (ArtifactManifest? Manifest, Diagnostic? Problem) TryLoadFolder(string directory)
     {
         string path = System.IO.Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
             return (null, Diagnostic.FileError(DiagnosticCodes.ModelUnreadable, directory, $"not an artifact folder (no {FileName})"));
         }
 
-        try
-        {
-            return (Load(path), null);
-        }
-        catch (JsonException e)
-        {
-            return (null, Diagnostic.Error(DiagnosticCodes.ModelUnreadable, $"malformed manifest: {e.Message}",
-                new SourcePosition(path, (int)(e.LineNumber ?? 0) + 1, (int)(e.BytePositionInLine ?? 0) + 1)));
-        }
+        return BoundedText.ReadJson<ArtifactManifest>(path, InputLimits.Manifest, JsonOptions);
     }
 
     /// <summary>The manifest as written.</summary>

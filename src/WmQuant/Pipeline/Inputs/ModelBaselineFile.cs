@@ -1,4 +1,4 @@
-using System.Text.Json;
+using WmQuant.IO;
 using WmQuant.Planning;
 using WmQuant.Planning.Evaluation;
 
@@ -16,8 +16,12 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
     /// <summary>File name beside the weights.</summary>
     public const string FileName = "baseline.json";
 
-    /// <summary>Reads the file beside <paramref name="checkpointPath"/>, or null when there is none or it cannot be read.</summary>
-    public static ModelBaselineFile? TryLoadBeside(string checkpointPath)
+    /// <summary>
+    /// Reads the file beside <paramref name="checkpointPath"/> (within <see cref="InputLimits.Evaluation"/>, inside
+    /// <paramref name="boundary"/> when given), or null when there is none or it cannot be used: a stale, hand-edited,
+    /// oversized or linked-out file is not worth failing a run over, the FP model is evaluated instead.
+    /// </summary>
+    public static ModelBaselineFile? TryLoadBeside(string checkpointPath, RepositoryBoundary? boundary = null)
     {
         string path = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(checkpointPath))!, FileName);
         if (!File.Exists(path))
@@ -25,14 +29,8 @@ public sealed record ModelBaselineFile(string ModelSha256, IReadOnlyList<Evaluat
             return null;
         }
 
-        try
-        {
-            return JsonSerializer.Deserialize<ModelBaselineFile>(File.ReadAllText(path), EvaluationRecord.JsonOptions);
-        }
-        catch (JsonException)
-        {
-            return null; // A stale or hand-edited file is not worth failing a run over: the FP model is evaluated instead.
-        }
+        var file = BoundedText.ReadJson<ModelBaselineFile>(path, InputLimits.Evaluation, EvaluationRecord.JsonOptions, boundary).Value;
+        return file?.Evaluations is { } evaluations && evaluations.All(e => e is not null && e.MissingFields().Count == 0) ? file : null;
     }
 
     /// <summary>The evaluation that matches, or null.</summary>

@@ -38,9 +38,13 @@ public static class QuantizationStage
     private const string PackedFileName = "model.safetensors";
     private const string RecordFileName = "quantization.json";
 
-    /// <summary>Quantizes (or reuses the cached result) and returns the packed model, or the method's refusal as a diagnostic.</summary>
+    /// <summary>
+    /// Quantizes (or reuses the cached result) and returns the packed model, or the method's refusal as a diagnostic.
+    /// The fresh copy of the model is loaded under the same rules as <paramref name="fp"/> (inside <paramref name="boundary"/>).
+    /// </summary>
     public static (QuantizedModel? Model, bool Cached, Diagnostic? Problem) Run(
-        Recipe recipe, ModelBundle fp, RunContext context, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+        Recipe recipe, ModelBundle fp, RunContext context, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken,
+        RepositoryBoundary? boundary = null)
     {
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(fp);
@@ -61,7 +65,7 @@ public static class QuantizationStage
             {
                 var clock = Stopwatch.StartNew();
                 using var set = Calibrate(context.Cache, fp, calibration, progress, cancellationToken);
-                var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config);
+                var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config, boundary);
                 using var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems.Select(p => p.Text)));
                 model.Model.MoveTo(context.Device, ScalarType.Float32);
                 var method = request.CreateMethod();

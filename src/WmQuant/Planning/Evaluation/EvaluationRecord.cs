@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using WmQuant.IO;
 using WmQuant.Planning.Optimizers;
 
 namespace WmQuant.Planning.Evaluation;
@@ -65,6 +66,31 @@ public sealed record EvaluationRecord(
     [JsonIgnore]
     public PlanningPrecision EffectivePrecision => Precision ?? PlanningPrecision.Fp32;
 
+    /// <summary>
+    /// The fields a record read from a file lacks (a hand-made or damaged file can leave any of them out, and JSON
+    /// fills them with null): empty when the record can be judged, paired and described.
+    /// </summary>
+    public IReadOnlyList<string> MissingFields()
+    {
+        var missing = new List<string>();
+        void Need(bool present, string name)
+        {
+            if (!present)
+            {
+                missing.Add(name);
+            }
+        }
+
+        Need(Environment is not null, "environment");
+        Need(ModelSha256 is not null, "model_sha256");
+        Need(Quantization is not null, "quantization");
+        Need(Planner is not null, "planner");
+        Need(Device is not null, "device");
+        Need(SuccessInterval95 is { Length: 2 }, "success_interval95 (two numbers)");
+        Need(Episodes is not null && Episodes.All(e => e is not null), "episodes (a list of episode records)");
+        return missing;
+    }
+
     /// <summary>snake_case, indented, enums as their names: the on-disk form.</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new()
     {
@@ -108,10 +134,12 @@ public sealed record EvaluationRecord(
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>Reads a record; malformed files throw <see cref="JsonException"/> with the position.</summary>
-    public static EvaluationRecord Load(string path) =>
-        JsonSerializer.Deserialize<EvaluationRecord>(File.ReadAllText(path), JsonOptions)
-        ?? throw new JsonException($"{path}: empty evaluation record");
+    /// <summary>Reads a record (within <see cref="InputLimits.Evaluation"/>); a file that cannot be used throws <see cref="InvalidDataException"/> saying why, with the position.</summary>
+    public static EvaluationRecord Load(string path)
+    {
+        var (record, problem) = BoundedText.ReadJson<EvaluationRecord>(path, InputLimits.Evaluation, JsonOptions);
+        return record ?? throw new InvalidDataException(problem!.ToCanonicalString());
+    }
 }
 
 /// <summary>Planner settings of an evaluation (for gradient planners: one sample, one elite, their own steps and noise).</summary>

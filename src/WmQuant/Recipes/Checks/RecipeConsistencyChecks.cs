@@ -54,6 +54,15 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
                 $"evaluation.planner.top_k is {N(planner.TopK)}, more than samples ({N(planner.Samples)}); allowed: 1-{N(planner.Samples)}");
         }
 
+        bool cem = planner.Kind is Planning.PlannerKind.MpcCem or Planning.PlannerKind.OpenLoopCem;
+        string[] plannerPaths = ["evaluation.planner.samples", "evaluation.planner.top_k", "evaluation.planner.kind", "evaluation.planner.profile", "environment"];
+        if (cem && (planner.Samples < 2 || planner.TopK < 2) && !Removed(plannerPaths))
+        {
+            string path = planner.Samples < 2 ? "evaluation.planner.samples" : "evaluation.planner.top_k";
+            Error(path, DiagnosticCodes.PlannerInconsistent,
+                $"{path} is {N(planner.Samples < 2 ? planner.Samples : planner.TopK)}; CEM refits a mean and deviation to its elites, so it needs at least 2 samples and top_k of 2 or more");
+        }
+
         if ((recipe.Calibration.SeedOffset - recipe.Evaluation.SeedOffset) % 99 == 0 && !Removed("calibration.seed_offset", "evaluation.seed_offset"))
         {
             Add("calibration.seed_offset", Severity.Warning, DiagnosticCodes.SeedOverlap,

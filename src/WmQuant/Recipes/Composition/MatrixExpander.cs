@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Numerics;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
 
@@ -20,6 +23,13 @@ internal sealed record MatrixCombination(YamlTreeMapping Tree, IReadOnlyList<Mat
 /// </summary>
 internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic> problems, int maxCombinations)
 {
+    /// <summary>
+    /// Most nodes validation may walk over all combinations (combinations x nodes of the recipe without its matrix):
+    /// 1,024 combinations of a 390-node recipe, 100 of a 4,000-node one. Measured at about 2 microseconds and 40 bytes
+    /// per node, so a hostile matrix over a large recipe is refused in well under a second instead of taking minutes.
+    /// </summary>
+    public const long MaxNodesToCheck = 400_000;
+
     private sealed record Axis(string Path, IReadOnlyList<string> Segments, SourcePosition KeyPosition, IReadOnlyList<YamlTreeNode> Values);
 
     public IReadOnlyList<MatrixCombination> Expand(YamlTreeMapping root)
@@ -38,11 +48,21 @@ internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic
             return [new MatrixCombination(tree, [])];
         }
 
-        long total = axes.Aggregate(1L, (n, a) => n * a.Values.Count);
+        // Counted exactly (4 axes of 65,536 values are 2^64 combinations, which a long wraps to 0).
+        var total = axes.Aggregate(BigInteger.One, (n, a) => n * a.Values.Count);
         if (total > maxCombinations)
         {
-            Report(matrixEntry.Value.Position, DiagnosticCodes.MatrixSize,
-                $"the matrix expands to {total} combinations; at most {maxCombinations} are allowed");
+            string factors = string.Join(" × ", axes.Select(a => a.Values.Count.ToString("N0", CultureInfo.InvariantCulture)));
+            Report(matrixEntry.Value.Position, DiagnosticCodes.MatrixSize, string.Create(CultureInfo.InvariantCulture,
+                $"the matrix expands to {total:N0} combinations ({factors}); at most {maxCombinations:N0} are allowed"));
+            return [new MatrixCombination(tree, [])];
+        }
+
+        // Every combination is validated, bound and checked on its own: the work grows with combinations x recipe size.
+        if (total * tree.Size > MaxNodesToCheck)
+        {
+            Report(matrixEntry.Value.Position, DiagnosticCodes.MatrixSize, string.Create(CultureInfo.InvariantCulture,
+                $"the matrix expands to {total:N0} combinations of a recipe of {tree.Size:N0} nodes, {total * tree.Size:N0} nodes to check; at most {MaxNodesToCheck:N0}: make the matrix or the recipe smaller"));
             return [new MatrixCombination(tree, [])];
         }
 
@@ -91,14 +111,14 @@ internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic
             {
                 string allowed = lookup.Allowed.Count == 0 ? "(nothing: the path goes past a setting)" : string.Join(", ", lookup.Allowed);
                 problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.UnknownMatrixKey,
-                    SchemaValidator.WithAllowed($"matrix key '{entry.Key}' names no setting: '{lookup.UnknownSegment}' is unknown", lookup.UnknownSegment ?? string.Empty, lookup.Allowed, allowed)));
+                    SchemaValidator.WithAllowed($"matrix key '{BoundedText.Shorten(entry.Key)}' names no setting: '{BoundedText.Shorten(lookup.UnknownSegment ?? "")}' is unknown", lookup.UnknownSegment ?? string.Empty, lookup.Allowed, allowed)));
                 continue;
             }
 
             if (entry.Value is not YamlTreeSequence { Items.Count: > 0 } values)
             {
                 Report(entry.Value.Position, entry.Value is YamlTreeSequence ? DiagnosticCodes.BadList : DiagnosticCodes.WrongType,
-                    $"matrix '{entry.Key}' must be a non-empty list of values, got {(entry.Value is YamlTreeSequence ? "an empty list" : ScalarParsing.Describe(entry.Value))}");
+                    $"matrix '{BoundedText.Shorten(entry.Key)}' must be a non-empty list of values, got {(entry.Value is YamlTreeSequence ? "an empty list" : ScalarParsing.Describe(entry.Value))}");
                 continue;
             }
 
@@ -109,7 +129,7 @@ internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic
                 validator.Validate(value, lookup.Type, entry.Key);
                 if (!seen.Add(Text(value)))
                 {
-                    Report(value.Position, DiagnosticCodes.BadList, $"matrix '{entry.Key}' lists '{Text(value)}' more than once");
+                    Report(value.Position, DiagnosticCodes.BadList, $"matrix '{BoundedText.Shorten(entry.Key)}' lists '{BoundedText.Shorten(Text(value))}' more than once");
                 }
             }
 
@@ -148,7 +168,7 @@ internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic
                 if (axis is null)
                 {
                     problems.Add(Diagnostic.At(pair.KeyPosition, Severity.Error, DiagnosticCodes.BadMatrixExclude,
-                        SchemaValidator.WithAllowed($"matrix exclude names '{pair.Key}', which is not a matrix key", pair.Key, keys, string.Join(", ", keys))));
+                        SchemaValidator.WithAllowed($"matrix exclude names '{BoundedText.Shorten(pair.Key)}', which is not a matrix key", pair.Key, keys, string.Join(", ", keys))));
                     continue;
                 }
 
@@ -156,7 +176,7 @@ internal sealed class MatrixExpander(RecipeSchema schema, ICollection<Diagnostic
                 if (!values.Contains(Text(pair.Value)))
                 {
                     Report(pair.Value.Position, DiagnosticCodes.BadMatrixExclude,
-                        $"matrix exclude value '{Text(pair.Value)}' is not among the values of '{pair.Key}': {string.Join(", ", values)}");
+                        $"matrix exclude value '{BoundedText.Shorten(Text(pair.Value))}' is not among the values of '{BoundedText.Shorten(pair.Key)}': {BoundedText.Shorten(string.Join(", ", values), 200)}");
                     continue;
                 }
 

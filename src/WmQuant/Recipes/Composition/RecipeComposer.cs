@@ -1,5 +1,7 @@
 using WmQuant.Contract;
+using System.Globalization;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
 
@@ -12,10 +14,15 @@ internal sealed record Composition(YamlTreeMapping? Root, bool Complete);
 
 /// <summary>
 /// Follows <c>extends:</c> chains: each base is read from its own file (so its problems point into it), mappings are
-/// deep-merged with the extending file winning, lists and scalars are replaced, and cycles are reported.
+/// deep-merged with the extending file winning, lists and scalars are replaced, and cycles are reported. Every file
+/// is read within <see cref="InputLimits.Recipe"/> and must resolve (links followed) inside the repository; chains
+/// are at most <see cref="MaxExtendsDepth"/> deep and the merged recipe at most as large as one file may be.
 /// </summary>
 internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Diagnostic> problems)
 {
+    /// <summary>Bases a recipe may stack (a recipe, its base, that base's base...): real recipes use two or three.</summary>
+    public const int MaxExtendsDepth = 10;
+
     private readonly RecipePathResolver paths = new(boundary, problems);
     private readonly List<string> files = [];
     private bool complete = true;
@@ -27,13 +34,21 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Di
     {
         string full = Path.GetFullPath(file);
         var root = Load(full, [full]);
+        if (root is not null && root.Size > InputLimits.Recipe.MaxNodes)
+        {
+            // Each file is within the limit; their merge is held to it too, since every later check walks it per matrix combination.
+            problems.Add(Diagnostic.At(root.Position, Severity.Error, DiagnosticCodes.TooManyNodes, string.Create(CultureInfo.InvariantCulture,
+                $"the recipe and the bases it extends hold {root.Size:N0} nodes together; at most {InputLimits.Recipe.MaxNodes:N0} are allowed")));
+            return new Composition(null, false);
+        }
+
         return new Composition(root, complete && root is not null);
     }
 
     private YamlTreeMapping? Load(string file, List<string> chain)
     {
         files.Add(file);
-        var node = YamlTreeReader.ReadFile(file, problems);
+        var node = YamlTreeReader.ReadFile(file, problems, boundary);
         if (node is null)
         {
             return null;
@@ -41,8 +56,9 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Di
 
         if (node is not YamlTreeMapping mapping)
         {
+            // A scalar document is the whole file's text: say what it is, never echo it.
             problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.BadDocument,
-                $"a recipe must be a mapping of settings, got {ScalarParsing.Describe(node)}"));
+                $"a recipe must be a mapping of settings, got {(node is YamlTreeScalar ? "plain text (one YAML scalar)" : ScalarParsing.Describe(node))}"));
             return null;
         }
 
@@ -61,7 +77,15 @@ internal sealed class RecipeComposer(RepositoryBoundary boundary, ICollection<Di
             return own;
         }
 
-        string? basePath = paths.Resolve(target, "base recipe", mustExist: true);
+        if (chain.Count > MaxExtendsDepth)
+        {
+            problems.Add(Diagnostic.At(target.Position, Severity.Error, DiagnosticCodes.ExtendsTooDeep,
+                $"extends '{BoundedText.Shorten(target.Value)}' would be base number {chain.Count}; recipes may stack at most {MaxExtendsDepth} bases"));
+            complete = false;
+            return own;
+        }
+
+        string? basePath = paths.Resolve(target, "base recipe", mustExist: true, InputLimits.Recipe);
         if (basePath is null)
         {
             complete = false;

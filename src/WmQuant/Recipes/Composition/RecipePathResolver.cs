@@ -1,38 +1,41 @@
-using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Recipes.Yaml;
 
 namespace WmQuant.Recipes.Composition;
 
-/// <summary>Resolves a path written in a recipe against the folder of the file it is written in, and checks it stays in the repository and exists.</summary>
+/// <summary>
+/// Resolves a path written in a recipe against the folder of the file it is written in and applies the path policy
+/// at the recipe line: every component resolved through its links, inside the repository, and (when it must exist)
+/// a regular file within its kind's size limit.
+/// </summary>
 internal sealed class RecipePathResolver(RepositoryBoundary boundary, ICollection<Diagnostic> problems)
 {
-    /// <summary>The absolute path, or null after reporting why it cannot be used.</summary>
-    public string? Resolve(YamlTreeScalar node, string what, bool mustExist)
+    /// <summary>The absolute path as written (links not followed, so messages and relative paths read as the author wrote them), or null after reporting why it cannot be used.</summary>
+    /// <param name="node">The scalar holding the path.</param>
+    /// <param name="what">What the file is, in messages ("checkpoint").</param>
+    /// <param name="mustExist">Whether a missing file is a problem (not with <c>--skip-file-checks</c>).</param>
+    /// <param name="kind">The limits the file will be read within; default: the kind <paramref name="what"/> names.</param>
+    public string? Resolve(YamlTreeScalar node, string what, bool mustExist, InputLimits? kind = null)
     {
         string folder = Path.GetDirectoryName(node.Position.File) ?? boundary.Root;
-        string full = Path.GetFullPath(Path.Combine(folder, node.Value));
-        if (!boundary.Contains(full))
+        var limits = (kind ?? KindOf(what)).Named(what);
+        var problem = BoundedText.Check(node.Value, limits, boundary, node.Position, BoundedText.Shorten(node.Value), mustExist);
+        if (problem is not null)
         {
-            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathEscapesRepository,
-                $"{what} '{node.Value}' resolves to {full}, outside the repository {boundary.Root}; keep recipe inputs inside the repository"));
+            problems.Add(problem);
             return null;
         }
 
-        if (File.Exists(full) && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target && !boundary.Contains(target.FullName))
-        {
-            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathEscapesRepository,
-                $"{what} '{node.Value}' is a symbolic link to {target.FullName}, outside the repository {boundary.Root}; keep recipe inputs inside the repository"));
-            return null;
-        }
-
-        if (mustExist && !File.Exists(full))
-        {
-            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathNotFound,
-                $"{what} '{node.Value}' not found (resolved to {full})"));
-            return null;
-        }
-
-        return full;
+        return Path.GetFullPath(Path.Combine(folder, node.Value));
     }
+
+    /// <summary>The limits of the file a recipe path names, by what the schema calls it.</summary>
+    internal static InputLimits KindOf(string what) => what switch
+    {
+        "model config" => InputLimits.ModelConfig,
+        "baseline manifest" => InputLimits.Manifest,
+        "base recipe" => InputLimits.Recipe,
+        _ => InputLimits.Checkpoint,
+    };
 }

@@ -10,9 +10,13 @@ public static class NameSuggester
         ArgumentNullException.ThrowIfNull(candidates);
         string? best = null;
         int bestDistance = int.MaxValue;
+        string lower = typed.ToLowerInvariant();
         foreach (string candidate in candidates)
         {
-            int distance = Distance(typed.ToLowerInvariant(), candidate.ToLowerInvariant());
+            // Lengths more than 2 apart cannot be a typo, and then one is a prefix of the other or they are unrelated:
+            // the length difference is the distance that matters, and a hostile 1 MB key costs nothing.
+            int lengthDifference = Math.Abs(typed.Length - candidate.Length);
+            int distance = lengthDifference > 2 ? lengthDifference : Distance(lower, candidate.ToLowerInvariant());
             bool prefix = typed.Length >= 2
                 && (candidate.StartsWith(typed, StringComparison.OrdinalIgnoreCase) || typed.StartsWith(candidate, StringComparison.OrdinalIgnoreCase));
             if ((distance <= 2 || prefix) && distance < bestDistance)

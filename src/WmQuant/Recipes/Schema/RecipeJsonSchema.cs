@@ -109,9 +109,11 @@ public static class RecipeJsonSchema
             {
                 case TextFormat.Name:
                     node["pattern"] = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+                    node["maxLength"] = RecipeSchema.MaxNameLength;
                     break;
                 case TextFormat.SemVer:
                     node["pattern"] = SchemaValidator.SemVerText().ToString();
+                    node["maxLength"] = RecipeSchema.MaxNameLength;
                     break;
                 case TextFormat.Device:
                     node["pattern"] = "^(auto|cpu|cuda|cuda:[0-9]+)$";

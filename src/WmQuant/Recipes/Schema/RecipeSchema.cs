@@ -24,13 +24,24 @@ public sealed class RecipeSchema
     public static readonly IReadOnlyList<string> ModuleGroups = [.. Enum.GetValues<ModuleGroup>().Select(Models.ModuleGroups.Prefix)];
 
     internal static readonly IntegerType Bits = new(2, 8, [16]);
-    // Counts bind to int; the seed alone is a long.
-    internal static readonly IntegerType Positive = new(1, int.MaxValue);
-    internal static readonly IntegerType NonNegative = new(0, int.MaxValue);
+
+    // Every number has a documented range (README: limits on inputs), checked at validate with its position. The bounds
+    // admit every legitimate run, the full-size model on a GPU included, and keep every derived quantity (episode seeds
+    // 99*n + offset, samples x horizon x episodes per model call) far from overflowing an int.
+
+    /// <summary>Episode seed offsets: 0-98, as wmq eval --seed-offset, so the families 99*n + offset stay disjoint.</summary>
+    internal static readonly IntegerType SeedOffsetRange = new(0, 98);
+
+    /// <summary>Episode counts: 1-10,000 (the study uses 50; 10,000 gives a success-rate interval of +-1 point).</summary>
+    internal static readonly IntegerType EpisodeRange = new(1, 10_000);
+
+    /// <summary>Most characters in a recipe, artifact or matrix-derived name (file and package names stay under 255 bytes).</summary>
+    public const int MaxNameLength = 100;
 
     internal static readonly FieldDescriptor Version = new("version", new IntegerType(1, 1), "Recipe schema version; 1 is the only version so far.", 1L);
     internal static readonly FieldDescriptor Name = new("name", new TextType(TextFormat.Name),
-        "Recipe name: letters, digits, '.', '_', '-'. Matrix expansions append their values (name-8-group).", Required: true);
+        "Recipe name: letters, digits, '.', '_', '-', at most 100 characters (matrix values appended included: name-8-group), so artifact folders and packages get valid file names.",
+        Required: true);
     internal static readonly FieldDescriptor Description = new("description", new TextType(), "Free text for people reading the recipe.");
     internal static readonly FieldDescriptor Extends = new("extends", new TextType(TextFormat.Path),
         "A base recipe (path relative to this file) whose settings this one starts from: mappings merge (this file wins), lists are replaced. Bases may extend other bases.");
@@ -46,15 +57,18 @@ public sealed class RecipeSchema
         "Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.", Required: true);
     internal static readonly FieldDescriptor Device = new("device", new TextType(TextFormat.Device),
         "auto | cpu | cuda | cuda:N. auto uses CUDA when a CUDA libtorch and a GPU are found, else the CPU.", "auto");
-    internal static readonly FieldDescriptor Seed = new("seed", new IntegerType(0),
-        "Seed of every random choice in the run (CEM sampling, bootstrap); same seed, same inputs, same machine: same artifact.", 0L);
+    internal static readonly FieldDescriptor Seed = new("seed", new IntegerType(0, int.MaxValue),
+        "Seed of every random choice in the run (CEM sampling, bootstrap); same seed, same inputs, same machine: same artifact. 0-2147483647, so it stays exact wherever it is combined or stored as a number.",
+        0L);
 
-    internal static readonly FieldDescriptor CalibrationEpisodes = new("episodes", Positive,
-        "Planning episodes whose layer inputs are recorded for calibration.", 50L);
-    internal static readonly FieldDescriptor CalibrationSeedOffset = new("seed_offset", NonNegative,
-        "Calibration episode n uses seed 99*n + seed_offset; keep it different from evaluation's so the sets are disjoint.", 2L);
-    internal static readonly FieldDescriptor CalibrationMpcIterations = new("mpc_iterations", Positive,
-        "MPC iterations run by the full-precision planner per calibration episode.", 2L);
+    internal static readonly FieldDescriptor CalibrationEpisodes = new("episodes", EpisodeRange,
+        "Planning episodes whose layer inputs are recorded for calibration: 1-10000 (the study uses 50; recorded inputs are reservoir-sampled, so more episodes cost time, not memory).",
+        50L);
+    internal static readonly FieldDescriptor CalibrationSeedOffset = new("seed_offset", SeedOffsetRange,
+        "Calibration episode n uses seed 99*n + seed_offset: 0-98, as wmq eval --seed-offset, so seed families stay disjoint; keep it different from evaluation's.",
+        2L);
+    internal static readonly FieldDescriptor CalibrationMpcIterations = new("mpc_iterations", new IntegerType(1, 1_000),
+        "MPC iterations run by the full-precision planner per calibration episode: 1-1000 (the same cap as planner.max_iterations).", 2L);
     internal static readonly FieldDescriptor Calibration = new("calibration",
         new MapType([CalibrationEpisodes, CalibrationSeedOffset, CalibrationMpcIterations]),
         "How calibration data is collected: the FP planner runs on calibration episodes and every quantized layer's inputs are recorded.");
@@ -64,8 +78,8 @@ public sealed class RecipeSchema
     internal static readonly FieldDescriptor WeightBits = new("bits", Bits, "Weight bit width: 2-8, or 16 to keep the weights in float. Default: the scheme's, else 4.");
     internal static readonly FieldDescriptor WeightGranularity = new("granularity", new ChoiceType(Names.All<WeightGranularity>()),
         "One scale per tensor, per output channel, or per group of group_size inputs of each output channel. Default: the scheme's, else group.");
-    internal static readonly FieldDescriptor WeightGroupSize = new("group_size", Positive,
-        "Inputs per group when granularity is group; at most the widest quantized input. A width it does not divide gets a partial last group. Default: the scheme's, else 128.");
+    internal static readonly FieldDescriptor WeightGroupSize = new("group_size", new IntegerType(1, 65_536),
+        "Inputs per group when granularity is group; at most the widest quantized input (checked against the model config when it can be read; 1-65536 in any case: the full-size model's widest input is 2048). A width it does not divide gets a partial last group. Default: the scheme's, else 128.");
     internal static readonly FieldDescriptor WeightSymmetric = new("symmetric", new BooleanType(),
         "Symmetric signed codes (no zero point) or asymmetric codes with a zero point. Default: the scheme's, else true.");
     internal static readonly FieldDescriptor Weights = new("weights",
@@ -95,28 +109,39 @@ public sealed class RecipeSchema
         "Planner defaults: 'default' is the study's settings for the environment (wall: mpc-cem horizon 5, samples 300, top_k 30, opt_steps 10, max_iterations 50; pusht: opt_steps 30, max_iterations 30); 'cpu' uses fewer samples and steps so a CPU finishes in minutes. Keys set here win.", "default");
     internal static readonly FieldDescriptor PlannerKind = new("kind", new ChoiceType(Names.All<PlannerKind>()),
         "Planner: CEM or gradient descent, re-planning after every horizon (mpc) or once (open-loop). Default from the profile.");
-    internal static readonly FieldDescriptor PlannerHorizon = new("horizon", Positive, "Planned model steps (each frameskip environment steps). Default from the profile.");
-    internal static readonly FieldDescriptor PlannerSamples = new("samples", Positive, "CEM samples per step (GD: parallel candidates). Default from the profile.");
-    internal static readonly FieldDescriptor PlannerTopK = new("top_k", Positive, "CEM elites per step; at most samples. Default from the profile.");
-    internal static readonly FieldDescriptor PlannerOptSteps = new("opt_steps", Positive, "Optimisation steps per plan. Default from the profile.");
-    internal static readonly FieldDescriptor PlannerMaxIterations = new("max_iterations", Positive, "Cap on MPC iterations per episode. Default from the profile.");
-    internal static readonly FieldDescriptor PlannerAlpha = new("alpha", new NumberType(0), "Weight of the proprio term in the planning objective. Default from the profile (1 wall/pusht, 0 pointmaze).");
-    internal static readonly FieldDescriptor PlannerSigma = new("sigma", new NumberType(0, MinExclusive: true), "CEM's initial standard deviation in normalised action units (the study uses 1). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerHorizon = new("horizon", new IntegerType(1, 64),
+        "Planned model steps (each frameskip environment steps): 1-64 (the study plans 5; 64 model steps are 320 environment steps, longer than any episode). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerSamples = new("samples", new IntegerType(1, 100_000),
+        "CEM samples per step (GD: parallel candidates): 1-100000 (the study uses 300; CEM needs at least 2). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerTopK = new("top_k", new IntegerType(1, 100_000),
+        "CEM elites per step: 1-100000 and at most samples (CEM needs at least 2). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerOptSteps = new("opt_steps", new IntegerType(1, 10_000),
+        "Optimisation steps per plan: 1-10000 (the study uses 10-30 for CEM; gradient planners may take hundreds). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerMaxIterations = new("max_iterations", new IntegerType(1, 1_000),
+        "Cap on MPC iterations per episode: 1-1000 (the study uses 30-50). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerAlpha = new("alpha", new NumberType(0, 1e6),
+        "Weight of the proprio term in the planning objective: 0-1000000 (a finite weight). Default from the profile (1 wall/pusht, 0 pointmaze).");
+    internal static readonly FieldDescriptor PlannerSigma = new("sigma", new NumberType(0, 100, MinExclusive: true),
+        "CEM's initial standard deviation in normalised action units: > 0 and <= 100 (the study uses 1; actions are clipped to a few units). Default from the profile.");
     internal static readonly FieldDescriptor Planner = new("planner",
         new MapType([PlannerProfile, PlannerKind, PlannerHorizon, PlannerSamples, PlannerTopK, PlannerOptSteps, PlannerMaxIterations, PlannerAlpha, PlannerSigma]),
         "The planner used for evaluation (and calibration).");
-    internal static readonly FieldDescriptor EvaluationEpisodes = new("episodes", Positive, "Evaluation episodes, paired by seed between the FP and quantized models.", 50L);
-    internal static readonly FieldDescriptor EvaluationSeedOffset = new("seed_offset", NonNegative, "Evaluation episode n uses seed 99*n + seed_offset.", 1L);
+    internal static readonly FieldDescriptor EvaluationEpisodes = new("episodes", EpisodeRange,
+        "Evaluation episodes, paired by seed between the FP and quantized models: 1-10000 (the study uses 50; 10000 narrows the success-rate interval to about one point).", 50L);
+    internal static readonly FieldDescriptor EvaluationSeedOffset = new("seed_offset", SeedOffsetRange,
+        "Evaluation episode n uses seed 99*n + seed_offset: 0-98, as wmq eval --seed-offset, so seed families stay disjoint.", 1L);
     internal static readonly FieldDescriptor EvaluationPrecision = new("precision", new ChoiceType(Names.All<PlanningPrecision>()),
         "Arithmetic of planning (both models alike): fp32 (strict; the only one on a CPU), tf32 (TF32 matmuls on CUDA) or bf16 (the models cast to bfloat16 on CUDA). Recorded with every evaluation; paired gates compare one precision.", "fp32");
     internal static readonly FieldDescriptor Evaluation = new("evaluation", new MapType([EvaluationEpisodes, EvaluationSeedOffset, EvaluationPrecision, Planner]),
         "How the FP and quantized models are evaluated.");
 
     internal static readonly FieldDescriptor GateMetric = new("metric", new ChoiceType(Names.All<GateMetric>()), "The metric tested.", Required: true);
-    internal static readonly FieldDescriptor GateMin = new("min", new NumberType(), "Fail when the measured value falls below this (the verdict reports its confidence interval).");
-    internal static readonly FieldDescriptor GateMax = new("max", new NumberType(), "Fail when the measured value rises above this (the verdict reports its confidence interval).");
-    internal static readonly FieldDescriptor GateMaxDrop = new("max_drop_vs_baseline", new NumberType(0),
-        "Fail when the metric drops versus the baseline by more than this (paired by episode seed).");
+    internal static readonly FieldDescriptor GateMin = new("min", new NumberType(0, 1e6),
+        "Fail when the measured value falls below this (the verdict reports its confidence interval). 0-1000000: every metric is non-negative (success_rate 0-1).");
+    internal static readonly FieldDescriptor GateMax = new("max", new NumberType(0, 1e6),
+        "Fail when the measured value rises above this (the verdict reports its confidence interval). 0-1000000: every metric is non-negative (success_rate 0-1).");
+    internal static readonly FieldDescriptor GateMaxDrop = new("max_drop_vs_baseline", new NumberType(0, 1e6),
+        "Fail when the metric drops versus the baseline by more than this (paired by episode seed). 0-1000000 (success_rate 0-1).");
     internal static readonly FieldDescriptor GateConfidence = new("confidence", new NumberType(0, 1, MinExclusive: true, MaxExclusive: true),
         "Confidence of the bound the gate is judged on, so gates do not flake.", 0.95);
     internal static readonly FieldDescriptor GateBaseline = new("baseline", new TextType(TextFormat.Baseline, "baseline manifest"),
@@ -125,8 +150,10 @@ public sealed class RecipeSchema
         new ListType(new MapType([GateMetric, GateMin, GateMax, GateMaxDrop, GateConfidence, GateBaseline])),
         "Checks that fail the build; each needs exactly one of min, max, max_drop_vs_baseline.", Array.Empty<string>());
 
-    internal static readonly FieldDescriptor ArtifactName = new("name", new TextType(TextFormat.Name), "Artifact (and package) name; default: the recipe name.");
-    internal static readonly FieldDescriptor ArtifactVersion = new("version", new TextType(TextFormat.SemVer), "SemVer version of the artifact.", "0.1.0");
+    internal static readonly FieldDescriptor ArtifactName = new("name", new TextType(TextFormat.Name),
+        "Artifact (and package) name: letters, digits, '.', '_', '-', at most 100 characters with matrix values appended; default: the recipe name.");
+    internal static readonly FieldDescriptor ArtifactVersion = new("version", new TextType(TextFormat.SemVer),
+        "SemVer version of the artifact, at most 100 characters (it is part of the package file name).", "0.1.0");
     internal static readonly FieldDescriptor ArtifactFormats = new("formats", new ListType(new ChoiceType(Names.All<ArtifactFormat>()), 1, UniqueItems: true),
         "What to emit: the artifact folder with packed safetensors, and optionally a NuGet package of it.", new[] { "safetensors" });
     internal static readonly FieldDescriptor Artifact = new("artifact", new MapType([ArtifactName, ArtifactVersion, ArtifactFormats]),

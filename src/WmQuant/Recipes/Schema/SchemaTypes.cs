@@ -33,7 +33,7 @@ public sealed record IntegerType(long Min = long.MinValue, long Max = long.MaxVa
             {
                 (long.MinValue, long.MaxValue) => "any integer",
                 (long.MinValue, _) => $"<= {Max.ToString(CultureInfo.InvariantCulture)}",
-                (_, long.MaxValue or int.MaxValue) => $">= {Min.ToString(CultureInfo.InvariantCulture)}",
+                (_, long.MaxValue) => $">= {Min.ToString(CultureInfo.InvariantCulture)}",
                 _ when Min == Max => Min.ToString(CultureInfo.InvariantCulture),
                 _ => $"{Min.ToString(CultureInfo.InvariantCulture)}-{Max.ToString(CultureInfo.InvariantCulture)}",
             };

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using WmQuant.Recipes.Composition;
 using WmQuant.Recipes.Yaml;
 using WmQuant.Runtime;
@@ -75,7 +76,7 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
             {
                 InvalidNodes.Add(entry.Value);
                 problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.UnknownKey,
-                    WithAllowed($"unknown key '{entry.Key}' {Where(path)}", entry.Key, names, string.Join(", ", names))));
+                    WithAllowed($"unknown key '{BoundedText.Shorten(entry.Key)}' {Where(path)}", entry.Key, names, string.Join(", ", names))));
                 continue;
             }
 
@@ -115,11 +116,11 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
         {
             bool named = dictionary.NamedKeys.Contains(entry.Key);
             bool glob = !named && (entry.Key.Contains('.', StringComparison.Ordinal) || entry.Key.IndexOfAny(['*', '?']) >= 0);
-            if (glob && !GlobText().IsMatch(entry.Key))
+            if (glob && (!GlobText().IsMatch(entry.Key) || entry.Key.Length > MaxGlobLength))
             {
                 InvalidNodes.Add(entry.Value);
                 problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.BadFormat,
-                    $"'{entry.Key}' in {path} is not a valid layer glob; use letters, digits, '_', '.', '*' and '?', as in {GlobExample}"));
+                    $"'{BoundedText.Shorten(entry.Key)}' in {path} is not a valid layer glob; use at most {MaxGlobLength} letters, digits, '_', '.', '*' and '?', as in {GlobExample}"));
                 continue;
             }
 
@@ -127,7 +128,7 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
             {
                 InvalidNodes.Add(entry.Value);
                 problems.Add(Diagnostic.At(entry.KeyPosition, Severity.Error, DiagnosticCodes.UnknownModuleSelector,
-                    WithAllowed($"unknown module group '{entry.Key}' in {path}", entry.Key, dictionary.NamedKeys,
+                    WithAllowed($"unknown module group '{BoundedText.Shorten(entry.Key)}' in {path}", entry.Key, dictionary.NamedKeys,
                         $"{string.Join(", ", dictionary.NamedKeys)}, or {dictionary.KeyDescription}")));
                 continue;
             }
@@ -156,7 +157,7 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
             Validate(item, list.Items, $"{path}[{i}]");
             if (list.UniqueItems && item is YamlTreeScalar scalar && !seen.Add(scalar.Value))
             {
-                Report(item, DiagnosticCodes.BadList, $"{path} lists '{scalar.Value}' more than once");
+                Report(item, DiagnosticCodes.BadList, $"{path} lists '{BoundedText.Shorten(scalar.Value)}' more than once");
             }
         }
     }
@@ -172,13 +173,15 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
         switch (type)
         {
             case IntegerType integer:
-                if (!ScalarParsing.TryInteger(scalar, out long whole))
+                bool parsed = ScalarParsing.TryInteger(scalar, out long whole);
+                if (!parsed && !ScalarParsing.IsIntegerText(scalar))
                 {
                     Report(node, DiagnosticCodes.WrongType, $"{path} must be an integer ({integer.AllowedText}), got {ScalarParsing.Describe(node)}");
                 }
-                else if (!integer.Allows(whole))
+                else if (!parsed || !integer.Allows(whole))
                 {
-                    Report(node, DiagnosticCodes.OutOfRange, $"{path} is {scalar.Value}; allowed: {integer.AllowedText}");
+                    // Digits too many for any integer are out of range, not of the wrong type.
+                    Report(node, DiagnosticCodes.OutOfRange, $"{path} is {BoundedText.Shorten(scalar.Value)}; allowed: {integer.AllowedText}");
                 }
 
                 break;
@@ -189,7 +192,7 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
                 }
                 else if (!number.Allows(real))
                 {
-                    Report(node, DiagnosticCodes.OutOfRange, $"{path} is {scalar.Value}; allowed: {number.AllowedText}");
+                    Report(node, DiagnosticCodes.OutOfRange, $"{path} is {BoundedText.Shorten(scalar.Value)}; allowed: {number.AllowedText}");
                 }
 
                 break;
@@ -204,7 +207,7 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
                 if (!choice.Values.Contains(scalar.Value))
                 {
                     Report(node, DiagnosticCodes.NotAllowed,
-                        WithAllowed($"{path} is '{scalar.Value}'", scalar.Value, choice.Values, string.Join(", ", choice.Values)));
+                        WithAllowed($"{path} is '{BoundedText.Shorten(scalar.Value)}'", scalar.Value, choice.Values, string.Join(", ", choice.Values)));
                 }
 
                 break;
@@ -226,17 +229,22 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
     private void ValidateText(YamlTreeScalar scalar, TextFormat format, string path)
     {
         string value = scalar.Value;
+        string shown = BoundedText.Shorten(value);
         switch (format)
         {
             case TextFormat.Name when !NameText().IsMatch(value):
                 Report(scalar, DiagnosticCodes.BadFormat,
-                    $"{path} is '{value}'; a name uses letters, digits, '.', '_' and '-', and starts with a letter or digit");
+                    $"{path} is '{shown}'; a name uses letters, digits, '.', '_' and '-', and starts with a letter or digit");
                 break;
-            case TextFormat.SemVer when !SemVerText().IsMatch(value):
-                Report(scalar, DiagnosticCodes.BadFormat, $"{path} is '{value}'; expected a SemVer version such as 1.0.0 or 2.1.0-rc.1");
+            case TextFormat.Name when value.Length > RecipeSchema.MaxNameLength:
+                Report(scalar, DiagnosticCodes.BadFormat, NameTooLong(path, shown, value.Length));
+                break;
+            case TextFormat.SemVer when value.Length > RecipeSchema.MaxNameLength || !SemVerText().IsMatch(value):
+                Report(scalar, DiagnosticCodes.BadFormat,
+                    $"{path} is '{shown}'; expected a SemVer version of at most {RecipeSchema.MaxNameLength} characters, such as 1.0.0 or 2.1.0-rc.1");
                 break;
             case TextFormat.Device when DeviceRequest.TryParse(value, out _) is null:
-                Report(scalar, DiagnosticCodes.BadFormat, $"{path} is '{value}'; allowed: {DeviceRequest.AllowedValues}");
+                Report(scalar, DiagnosticCodes.BadFormat, $"{path} is '{shown}'; allowed: {DeviceRequest.AllowedValues}");
                 break;
             case TextFormat.Path or TextFormat.Baseline when value.Trim().Length == 0:
                 Report(scalar, DiagnosticCodes.BadFormat, $"{path} is empty; expected a path relative to the recipe");
@@ -256,6 +264,13 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
         string hint = NameSuggester.Hint(typed, candidates);
         return hint.Length > 0 ? $"{head}{hint} allowed: {allowed}" : $"{head}; allowed: {allowed}";
     }
+
+    /// <summary>The message for a name over <see cref="RecipeSchema.MaxNameLength"/> characters (also for names matrix values extend).</summary>
+    internal static string NameTooLong(string path, string shown, int length) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{path} is '{shown}', {length} characters long; a name may have at most {RecipeSchema.MaxNameLength} (it names the artifact folder and package)");
+
+    /// <summary>Longest layer glob: layer names of the full-size model are under 60 characters.</summary>
+    private const int MaxGlobLength = 200;
 
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 

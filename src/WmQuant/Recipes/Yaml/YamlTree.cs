@@ -1,4 +1,5 @@
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 
 namespace WmQuant.Recipes.Yaml;
 
@@ -13,6 +14,12 @@ public abstract class YamlTreeNode
 
     /// <summary>A short description of the node's kind, for "expected X, got Y" messages.</summary>
     public abstract string KindDescription { get; }
+
+    /// <summary>
+    /// Nodes in this subtree counting a node reached twice (through an alias) twice: the work any walk over it does.
+    /// Known at construction, so a composed or expanded recipe is measured without walking it.
+    /// </summary>
+    public abstract long Size { get; }
 }
 
 /// <summary>A scalar; <see cref="IsPlain"/> distinguishes <c>4</c> from <c>"4"</c>, which YAML treats as a string.</summary>
@@ -36,7 +43,10 @@ public sealed class YamlTreeScalar : YamlTreeNode
     public bool IsNull => IsPlain && Value is "" or "~" or "null" or "Null" or "NULL";
 
     /// <inheritdoc />
-    public override string KindDescription => IsNull ? "null" : $"'{Value}'";
+    public override string KindDescription => IsNull ? "null" : $"'{BoundedText.Shorten(Value)}'";
+
+    /// <inheritdoc />
+    public override long Size => 1;
 }
 
 /// <summary>A sequence of nodes.</summary>
@@ -44,13 +54,20 @@ public sealed class YamlTreeSequence : YamlTreeNode
 {
     /// <summary>Creates a sequence.</summary>
     public YamlTreeSequence(IReadOnlyList<YamlTreeNode> items, SourcePosition position)
-        : base(position) => Items = items;
+        : base(position)
+    {
+        Items = items;
+        Size = 1 + items.Sum(i => i.Size);
+    }
 
     /// <summary>The entries, in order.</summary>
     public IReadOnlyList<YamlTreeNode> Items { get; }
 
     /// <inheritdoc />
     public override string KindDescription => "a list";
+
+    /// <inheritdoc />
+    public override long Size { get; }
 }
 
 /// <summary>A mapping with string keys; duplicate keys were already reported and dropped by the reader.</summary>
@@ -58,13 +75,20 @@ public sealed class YamlTreeMapping : YamlTreeNode
 {
     /// <summary>Creates a mapping.</summary>
     public YamlTreeMapping(IReadOnlyList<YamlTreeEntry> entries, SourcePosition position)
-        : base(position) => Entries = entries;
+        : base(position)
+    {
+        Entries = entries;
+        Size = 1 + entries.Sum(e => 1 + e.Value.Size);
+    }
 
     /// <summary>The entries in the order they were written.</summary>
     public IReadOnlyList<YamlTreeEntry> Entries { get; }
 
     /// <inheritdoc />
     public override string KindDescription => "a mapping";
+
+    /// <inheritdoc />
+    public override long Size { get; }
 
     /// <summary>The entry for a key, or null.</summary>
     public YamlTreeEntry? Find(string key)

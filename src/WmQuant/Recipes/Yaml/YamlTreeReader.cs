@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.IO;
 using YamlDotNet.Core.Events;
 using YamlDotNet.Core;
 
@@ -9,38 +10,37 @@ namespace WmQuant.Recipes.Yaml;
 /// <summary>
 /// Reads one YAML document into a <see cref="YamlTreeNode"/> tree from YamlDotNet's parser events, keeping every
 /// node's start mark. Duplicate keys are reported with both positions (the first value is kept) instead of throwing,
-/// and malformed text becomes one problem at the parser's position.
+/// and malformed text becomes one problem at the parser's position. Files are read through <see cref="BoundedText"/>:
+/// regular files of bounded size only, parsed with depth and node limits enforced event by event.
 /// </summary>
 public static partial class YamlTreeReader
 {
-    /// <summary>Reads a file; an unreadable file is a problem, not an exception.</summary>
-    public static YamlTreeNode? ReadFile(string path, ICollection<Diagnostic> problems)
+    /// <summary>
+    /// Reads a recipe file; a file that is missing, not a regular file, too large, not text or outside
+    /// <paramref name="boundary"/> (when given) is a problem, not an exception.
+    /// </summary>
+    public static YamlTreeNode? ReadFile(string path, ICollection<Diagnostic> problems, RepositoryBoundary? boundary = null, InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(problems);
-        string fullPath = Path.GetFullPath(path);
-        string text;
-        try
+        limits ??= InputLimits.Recipe;
+        var (text, problem) = BoundedText.ReadText(path, limits, boundary);
+        if (text is null)
         {
-            text = File.ReadAllText(fullPath);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problems.Add(Diagnostic.At(new SourcePosition(fullPath, 1, 1), Severity.Error, DiagnosticCodes.FileUnreadable,
-                $"cannot read the recipe: {ex.Message}"));
+            problems.Add(problem!);
             return null;
         }
 
-        return Read(text, fullPath, problems);
+        return Read(text, Path.GetFullPath(path), problems, limits);
     }
 
     /// <summary>Reads YAML text that came from <paramref name="file"/> (used for positions only).</summary>
-    public static YamlTreeNode? Read(string text, string file, ICollection<Diagnostic> problems)
+    public static YamlTreeNode? Read(string text, string file, ICollection<Diagnostic> problems, InputLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(problems);
         var builder = new TreeBuilder(file, problems);
         try
         {
-            var parser = new Parser(new StringReader(text));
+            var parser = BoundedText.Yaml(text, file, limits ?? InputLimits.Recipe);
             parser.Consume<StreamStart>();
             if (parser.TryConsume<StreamEnd>(out var end))
             {
@@ -60,6 +60,11 @@ public static partial class YamlTreeReader
             }
 
             return root;
+        }
+        catch (InputLimitException limit)
+        {
+            problems.Add(limit.Problem);
+            return null;
         }
         catch (YamlException) when (FirstTabIndentation(text) is { } tab)
         {
@@ -162,6 +167,13 @@ public static partial class YamlTreeReader
 
             YamlTreeNode node;
             AnchorName anchor;
+            if (parser.Current is NodeEvent { Tag.IsEmpty: false } tagged)
+            {
+                // Tags ask a loader to build objects (!!python/object/apply:os.system); a recipe is plain data and needs none.
+                problems.Add(Diagnostic.At(At(tagged.Start), Severity.Error, DiagnosticCodes.MalformedYaml,
+                    $"YAML tag '{BoundedText.Shorten(tagged.Tag.Value.Replace("tag:yaml.org,2002:", "!!", StringComparison.Ordinal))}' is not allowed: a recipe is plain data (mappings, lists, scalars); remove the tag"));
+            }
+
             if (parser.TryConsume<Scalar>(out var scalar))
             {
                 anchor = scalar.Anchor;
