@@ -13,7 +13,7 @@ public sealed class BenchCommandTests
     [
         new object[] { new[] { "rollout", "--config", "{wall}", "--horizon", "2", "--observed", "3" }, DiagnosticCodes.BenchShape,
             "1 ≤ observed ≤ horizon" },
-        new object[] { new[] { "rollout", "--config", "missing.yaml" }, DiagnosticCodes.InputUnusable, "missing.yaml: model config not found" },
+        new object[] { new[] { "rollout", "--config", "missing.yaml" }, DiagnosticCodes.InputUnusable, "missing.yaml(1,1): model config not found" },
         new object[] { new[] { "rollout", "--config", "{wall}", "--dtype", "fp64" }, DiagnosticCodes.CommandLine, "fp64" },
         new object[] { new[] { "rollout", "--config", "{wall}", "--checkpoint", "{pusht-model}", "--batch", "2", "--device", "cpu" },
             DiagnosticCodes.BenchCheckpoint, "wrong shape for '" },

@@ -12,7 +12,7 @@ public sealed class TrainCommandTests
     private static readonly object[] BadInputs =
     [
         new object[] { new[] { "--config", "{tmp}/missing.yaml", "--data", "{tmp}/data" }, DiagnosticCodes.TrainConfig,
-            "missing.yaml: model config not found" },
+            "missing.yaml(1,1): model config not found" },
         new object[] { new[] { "--config", "{wall-config}", "--data", "{tmp}/data" }, DiagnosticCodes.TrainDataset,
             "generate one with `wmq data generate`" },
         new object[] { new[] { "--config", "{tiny-config}", "--data", "{dataset}", "--batch-size", "0" }, DiagnosticCodes.TrainIncompatible,
