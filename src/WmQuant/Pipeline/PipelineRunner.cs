@@ -143,7 +143,7 @@ public sealed class PipelineRunner
         var staging = ArtifactWriter.CreateStaging(options.OutputDirectory, name);
         try
         {
-            File.Copy(quantizedModel.PackedPath, Path.Combine(staging, "model.safetensors"));
+            ArtifactWriter.CopyModel(staging, quantizedModel);
             var manifest = ArtifactWriter.Complete(staging, new ArtifactContext(recipe, options, context, fp, quantizedModel, baseline, quantized, gates, status, timings, recipeSources ?? []));
             string final = ArtifactWriter.Publish(staging, options.OutputDirectory, name);
             if (recipe.Artifact.Formats.Contains(ArtifactFormat.Nupkg))

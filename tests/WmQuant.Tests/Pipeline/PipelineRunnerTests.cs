@@ -7,6 +7,7 @@ using WmQuant.Pipeline.Artifacts;
 using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning.Evaluation;
+using WmQuant.Quantization.Packing;
 using WmQuant.Runtime;
 using WmQuant.Tests.Quantization;
 
@@ -54,7 +55,8 @@ public sealed class PipelineRunnerTests
 
             Assert.That(manifest.Baseline!.Episodes.Select(e => e.Seed), Is.EqualTo(new[] { 1, 100 }));
             Assert.That(manifest.Quantized!.Episodes.Select(e => e.Seed), Is.EqualTo(new[] { 1, 100 }));
-            Assert.That(manifest.Quantized.ModelSha256, Is.EqualTo(FileHashes.Sha256(Path.Combine(dir, "model.safetensors"))));
+            Assert.That(manifest.Files.Select(f => f.Path), Does.Contain("config.json"), "the artifact's quantization description");
+            Assert.That(manifest.Quantized.ModelSha256, Is.EqualTo(QuantizedModelArtifact.Digest(dir)), "evaluations are keyed by the artifact's digest");
             Assert.That(manifest.Sizes.EffectiveBitsPerQuantizedWeight, Is.InRange(4.0, 5.2), "W4 g32 with fp16 scales");
             Assert.That(manifest.Sizes.Reduction, Is.GreaterThan(2.0));
             Assert.That(manifest.Model.Path, Is.EqualTo("models/wall/model.safetensors"));

@@ -217,9 +217,8 @@ public class AwqTests
             Assert.That(awqEncoder, Is.LessThan(rtnEncoder * 0.8));
             Assert.That(awqRollout, Is.LessThan(rtnRollout * 0.8));
 
-            string path = Path.Combine(folder, "model.safetensors");
-            QuantizedModelArtifact.Write(path, model, result);
-            var loaded = QuantizedModelArtifact.Load(path);
+            QuantizedModelArtifact.Write(folder, model, result);
+            var loaded = QuantizedModelArtifact.Load(folder);
             Assert.That(loaded.Problems, Is.Empty);
             Assert.That(loaded.Config!.Method, Is.EqualTo("awq"));
             using var reloaded = loaded.Model!;

@@ -183,9 +183,8 @@ public class GptqTests
                 $"rollout RTN {rtnRollout:E3}, GPTQ {gptqRollout:E3}");
             Assert.That(gptqEncoder, Is.LessThan(rtnEncoder * 0.8));
             Assert.That(gptqRollout, Is.LessThan(rtnRollout * 0.8));
-            string path = Path.Combine(folder, "model.safetensors");
-            QuantizedModelArtifact.Write(path, model, result);
-            var loaded = QuantizedModelArtifact.Load(path);
+            QuantizedModelArtifact.Write(folder, model, result);
+            var loaded = QuantizedModelArtifact.Load(folder);
             Assert.That(loaded.Problems, Is.Empty);
             using var reloaded = loaded.Model!;
             var again = QuantModelTestSupport.Outputs(reloaded, inputs);

@@ -11,19 +11,29 @@ namespace WmQuant.IO.Safetensors;
 public static class SafetensorsTorch
 {
     /// <summary>
-    /// Reads every tensor of <paramref name="path"/> into a new tensor of the matching scalar
-    /// type, on the CPU or moved to <paramref name="device"/>. The caller owns (disposes) them;
-    /// they belong to the caller's dispose scope if one is open.
+    /// Reads every tensor of <paramref name="path"/> (a .safetensors file, or the index of a sharded checkpoint: see
+    /// <see cref="SafetensorsShardSet"/>) into a new tensor of the matching scalar type, on the CPU or moved to
+    /// <paramref name="device"/>. The caller owns (disposes) them; they belong to the caller's dispose scope if one is open.
     /// </summary>
     public static Dictionary<string, Tensor> Load(string path, Device? device = null)
     {
-        using var file = SafetensorsFile.Open(path);
+        using var set = SafetensorsShardSet.Open(path);
+        return Load(set, device);
+    }
+
+    /// <summary>
+    /// Reads every tensor of an opened checkpoint (one file or shards); same conversions and ownership as
+    /// <see cref="Load(string, Device?)"/>.
+    /// </summary>
+    public static Dictionary<string, Tensor> Load(SafetensorsShardSet set, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(set);
         var loaded = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var info in file.Tensors)
+            foreach (var info in set.Tensors)
             {
-                loaded.Add(info.Name, ReadTensor(file, info.Name, device));
+                loaded.Add(info.Name, ReadTensor(set.FileOf(info.Name), info.Name, device));
             }
 
             return loaded;
@@ -39,7 +49,7 @@ public static class SafetensorsTorch
         }
     }
 
-    /// <summary>Reads one tensor (for loading part of a checkpoint); same conversions as <see cref="Load"/>.</summary>
+    /// <summary>Reads one tensor (for loading part of a checkpoint); same conversions as <see cref="Load(string, Device?)"/>.</summary>
     public static Tensor ReadTensor(SafetensorsFile file, string name, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(file);

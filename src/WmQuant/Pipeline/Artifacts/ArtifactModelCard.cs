@@ -20,9 +20,13 @@ public static class ArtifactModelCard
         s.Append(inv, $"**Gates: {Names.Of(manifest.Status).ToUpperInvariant()}.** A {manifest.Quantization.Summary} quantization of `{manifest.Model.Path}` ");
         s.Append(inv, $"(SHA-256 `{manifest.Model.Sha256}`), made by {manifest.Tool.Name} {manifest.Tool.Version} from recipe `{manifest.Recipe.File}`.\n\n");
         s.Append("## Storage\n\n");
-        s.Append(inv, $"`model.safetensors` holds {manifest.Sizes.QuantizedWeights:N0} quantized weights at {manifest.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits each (codes, scales and zero points), ");
+        s.Append(inv, $"The weights (`model.safetensors`, or shards listed in `model.safetensors.index.json`) hold ");
+        s.Append(inv, $"{manifest.Sizes.QuantizedWeights:N0} quantized weights at {manifest.Sizes.EffectiveBitsPerQuantizedWeight:F3} bits each ");
+        s.Append("(codes, scales and zero points), ");
         s.Append(inv, $"{manifest.Sizes.PackedBytes:N0} bytes of tensors versus {manifest.Sizes.Fp32Bytes:N0} in fp32 ({manifest.Sizes.Reduction:F2}× smaller). ");
-        s.Append("Quantized Linears are stored in the compressed-tensors pack-quantized layout (`weight_packed`, `weight_scale`, `weight_zero_point`, `weight_shape`); their settings are in the file's metadata.\n\n");
+        s.Append("Quantized Linears are stored in the compressed-tensors pack-quantized layout ");
+        s.Append("(`weight_packed`, `weight_scale`, `weight_zero_point`, `weight_shape`); `config.json` describes them ");
+        s.Append("(`quantization_config`) and carries the model config and normalization statistics, so the folder alone rebuilds the model.\n\n");
         s.Append(inv, $"## Planning ({manifest.Environment}, {manifest.Device})\n\n");
         if (manifest.Baseline is { } fp && manifest.Quantized is { } q)
         {

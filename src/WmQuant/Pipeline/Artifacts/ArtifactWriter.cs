@@ -59,7 +59,23 @@ public static class ArtifactWriter
         }
     }
 
-    /// <summary>Writes recipe.yaml, MODEL_CARD.md and manifest.json into the staging folder (the packed model is already there).</summary>
+    /// <summary>
+    /// Copies the quantized model's files (config.json and model.safetensors, or the index and its shards) from the
+    /// stage cache into the staging folder; <see cref="Complete"/> hashes them into the manifest like every file.
+    /// </summary>
+    public static void CopyModel(string staging, QuantizedModel quantized)
+    {
+        ArgumentNullException.ThrowIfNull(quantized);
+        foreach (string file in quantized.PackedFiles)
+        {
+            File.Copy(Path.Combine(quantized.PackedDirectory, file), Path.Combine(staging, file), overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Writes recipe.yaml, MODEL_CARD.md and manifest.json into the staging folder (the packed model is already there:
+    /// <see cref="CopyModel"/>).
+    /// </summary>
     public static ArtifactManifest Complete(string staging, ArtifactContext context)
     {
         ArgumentNullException.ThrowIfNull(context);

@@ -18,7 +18,9 @@ public static class EvaluationStage
     public const string RecordFileName = "evaluation.json";
 
     /// <summary>Everything that determines an evaluation's outcome; its hash is the cache key.</summary>
-    /// <param name="ModelSha256">Hash of the weights evaluated (the packed artifact's for a quantized model).</param>
+    /// <param name="ModelSha256">
+    /// Hash of the weights evaluated (for a quantized model the packed artifact's digest over config.json and its weight files).
+    /// </param>
     /// <param name="Quantization">What was quantized, in words.</param>
     /// <param name="Environment">Environment name.</param>
     /// <param name="Planner">Planner settings.</param>

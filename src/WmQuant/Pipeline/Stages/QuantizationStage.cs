@@ -19,23 +19,33 @@ using SourcePosition = WmQuant.Diagnostics.SourcePosition;
 
 namespace WmQuant.Pipeline.Stages;
 
-/// <summary>A quantized model as the pipeline keeps it: the packed file, its per-layer record and sizes.</summary>
-/// <param name="PackedPath">The packed safetensors file (in the stage cache).</param>
-/// <param name="PackedSha256">Its hash: keys the quantized model's evaluation.</param>
+/// <summary>A quantized model as the pipeline keeps it: the packed artifact's files, its per-layer record and sizes.</summary>
+/// <param name="PackedDirectory">The folder (in the stage cache) holding the artifact's model files.</param>
+/// <param name="PackedFiles">Those files by name: config.json and model.safetensors (or the index and its shards).</param>
+/// <param name="PackedSha256">
+/// The artifact's digest over those files (<see cref="QuantizedModelArtifact.Digest(string)"/>): keys the quantized model's evaluation.
+/// </param>
 /// <param name="Layers">Per quantized layer: settings and errors.</param>
 /// <param name="Sizes">Sizes versus fp32.</param>
 /// <param name="Seconds">Time calibration and quantization took when they were computed.</param>
 /// <param name="CalibrationEpisodes">Calibration episodes planned (every request is calibrated: its reports need held-out inputs).</param>
-public sealed record QuantizedModel(string PackedPath, string PackedSha256, IReadOnlyList<LayerEntry> Layers, SizeInfo Sizes, double Seconds, int CalibrationEpisodes);
+public sealed record QuantizedModel(
+    string PackedDirectory,
+    IReadOnlyList<string> PackedFiles,
+    string PackedSha256,
+    IReadOnlyList<LayerEntry> Layers,
+    SizeInfo Sizes,
+    double Seconds,
+    int CalibrationEpisodes);
 
 /// <summary>
 /// Calibrates when the request needs it, quantizes a fresh copy of the recipe's model with the recipe's method and
-/// packs it; cached by the hash of its inputs. What is evaluated afterwards is this packed file reloaded, so the
+/// packs it (config.json with the model config, normalization and method options, and the weights) into the stage's
+/// cache folder; cached by the hash of its inputs. What is evaluated afterwards is this artifact reloaded, so the
 /// numbers describe exactly the artifact.
 /// </summary>
 public static class QuantizationStage
 {
-    private const string PackedFileName = "model.safetensors";
     private const string RecordFileName = "quantization.json";
 
     /// <summary>
@@ -55,7 +65,14 @@ public static class QuantizationStage
         var calibration = CalibrationSettingsFor(recipe, fp);
         string calibrationKey = CalibrationCacheKey.FromModelHash(fp.Sha256, calibration);
         string settings = RecipeWriter.Quantization(request).ToJsonString();
-        string key = StageCache.KeyOf("quantize", new { modelSha256 = fp.Sha256, quantization = settings, calibrationKey, toolVersion = context.ToolVersion });
+        string key = StageCache.KeyOf("quantize", new
+        {
+            modelSha256 = fp.Sha256,
+            quantization = settings,
+            calibrationKey,
+            toolVersion = context.ToolVersion,
+            artifactFormat = ArtifactQuantizationConfig.CurrentFormatVersion,
+        });
         Diagnostic? problem = null;
         string directory;
         bool hit;
@@ -79,7 +96,12 @@ public static class QuantizationStage
                 }
 
                 using var result = outcome.Result!;
-                var written = QuantizedModelArtifact.Write(Path.Combine(folder, PackedFileName), model.Model, result);
+                var written = QuantizedModelArtifact.Write(folder, model.Model, result, new ArtifactWriteOptions
+                {
+                    Normalization = fp.Normalization,
+                    MethodOptions = request.Method.Describe(request.Options),
+                    Notes = new Dictionary<string, string>(StringComparer.Ordinal) { ["source_model_sha256"] = fp.Sha256 },
+                });
                 var layers = result.Reports.Where(r => !r.IsFloat).Select(r => new LayerEntry(
                     r.Layer,
                     r.Weights?.Bits ?? 16,
@@ -105,19 +127,26 @@ public static class QuantizationStage
             return (null, false, problem);
         }
 
-        string packed = Path.Combine(directory, PackedFileName);
+        var (files, damaged) = QuantizedModelArtifact.ModelFiles(directory);
+        if (damaged is not null)
+        {
+            throw new InvalidDataException($"the cached quantized model is incomplete: {damaged}");
+        }
+
         var stored = JsonSerializer.Deserialize<StageRecord>(File.ReadAllText(Path.Combine(directory, RecordFileName)), ArtifactManifest.JsonOptions)!;
-        return (new QuantizedModel(packed, FileHashes.Sha256(packed), stored.Layers, stored.Sizes, stored.Seconds, stored.CalibrationEpisodes), hit, null);
+        var quantized = new QuantizedModel(
+            directory, files, QuantizedModelArtifact.Digest(directory), stored.Layers, stored.Sizes, stored.Seconds, stored.CalibrationEpisodes);
+        return (quantized, hit, null);
     }
 
     /// <summary>
-    /// Loads a packed model back as the fake-quant network evaluation plans with (bit-identical to the quantizer's output
+    /// Loads the packed artifact back as the fake-quant network evaluation plans with (bit-identical to the quantizer's output
     /// in float32; <paramref name="dtype"/> bfloat16 casts it for bf16 planning).
     /// </summary>
     public static Models.DinoWorldModel Reload(QuantizedModel quantized, Device device, ScalarType dtype = ScalarType.Float32)
     {
         ArgumentNullException.ThrowIfNull(quantized);
-        var loaded = QuantizedModelArtifact.Load(quantized.PackedPath);
+        var loaded = QuantizedModelArtifact.Load(quantized.PackedDirectory);
         var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems));
         model.MoveTo(device, dtype);
         return model;

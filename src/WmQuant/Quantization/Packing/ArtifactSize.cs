@@ -4,7 +4,7 @@ namespace WmQuant.Quantization.Packing;
 /// <param name="Layer">Layer name.</param>
 /// <param name="Bits">Code bits.</param>
 /// <param name="Weights">N·K.</param>
-/// <param name="StorageBits">Bits of packed codes (row padding included), scales and zero points.</param>
+/// <param name="StorageBits">Bits of the int32 words holding the codes (unused word bits and row padding included), scales and zero points.</param>
 public sealed record ArtifactLayerSize(string Layer, int Bits, long Weights, long StorageBits)
 {
     /// <summary>Storage bits per weight, scales and zero points included.</summary>
@@ -18,7 +18,7 @@ public sealed record ArtifactLayerSize(string Layer, int Bits, long Weights, lon
 /// <param name="Layers">Packed layers, in model order.</param>
 /// <param name="Fp32ParameterBytes">Every parameter of the model at 4 bytes.</param>
 /// <param name="TensorBytes">Bytes of every tensor in the artifact (packed codes, scales, zero points, shapes, activation parameters, float tensors).</param>
-/// <param name="FileBytes">Bytes of the safetensors file (header included).</param>
+/// <param name="FileBytes">Bytes of the safetensors file or shards (headers included; config.json and the index not counted).</param>
 public sealed record ArtifactSize(IReadOnlyList<ArtifactLayerSize> Layers, long Fp32ParameterBytes, long TensorBytes, long FileBytes)
 {
     /// <summary>Weights stored packed.</summary>
