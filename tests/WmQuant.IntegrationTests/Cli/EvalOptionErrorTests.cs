@@ -16,7 +16,7 @@ public sealed class EvalOptionErrorTests
         new object[] { new[] { "--env", "wall", "--weight-bits", "1" }, "--weight-bits must be 2 … 8, or 16 for float (got 1)" },
         new object[] { new[] { "--env", "wall", "--act-bits", "12" }, "--act-bits must be 2 … 8, or 16 for float (got 12)" },
         new object[] { new[] { "--env", "wall", "--scope", "decoder" }, "--scope must be all, encoder or predictor (got 'decoder')" },
-        new object[] { new[] { "--env", "wall", "--method", "sq" }, "--method must be one of rtn, omse, awq, gptq (got 'sq')" },
+        new object[] { new[] { "--env", "wall", "--method", "sq" }, "--method must be one of rtn, omse, awq, smoothquant, omniquant, gptq (got 'sq')" },
         new object[] { new[] { "--env", "wall", "--group-size", "0", "--samples", "1" }, "--group-size must be at least 1 (got 0)" },
         new object[] { new[] { "--env", "wall", "--planner", "sgd" }, "--planner must be one of mpc-cem, open-loop-cem, mpc-gd, open-loop-gd (got 'sgd')" },
         new object[] { new[] { "--env", "wall", "--planner", "mpc-gd", "--learning-rate", "0" }, "--learning-rate must be positive (got 0)" },

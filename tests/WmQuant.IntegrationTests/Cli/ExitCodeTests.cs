@@ -79,7 +79,7 @@ public sealed class ExitCodeTests
     [Test]
     public void A_method_that_is_not_registered_is_refused_at_validate_with_its_line_and_the_list()
     {
-        string recipe = Variant("omniquant", "method: rtn", "method: omniquant");
+        string recipe = Variant("hqq", "method: rtn", "method: hqq");
         try
         {
             var validate = Wmq("validate", recipe);
@@ -87,7 +87,7 @@ public sealed class ExitCodeTests
             Assert.Multiple(() =>
             {
                 Assert.That(validate.ExitCode, Is.EqualTo(2), validate.ToString());
-                Assert.That(validate.Output, Does.Match(@"\(14,11\): error WMQ1105: quantization.method is 'omniquant'; allowed: rtn, omse, awq, gptq"));
+                Assert.That(validate.Output, Does.Match(@"\(14,11\): error WMQ1105: quantization.method is 'hqq'; allowed: rtn, omse, awq, smoothquant, omniquant, gptq"));
             });
         }
         finally

@@ -41,7 +41,7 @@ public sealed class ToyMethodTests
         Assert.Multiple(() =>
         {
             Assert.That(builtin.Code, Is.EqualTo(ExitCodes.InvalidInput), "the built-in registry does not know the toy");
-            Assert.That(builtin.Out, Does.Contain("error WMQ1105: quantization.method is 'toy'; allowed: rtn, omse, awq, gptq"));
+            Assert.That(builtin.Out, Does.Contain("error WMQ1105: quantization.method is 'toy'; allowed: rtn, omse, awq, smoothquant, omniquant, gptq"));
             Assert.That(validated.Code, Is.EqualTo(ExitCodes.Passed), validated.Out + validated.Error);
             Assert.That(quantization["method"]!["enum"]!.AsArray().Select(n => (string)n!), Does.Contain("toy"));
             Assert.That((int)quantization["method_options"]!["properties"]!["toy"]!["properties"]!["level"]!["default"]!, Is.EqualTo(3));

@@ -26,7 +26,7 @@ public class BadRecipeTests
         yield return Case("bits quoted", R(V + "quantization:\n  weights:\n    bits: \"4\"\n"),
             "r.yaml(6,11): error WMQ1103: quantization.weights.bits must be an integer (2-8 or 16), got the quoted string '4'");
         yield return Case("unknown method", R(V + "quantization:\n  method: awk\n"),
-            "r.yaml(5,11): error WMQ1105: quantization.method is 'awk'; did you mean 'awq'? allowed: rtn, omse, awq, gptq");
+            "r.yaml(5,11): error WMQ1105: quantization.method is 'awk'; did you mean 'awq'? allowed: rtn, omse, awq, smoothquant, omniquant, gptq");
         yield return Case("unknown key with a suggestion", R(V + "quantization:\n  weights:\n    grup_size: 64\n"),
             "r.yaml(6,5): error WMQ1101: unknown key 'grup_size' in quantization.weights; did you mean 'group_size'? allowed: bits, granularity, group_size, symmetric");
         yield return Case("unknown top-level key", R(V + "colour: red\n"),
@@ -77,9 +77,9 @@ public class BadRecipeTests
         yield return Case("matrix excluding everything", R(V + "matrix:\n  quantization.weights.bits: [4]\n  exclude:\n    - { quantization.weights.bits: 4 }\n"),
             "r.yaml(5,3): error WMQ1403: exclude removes every combination of the matrix; nothing would run");
         yield return Case("matrix combination breaks a rule", R(V + "quantization:\n  activations: { bits: 8, granularity: per-token }\nmatrix:\n  quantization.method: [rtn, gptq]\n"),
-            "r.yaml(5,16): error WMQ1201: quantization.activations must be none with method 'gptq', which quantizes weights only; use rtn or omse to quantize activations");
+            "r.yaml(5,16): error WMQ1201: quantization.activations must be none with method 'gptq', which quantizes weights only; use rtn, omse, smoothquant or omniquant to quantize activations");
         yield return Case("weight-only method with activations", R(V + "quantization:\n  method: awq\n  activations: { bits: 8, granularity: per-token }\n"),
-            "r.yaml(6,16): error WMQ1201: quantization.activations must be none with method 'awq', which quantizes weights only; use rtn or omse to quantize activations");
+            "r.yaml(6,16): error WMQ1201: quantization.activations must be none with method 'awq', which quantizes weights only; use rtn, omse, smoothquant or omniquant to quantize activations");
         yield return Case("activations neither none nor a mapping", R(V + "quantization:\n  activations: off\n"),
             "r.yaml(5,16): error WMQ1103: quantization.activations must be 'none' or a mapping, got 'off'");
         yield return Case("unknown device", R(V + "device: gpu\n"),
@@ -111,17 +111,17 @@ public class BadRecipeTests
         yield return Case("several problems at once", R(V + "seed: x\ndevice: tpu\nquantization:\n  method: awk\n"),
             "r.yaml(4,7): error WMQ1103: seed must be an integer (0-2147483647), got 'x'",
             "r.yaml(5,9): error WMQ1106: device is 'tpu'; allowed: auto, cpu, cuda, cuda:N",
-            "r.yaml(7,11): error WMQ1105: quantization.method is 'awk'; did you mean 'awq'? allowed: rtn, omse, awq, gptq");
+            "r.yaml(7,11): error WMQ1105: quantization.method is 'awk'; did you mean 'awq'? allowed: rtn, omse, awq, smoothquant, omniquant, gptq");
         yield return Case("missing file reported beside other problems", R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nseed: -3\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
             "r.yaml(4,7): error WMQ1104: seed is -3; allowed: 0-2147483647");
         yield return Case("missing file does not hide a cross-setting rule",
             R("name: t\nmodel: { checkpoint: gone.safetensors }\nenvironment: wall\nquantization:\n  method: gptq\n  activations: { bits: 8 }\n"),
             "r.yaml(2,22): error WMQ1301: checkpoint 'gone.safetensors' not found (resolved to {root}/gone.safetensors)",
-            "r.yaml(6,16): error WMQ1201: quantization.activations must be none with method 'gptq', which quantizes weights only; use rtn or omse to quantize activations");
+            "r.yaml(6,16): error WMQ1201: quantization.activations must be none with method 'gptq', which quantizes weights only; use rtn, omse, smoothquant or omniquant to quantize activations");
         yield return Case("cross-setting rule reported beside a bad value", R(V + "quantization:\n  method: awq\n  weights: { bits: 9 }\n  activations: { bits: 8 }\n"),
             "r.yaml(6,20): error WMQ1104: quantization.weights.bits is 9; allowed: 2-8 or 16",
-            "r.yaml(7,16): error WMQ1201: quantization.activations must be none with method 'awq', which quantizes weights only; use rtn or omse to quantize activations");
+            "r.yaml(7,16): error WMQ1201: quantization.activations must be none with method 'awq', which quantizes weights only; use rtn, omse, smoothquant or omniquant to quantize activations");
         yield return Case("no rule judges a default standing in for a bad value",
             R(V + "evaluation:\n  planner: { samples: many, top_k: 400 }\ngates:\n  - { metric: success_rate, min: high }\n"),
             "r.yaml(5,23): error WMQ1103: evaluation.planner.samples must be an integer (1-100000), got 'many'",

@@ -110,7 +110,8 @@ public sealed class DinoV2Encoder : nn.Module<Tensor, Tensor>
 
         foreach (var block in blocks)
         {
-            x = block.forward(x);
+            // call, not forward: module hooks run (calibration records block inputs through them).
+            x = block.call(x);
         }
 
         return norm.forward(x)[.., skip..].MoveToOuterDisposeScope();

@@ -32,7 +32,8 @@ public sealed class PredictorTransformer : nn.Module<Tensor, Tensor?, Tensor>
         var x = input;
         foreach (var layer in layers)
         {
-            x = layer.forward(x, allowed);
+            // call, not forward: module hooks run (calibration records layer inputs through them).
+            x = layer.call(x, allowed);
         }
 
         return norm.forward(x).MoveToOuterDisposeScope();

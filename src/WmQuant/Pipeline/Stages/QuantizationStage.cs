@@ -9,6 +9,7 @@ using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning.Adapters;
 using WmQuant.Quantization.Calibration;
+using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
@@ -61,8 +62,10 @@ public static class QuantizationStage
         ArgumentNullException.ThrowIfNull(context);
         var request = recipe.Quantization;
         // Every method is calibrated: methods that need data fit on half of each layer's sampled inputs, and every
-        // report gives each layer's output error on the other half.
-        var calibration = CalibrationSettingsFor(recipe, fp);
+        // report gives each layer's output error on the other half. Block-wise methods (omniquant) also need whole
+        // input sequences of the first blocks recorded.
+        int blockInputs = request.CreateMethod() is IBlockWiseMethod blockWise ? blockWise.BlockInputSamples : 0;
+        var calibration = CalibrationSettingsFor(recipe, fp) with { BlockInputSamples = blockInputs };
         string calibrationKey = CalibrationCacheKey.FromModelHash(fp.Sha256, calibration);
         string settings = RecipeWriter.Quantization(request).ToJsonString();
         string key = StageCache.KeyOf("quantize", new

@@ -44,12 +44,13 @@ public sealed class CalibrationSet : IDisposable
 
     private static readonly JsonWriterOptions Indented = new() { Indented = true };
 
-    /// <summary>Wraps statistics (the set takes ownership of them).</summary>
-    public CalibrationSet(ActivationStatistics statistics, CalibrationProvenance? provenance = null)
+    /// <summary>Wraps statistics (the set takes ownership of them, and of the block inputs when given).</summary>
+    public CalibrationSet(ActivationStatistics statistics, CalibrationProvenance? provenance = null, BlockInputSample? blockInputs = null)
     {
         ArgumentNullException.ThrowIfNull(statistics);
         Statistics = statistics;
         Provenance = provenance ?? CalibrationProvenance.Unknown;
+        BlockInputs = blockInputs;
     }
 
     /// <summary>The statistics per layer.</summary>
@@ -57,6 +58,12 @@ public sealed class CalibrationSet : IDisposable
 
     /// <summary>Where they came from.</summary>
     public CalibrationProvenance Provenance { get; }
+
+    /// <summary>
+    /// Sampled input sequences of the first encoder block and predictor layer, for block-wise methods; null when the
+    /// calibration did not record them (<see cref="CalibrationSettings.BlockInputSamples"/> 0).
+    /// </summary>
+    public BlockInputSample? BlockInputs { get; }
 
     /// <summary>Observed layers, sorted.</summary>
     public IReadOnlyList<string> Layers => Statistics.Layers;
@@ -121,7 +128,18 @@ public sealed class CalibrationSet : IDisposable
             var loaded = SafetensorsTorch.Load(tensorsPath);
             var restored = loaded.ToDictionary(p => p.Key, p => float64Names.Contains(p.Key) ? FromBits(p.Value) : p.Value, StringComparer.Ordinal);
             var statistics = ActivationStatistics.FromTensors(restored);
-            return new CalibrationLoadResult(new CalibrationSet(statistics, provenance), null);
+            BlockInputSample? blockInputs;
+            try
+            {
+                blockInputs = BlockInputSample.FromTensors(restored);
+            }
+            catch
+            {
+                statistics.Dispose();
+                throw;
+            }
+
+            return new CalibrationLoadResult(new CalibrationSet(statistics, provenance, blockInputs), null);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or InvalidDataException or SafetensorsFormatException or IOException or FormatException or ArgumentException or NotSupportedException)
         {
@@ -129,13 +147,25 @@ public sealed class CalibrationSet : IDisposable
         }
     }
 
-    /// <summary>Frees the statistics.</summary>
-    public void Dispose() => Statistics.Dispose();
+    /// <summary>Frees the statistics and block inputs.</summary>
+    public void Dispose()
+    {
+        Statistics.Dispose();
+        BlockInputs?.Dispose();
+    }
 
     private byte[] SerializeTensors(out List<string> float64Names)
     {
         using var scope = NewDisposeScope();
         var tensors = Statistics.ToTensors();
+        if (BlockInputs is { } blockInputs)
+        {
+            foreach (var (key, value) in blockInputs.ToTensors())
+            {
+                tensors.Add(key, value);
+            }
+        }
+
         float64Names = [.. tensors.Where(p => p.Value.dtype == ScalarType.Float64).Select(p => p.Key).Order(StringComparer.Ordinal)];
         var names = float64Names;
         // safetensors here has no F64; float64 statistics travel as their exact bit patterns in I64.
@@ -177,6 +207,25 @@ public sealed class CalibrationSet : IDisposable
             }
 
             json.WriteEndArray();
+            if (BlockInputs is { } blocks)
+            {
+                // Only when recorded: sets without block inputs keep their bytes.
+                json.WriteNumber("block_input_capacity", blocks.Capacity);
+                json.WriteStartArray("block_inputs");
+                foreach (var stream in blocks.Streams)
+                {
+                    json.WriteStartObject();
+                    json.WriteString("block", stream.Block);
+                    json.WriteNumber("tokens", stream.Tokens);
+                    json.WriteNumber("width", stream.Width);
+                    json.WriteNumber("sequences_seen", stream.SequencesSeen);
+                    json.WriteNumber("sequences_kept", stream.Count);
+                    json.WriteEndObject();
+                }
+
+                json.WriteEndArray();
+            }
+
             json.WriteString("tensors_file", TensorsFileName);
             json.WriteString("tensors_sha256", tensorsSha256);
             json.WriteStartArray("float64_tensors");

@@ -25,6 +25,11 @@ namespace WmQuant.Quantization.Calibration;
 /// <param name="ReservoirSeed">Seed of the reservoir sampling.</param>
 /// <param name="Layers">Layers to record; null records every quantizable layer, which lets one calibration set serve every plan.</param>
 /// <param name="SeedOffset">Episode n uses seed 99·n + this (the study's calibration offset 2; a recipe's calibration.seed_offset).</param>
+/// <param name="BlockInputSamples">
+/// Whole input sequences of the first encoder block and the first predictor layer to keep per sequence length
+/// (<see cref="BlockInputSample"/>), for block-wise methods; 0 (the default) records none, and then neither the key
+/// nor the files mention block inputs.
+/// </param>
 public sealed record CalibrationSettings(
     string Environment,
     PlanningNormalization Normalization,
@@ -39,10 +44,17 @@ public sealed record CalibrationSettings(
     int ReservoirCapacity = 1024,
     ulong ReservoirSeed = 0,
     IReadOnlyList<string>? Layers = null,
-    int SeedOffset = 2)
+    int SeedOffset = 2,
+    int BlockInputSamples = 0)
 {
-    /// <summary>Version of the calibration file format and of what calibration records; part of every cache key.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>Most block input sequences a calibration may keep per stream.</summary>
+    public const int MaxBlockInputSamples = 65536;
+
+    /// <summary>
+    /// Version of the calibration file format and of what calibration records; part of every cache key. 2: per-channel
+    /// signed min and max of every layer's input are recorded too (sets of version 1 are recalibrated).
+    /// </summary>
+    public const int FormatVersion = 2;
 
     /// <summary>Every problem with the settings (empty when usable).</summary>
     public IReadOnlyList<string> Validate()
@@ -71,6 +83,11 @@ public sealed record CalibrationSettings(
         if (ReservoirCapacity < 1)
         {
             problems.Add($"reservoir capacity must be at least 1, got {ReservoirCapacity}");
+        }
+
+        if (BlockInputSamples is < 0 or > MaxBlockInputSamples)
+        {
+            problems.Add($"block input samples must lie in 0..{MaxBlockInputSamples}, got {BlockInputSamples}");
         }
 
         if (Layers is { Count: 0 })
@@ -137,6 +154,12 @@ public sealed record CalibrationSettings(
                 }
 
                 json.WriteEndArray();
+            }
+
+            if (BlockInputSamples > 0)
+            {
+                // Written only when set, so every key made before block inputs existed stays valid.
+                json.WriteNumber("block_input_samples", BlockInputSamples);
             }
 
             json.WriteEndObject();

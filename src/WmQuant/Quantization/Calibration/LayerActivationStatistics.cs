@@ -4,7 +4,8 @@ namespace WmQuant.Quantization.Calibration;
 
 /// <summary>
 /// Running statistics of the inputs [tokens, K] of one layer: global min/max (static activation ranges),
-/// per-channel mean |x| (AWQ) and max |x| (SmoothQuant), and a uniform reservoir sample of input tokens
+/// per-channel mean |x| (AWQ), max |x| (SmoothQuant's scales) and signed min and max (static ranges of inputs that a
+/// per-channel transform changes: SmoothQuant, OmniQuant), and a uniform reservoir sample of input tokens
 /// (OMSE and output-error searches). All tensors live on the CPU in float32 (running sums in float64, each
 /// call's partial sum in float32).
 /// </summary>
@@ -13,6 +14,8 @@ public sealed class LayerActivationStatistics : IDisposable
     private readonly SplitMix64 random;
     private Tensor absSum;
     private Tensor absMax;
+    private Tensor channelMin;
+    private Tensor channelMax;
     private Tensor reservoir;
 
     internal LayerActivationStatistics(string layer, long channels, int capacity, SplitMix64 random)
@@ -26,6 +29,8 @@ public sealed class LayerActivationStatistics : IDisposable
         // Long-lived state: kept out of whatever dispose scope the first observation happens in.
         absSum = zeros(channels, ScalarType.Float64).DetachFromDisposeScope();
         absMax = zeros(channels, ScalarType.Float32).DetachFromDisposeScope();
+        channelMin = full(channels, float.PositiveInfinity, ScalarType.Float32).DetachFromDisposeScope();
+        channelMax = full(channels, float.NegativeInfinity, ScalarType.Float32).DetachFromDisposeScope();
         reservoir = zeros(capacity, channels, ScalarType.Float32).DetachFromDisposeScope();
     }
 
@@ -55,6 +60,12 @@ public sealed class LayerActivationStatistics : IDisposable
 
     /// <summary>float32 [K]: max |x| per input channel over every token seen (a copy).</summary>
     public Tensor MaxAbs() => absMax.clone();
+
+    /// <summary>float32 [K]: smallest x per input channel over every token seen (+∞ before any; a copy).</summary>
+    public Tensor ChannelMin() => channelMin.clone();
+
+    /// <summary>float32 [K]: largest x per input channel over every token seen (−∞ before any; a copy).</summary>
+    public Tensor ChannelMax() => channelMax.clone();
 
     /// <summary>float32 [ReservoirCount, K]: the whole uniform sample of the tokens seen (a copy), both halves.</summary>
     public Tensor AllSampledTokens() => reservoir.narrow(0, 0, ReservoirCount).clone();
@@ -90,6 +101,8 @@ public sealed class LayerActivationStatistics : IDisposable
         Min = Math.Min(Min, columnMin.min().cpu().item<float>());
         Max = Math.Max(Max, columnMax.max().cpu().item<float>());
         absMax.copy_(maximum(absMax, maximum(columnMax, columnMin.neg()).cpu()));
+        channelMin.copy_(minimum(channelMin, columnMin.cpu()));
+        channelMax.copy_(maximum(channelMax, columnMax.cpu()));
         // Σ|x| per channel as a float32 1-norm (one pass, cascade-summed) added to the float64 running total:
         // about 20x faster than summing in float64, relative error ~1e-7 per call.
         absSum.add_(tokens.norm(0, false, 1f).to_type(ScalarType.Float64).cpu());
@@ -135,6 +148,8 @@ public sealed class LayerActivationStatistics : IDisposable
             [Key(Layer, "input_max")] = tensor(new[] { Max }, ScalarType.Float64),
             [Key(Layer, "input_abs_sum")] = absSum.clone(),
             [Key(Layer, "input_abs_max")] = absMax.clone(),
+            [Key(Layer, "input_channel_min")] = channelMin.clone(),
+            [Key(Layer, "input_channel_max")] = channelMax.clone(),
             [Key(Layer, "tokens_seen")] = tensor(new[] { TokensSeen }, ScalarType.Int64),
             [Key(Layer, "reservoir")] = AllSampledTokens(),
             [Key(Layer, "rng_state")] = tensor(new[] { unchecked((long)random.State) }, ScalarType.Int64),
@@ -154,13 +169,18 @@ public sealed class LayerActivationStatistics : IDisposable
         };
         stats.absSum.copy_(sum);
         var max = Get(tensors, layer, "input_abs_max", ScalarType.Float32);
+        var lowest = Get(tensors, layer, "input_channel_min", ScalarType.Float32);
+        var highest = Get(tensors, layer, "input_channel_max", ScalarType.Float32);
         var sample = Get(tensors, layer, "reservoir", ScalarType.Float32);
-        if (!max.shape.SequenceEqual(new[] { channels }) || !sample.shape.SequenceEqual(new long[] { stats.ReservoirCount, channels }))
+        if (!max.shape.SequenceEqual(new[] { channels }) || !sample.shape.SequenceEqual(new long[] { stats.ReservoirCount, channels })
+            || !lowest.shape.SequenceEqual(new[] { channels }) || !highest.shape.SequenceEqual(new[] { channels }))
         {
             throw new InvalidDataException($"Calibration statistics of {layer} have inconsistent shapes (K = {channels}, {stats.ReservoirCount} sampled tokens expected).");
         }
 
         stats.absMax.copy_(max);
+        stats.channelMin.copy_(lowest);
+        stats.channelMax.copy_(highest);
         stats.reservoir.narrow(0, 0, stats.ReservoirCount).copy_(sample);
         return stats;
     }
@@ -170,6 +190,8 @@ public sealed class LayerActivationStatistics : IDisposable
     {
         absSum.Dispose();
         absMax.Dispose();
+        channelMin.Dispose();
+        channelMax.Dispose();
         reservoir.Dispose();
     }
 

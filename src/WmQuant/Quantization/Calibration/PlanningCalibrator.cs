@@ -54,7 +54,10 @@ public static class PlanningCalibrator
         }
 
         var statistics = new ActivationStatistics(settings.ReservoirCapacity, settings.ReservoirSeed);
+        var blockInputs = settings.BlockInputSamples > 0 ? new BlockInputSample(settings.BlockInputSamples, settings.ReservoirSeed) : null;
         var previousObservers = layers.Select(l => l.Layer.InputObserver).ToList();
+        bool previousIncremental = model.Predictor.IncrementalInference;
+        var removeHooks = new List<Action>();
         long encodeCalls = 0, predictCalls = 0;
         var clock = Stopwatch.StartNew();
         try
@@ -62,6 +65,11 @@ public static class PlanningCalibrator
             foreach (var (_, layer) in layers)
             {
                 layer.InputObserver = statistics.AsObserver();
+            }
+
+            if (blockInputs is not null)
+            {
+                removeHooks.AddRange(ObserveBlockInputs(model, blockInputs));
             }
 
             var adapter = new DinoWorldModelPlanningAdapter(model, settings.Normalization.ProprioMean, settings.Normalization.ProprioStd);
@@ -93,6 +101,7 @@ public static class PlanningCalibrator
         catch
         {
             statistics.Dispose();
+            blockInputs?.Dispose();
             throw;
         }
         finally
@@ -101,6 +110,9 @@ public static class PlanningCalibrator
             {
                 layers[i].Layer.InputObserver = previousObservers[i];
             }
+
+            removeHooks.ForEach(remove => remove());
+            model.Predictor.IncrementalInference = previousIncremental;
         }
 
         if (logger.IsEnabled(LogLevel.Information))
@@ -115,7 +127,41 @@ public static class PlanningCalibrator
             modelSha256,
             settings.ToCanonicalJson(),
             encodeCalls,
-            predictCalls));
+            predictCalls), blockInputs);
+    }
+
+    /// <summary>
+    /// Hooks that record the inputs of the first encoder block and the first predictor layer into
+    /// <paramref name="sample"/>; returns how to remove them. The predictor is kept on its full masked pass (not the
+    /// incremental one, which runs the layers on new frames only), so each recorded sequence is a whole window.
+    /// </summary>
+    private static List<Action> ObserveBlockInputs(DinoWorldModel model, BlockInputSample sample)
+    {
+        var removers = new List<Action>();
+        if (model.Encoder.Blocks.Count > 0)
+        {
+            string name = $"{ModuleGroups.Prefix(ModuleGroup.Encoder)}.blocks.0";
+            var hook = model.Encoder.Blocks[0].register_forward_pre_hook((_, input) =>
+            {
+                sample.Observe(name, input);
+                return input;
+            });
+            removers.Add(hook.remove);
+        }
+
+        if (model.Predictor.Transformer.Layers.Count > 0)
+        {
+            model.Predictor.IncrementalInference = false;
+            string name = $"{ModuleGroups.Prefix(ModuleGroup.Predictor)}.transformer.layers.0";
+            var hook = model.Predictor.Transformer.Layers[0].register_forward_pre_hook((_, input, _) =>
+            {
+                sample.Observe(name, input);
+                return null;
+            });
+            removers.Add(hook.remove);
+        }
+
+        return removers;
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace WmQuant.Quantization.Methods;
 /// <summary>
 /// What must hold before a calibrated weight-only method (AWQ, GPTQ) changes a model: calibration inputs for every
 /// weight-quantized layer, recorded at its width and finite; no input quantization; a model not quantized before.
+/// <see cref="CheckCalibrated"/> holds the rules every calibrated method shares (SmoothQuant and OmniQuant too).
 /// </summary>
 internal static class WeightOnlyChecks
 {
@@ -15,13 +16,9 @@ internal static class WeightOnlyChecks
     public static QuantizationError? Check(
         string method, ResolvedQuantizationScope scope, Dictionary<string, IQuantizableLayer> layers, CalibrationSet? calibration)
     {
-        using var tensors = NewDisposeScope();
-        var quantized = scope.Layers.Where(l => l.Weights is not null).ToList();
         if (calibration is null)
         {
-            return new QuantizationError(
-                QuantizationError.CalibrationRequired,
-                $"{method} needs calibration inputs for every quantized layer ({quantized.Count} layers); calibrate first");
+            return CheckCalibrated(method, scope, layers, calibration);
         }
 
         var withInputs = scope.Layers.Where(l => l.Activations is not null).Select(l => l.Name).ToList();
@@ -31,6 +28,25 @@ internal static class WeightOnlyChecks
                 QuantizationError.InvalidRequest,
                 $"{method} quantizes weights only, but the plan also quantizes the inputs of {withInputs.Count} layers "
                 + $"(e.g. {withInputs[0]}); keep activations in float or use rtn/omse");
+        }
+
+        return CheckCalibrated(method, scope, layers, calibration);
+    }
+
+    /// <summary>
+    /// The rules of every calibrated method, weight-only or not: calibration data, a model not quantized before, and
+    /// for every layer the plan quantizes (weight or input) sampled inputs recorded at its width, all finite.
+    /// </summary>
+    public static QuantizationError? CheckCalibrated(
+        string method, ResolvedQuantizationScope scope, Dictionary<string, IQuantizableLayer> layers, CalibrationSet? calibration)
+    {
+        using var tensors = NewDisposeScope();
+        var quantized = scope.Quantized;
+        if (calibration is null)
+        {
+            return new QuantizationError(
+                QuantizationError.CalibrationRequired,
+                $"{method} needs calibration inputs for every quantized layer ({quantized.Count} layers); calibrate first");
         }
 
         var transformed = quantized.Where(l => layers[l.Name].InputTransform is not null).Select(l => l.Name).ToList();

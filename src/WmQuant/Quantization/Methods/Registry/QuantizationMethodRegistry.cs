@@ -17,6 +17,8 @@ public sealed class QuantizationMethodRegistry
         RtnMethod.Definition,
         OmseMethod.Definition,
         Awq.AwqDefinition.Definition,
+        SmoothQuant.SmoothQuantDefinition.Definition,
+        OmniQuant.OmniQuantDefinition.Definition,
         Gptq.GptqDefinition.Definition,
     ]);
 
