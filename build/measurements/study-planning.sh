@@ -19,17 +19,37 @@ device=${DEVICE:-cuda}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$root/build/measurements/.study-tmp/$task
 rm -rf "$work" && mkdir -p "$work/artifacts" "$work/logs"
+# A setting names weights and (optionally) activations: w4g128, w3g128, w4ch, w8ch (weight-only), and
+# w8a8t / w6a6t (per-channel weights, static per-tensor inputs), w8a8k / w6a6k / w4a8k (per-token inputs).
 weights() {
   case $1 in
     w4ch) echo "{ bits: 4, granularity: channel }" ;;
     w4g128) echo "{ bits: 4, granularity: group, group_size: 128 }" ;;
     w3g128) echo "{ bits: 3, granularity: group, group_size: 128 }" ;;
-    w8ch) echo "{ bits: 8, granularity: channel }" ;;
+    w8ch|w8a8t|w8a8k) echo "{ bits: 8, granularity: channel }" ;;
+    w6a6t|w6a6k) echo "{ bits: 6, granularity: channel }" ;;
+    w4a8k) echo "{ bits: 4, granularity: channel }" ;;
     *) echo "unknown setting $1" >&2; exit 2 ;;
   esac
 }
-for method in "${methods[@]}"; do
-  for setting in "${settings[@]}"; do
+activations() {
+  case $1 in
+    w8a8t) echo "{ bits: 8, granularity: per-tensor }" ;;
+    w6a6t) echo "{ bits: 6, granularity: per-tensor }" ;;
+    w8a8k) echo "{ bits: 8, granularity: per-token }" ;;
+    w6a6k) echo "{ bits: 6, granularity: per-token }" ;;
+    w4a8k) echo "{ bits: 8, granularity: per-token }" ;;
+    *) echo none ;;
+  esac
+}
+# COMBOS="method:setting ..." replaces the methods x settings product.
+combos=(${COMBOS:-})
+if ((${#combos[@]} == 0)); then
+  for method in "${methods[@]}"; do for setting in "${settings[@]}"; do combos+=("$method:$setting"); done; done
+fi
+for combo in "${combos[@]}"; do
+  method=${combo%%:*} setting=${combo#*:}
+  {
     cat > "$work/$method-$setting.yaml" <<RECIPE
 version: 1
 name: $task-$method-$setting
@@ -41,13 +61,13 @@ calibration: { episodes: 50, seed_offset: 2, mpc_iterations: 2 }
 quantization:
   method: $method
   weights: $(weights "$setting")
-  activations: none
+  activations: $(activations "$setting")
 evaluation: { episodes: ${EPISODES:-50}, planner: { profile: ${PROFILE:-default} } }
 gates:
   - { metric: success_rate, max_drop_vs_baseline: 0.0, confidence: 0.95 }
 artifact: { name: $task-$method-$setting }
 RECIPE
-  done
+  }
 done
 # WMQ: how to start wmq (default: the device bundle); e.g. WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" here.
 wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
@@ -62,7 +82,7 @@ for recipe in "$work"/*.yaml; do
     > "$work/logs/$name.log" 2>&1 &
 done
 wait || true
-echo "planning took $((SECONDS - start)) s for ${#methods[@]} methods x ${#settings[@]} settings side by side" >&2
+echo "planning took $((SECONDS - start)) s for ${#combos[@]} combinations side by side" >&2
 python3 - "$work" "$task" > "$OUT/$task.tsv" <<'PY'
 import json, os, sys
 work, task = sys.argv[1], sys.argv[2]

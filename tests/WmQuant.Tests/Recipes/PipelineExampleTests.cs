@@ -26,7 +26,7 @@ public class PipelineExampleTests
     {
         Recipe Load(string name) => RecipeLoader.Load(RepositoryFiles.PathOf($"pipelines/{name}"), NoFileChecks).Recipes.Single();
         var w8 = Load("wall-w8.yaml");
-        var rtn = Load("wall-w4g128-rtn.yaml");
+        var gptq = Load("wall-w4g128-gptq.yaml");
         var pusht = Load("pusht-w4g128.yaml");
         var sweep = RecipeLoader.Load(RepositoryFiles.PathOf("pipelines/wall-sweep.yaml"), NoFileChecks).Recipes;
 
@@ -35,13 +35,14 @@ public class PipelineExampleTests
             Assert.That(w8.Quantization.Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
             Assert.That(w8.Gates.Single().MaxDropVsBaseline, Is.EqualTo(0.02));
             Assert.That(w8.Calibration, Is.EqualTo(new CalibrationSpec(50, 2, 2)), "from base.yaml");
-            Assert.That(rtn.Quantization.Overrides.Single().Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
-            Assert.That(rtn.Artifact.Formats, Is.EqualTo(new[] { ArtifactFormat.Safetensors, ArtifactFormat.Nupkg }));
+            Assert.That(gptq.Quantization.Method.Name, Is.EqualTo("gptq"));
+            Assert.That(gptq.Quantization.Overrides.Single().Weights, Is.EqualTo(new WeightQuantConfig(8, WeightGranularity.PerChannel, 128, true)));
+            Assert.That(gptq.Artifact.Formats, Is.EqualTo(new[] { ArtifactFormat.Safetensors, ArtifactFormat.Nupkg }));
             Assert.That(pusht.Environment, Is.EqualTo("pusht"));
             Assert.That(pusht.Quantization.Method.Name, Is.EqualTo("awq"));
             Assert.That(pusht.Quantization.Options, Is.EqualTo(new WmQuant.Quantization.Methods.Awq.AwqOptions { Grid = 20, ClipSearch = true }));
             Assert.That(pusht.Evaluation.Planner.OptSteps, Is.EqualTo(30));
-            Assert.That(pusht.Gates.Select(g => g.Min), Is.EqualTo(new double?[] { 0.80, null }));
+            Assert.That(pusht.Gates.Select(g => g.Min), Is.EqualTo(new double?[] { 0.45, null }));
             Assert.That(sweep.Select(r => r.Name), Is.EqualTo(new[]
             {
                 "wall-sweep-8-channel", "wall-sweep-8-group", "wall-sweep-6-channel", "wall-sweep-6-group",

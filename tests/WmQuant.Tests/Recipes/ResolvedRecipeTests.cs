@@ -8,7 +8,7 @@ public sealed class ResolvedRecipeTests
 {
     [TestCase("quantize.yaml")]
     [TestCase("pipelines/wall-w8.yaml")]
-    [TestCase("pipelines/wall-w4g128-rtn.yaml")]
+    [TestCase("pipelines/wall-w4g128-gptq.yaml")]
     [TestCase("pipelines/consumer/wall-w4g128-cpu.yaml")]
     public void The_resolved_recipe_loads_back_to_the_same_recipe(string file)
     {
