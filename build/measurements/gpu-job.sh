@@ -50,6 +50,7 @@ for recipe in "${recipes[@]}"; do
   echo "| $recipe | $q | $e | $g | $((SECONDS - start)) | $status |" >> "$summary"
   echo "== $recipe: quantize $q, evaluate $e, gate $g ($status) in $((SECONDS - start)) s" >&2
   ((g > worst)) && worst=$g
+  cp "$summary" "$OUT/"   # so that a job cut short by the device's time limit still returns what it finished
 done
 cat "$summary" >&2
 cp "$summary" "$OUT/"

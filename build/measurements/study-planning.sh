@@ -73,7 +73,7 @@ done
 wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
 # Calibrate once (quantize-only run of the first recipe fills the shared cache), then plan side by side.
 first=$(ls "$work"/*.yaml | head -n 1)
-wmq quantize "$first" --out "$work/artifacts" --cache "$work/cache" --quiet --threads 4 > "$work/logs/calibrate.log" 2>&1
+wmq quantize "$first" --out "$work/artifacts" --cache "$work/cache" --quiet --threads 4 > "$work/logs/calibrate.log" 2>&1 || echo "quantize of $first failed (see logs/calibrate.log); the runs calibrate on their own" >&2
 start=$SECONDS
 for recipe in "$work"/*.yaml; do
   name=$(basename "$recipe" .yaml)
