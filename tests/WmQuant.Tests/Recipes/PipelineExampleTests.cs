@@ -42,7 +42,7 @@ public class PipelineExampleTests
             Assert.That(pusht.Quantization.Method.Name, Is.EqualTo("awq"));
             Assert.That(pusht.Quantization.Options, Is.EqualTo(new WmQuant.Quantization.Methods.Awq.AwqOptions { Grid = 20, ClipSearch = true }));
             Assert.That(pusht.Evaluation.Planner.OptSteps, Is.EqualTo(30));
-            Assert.That(pusht.Gates.Select(g => g.Min), Is.EqualTo(new double?[] { 0.45, null }));
+            Assert.That(pusht.Gates.Select(g => g.Min), Is.EqualTo(new double?[] { 0.35, null }));
             Assert.That(sweep.Select(r => r.Name), Is.EqualTo(new[]
             {
                 "wall-sweep-8-channel", "wall-sweep-8-group", "wall-sweep-6-channel", "wall-sweep-6-group",
