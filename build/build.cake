@@ -12,12 +12,14 @@
 //                    (default pipelines/**/*-cpu.yaml: the recipes sized for a CPU agent); base*.yaml are skipped
 //   --device         auto | cpu | cuda | cuda:N for every wmq command (default: each recipe's own device)
 //   --configuration  Release (default) | Debug
-//   --output         folder for artifacts, packages and the summary (default artifacts/)
+//   --output         folder for artifacts, packages and the summary (default artifacts/): artifact folders at
+//                    <output>/<artifact name>/, as `wmq run` writes them, beside packages/, junit/ and summary.md
 //   --cache          wmq stage cache (default .wmq/cache); --no-cache recomputes everything
 //   --threads        CPU threads for wmq
 //   --wmq            path of the wmq.dll to run (default: src/WmQuant.Cli's build output)
-//   --package-version  version of the WmQuant.Build package (release tags)
+//   --package-version  version of the WmQuant.Build and WmQuant.Cli (the wmq tool) packages (release tags)
 //   --artifact-version SemVer for every artifact and artifact package instead of the recipes' (release tags)
+//   --locked-mode    restore exactly what the committed packages.lock.json files say, failing when they are stale (CI)
 //   --env, --train-config, --encoder-steps, --predictor-steps   for Data and Train
 //
 // Release = Build -> Test -> Calibrate -> Quantize -> Evaluate -> Gate -> Package. Quantize, Evaluate and Gate
@@ -34,6 +36,7 @@ var recipeFilter = Argument("recipes", "pipelines/**/*-cpu.yaml");
 string? device = HasArgument("device") ? Argument<string>("device") : null;
 string? threads = HasArgument("threads") ? Argument<string>("threads") : null;
 var noCache = HasArgument("no-cache");
+var lockedMode = HasArgument("locked-mode");
 
 var root = MakeAbsolute(Directory(".."));
 var output = FromRoot(Argument("output", "artifacts"));
@@ -45,7 +48,9 @@ var tasksProject = root.CombineWithFilePath("src/WmQuant.Build/WmQuant.Build.csp
 var wmqDll = HasArgument("wmq") ? MakeAbsolute(new FilePath(Argument<string>("wmq"))) : root.CombineWithFilePath($"src/WmQuant.Cli/bin/{configuration}/net10.0/wmq.dll");
 string? packageVersion = HasArgument("package-version") ? Argument<string>("package-version") : null;
 string? artifactVersion = HasArgument("artifact-version") ? Argument<string>("artifact-version") : null;
-var quantized = output.Combine("quantized");
+// One layout for wmq and Cake: artifact folders straight under the output folder (artifacts/<name>/, as `wmq run`
+// writes them by default); the folders below are Cake's own and no artifact may be named like them.
+var artifactFolders = output;
 var packages = output.Combine("packages");
 
 var outcomes = new List<RecipeOutcome>();
@@ -84,7 +89,7 @@ Task("Prerequisites")
 });
 
 Task("Restore")
-    .Does(() => DotNetRestore(solution.FullPath));
+    .Does(() => DotNetRestore(solution.FullPath, new DotNetRestoreSettings { LockedMode = lockedMode }));
 
 Task("Build")
     .IsDependentOn("Prerequisites")
@@ -162,7 +167,7 @@ Task("Gate")
 });
 
 Task("Package")
-    .Description("Pack the WmQuant.Build tasks package, every gated artifact (wmq pack) and every artifact package project under pipelines/ (their builds quantize through the tasks, from the stage cache).")
+    .Description("Pack the WmQuant.Build tasks package, the wmq tool (WmQuant.Cli, WmQuant.Cli.linux-x64), every artifact package project under pipelines/ (their builds quantize through the tasks, from the stage cache) and every other gated artifact (wmq pack): one package per model.")
     .IsDependentOn("Build")
     .Does(() =>
 {
@@ -170,18 +175,32 @@ Task("Package")
     var tasksSettings = new DotNetPackSettings { Configuration = configuration, NoBuild = packageVersion is null, NoRestore = true, OutputDirectory = packages, MSBuildSettings = new DotNetMSBuildSettings() };
     if (packageVersion is not null) tasksSettings.MSBuildSettings.WithProperty("Version", packageVersion);
     DotNetPack(tasksProject.FullPath, tasksSettings);
+    // The tool package publishes wmq for linux-x64, a build of its own (not the solution's RID-neutral output).
+    var toolSettings = new DotNetPackSettings { Configuration = configuration, NoRestore = true, OutputDirectory = packages, MSBuildSettings = new DotNetMSBuildSettings() };
+    if (packageVersion is not null) toolSettings.MSBuildSettings.WithProperty("Version", packageVersion);
+    DotNetPack(cliProject.FullPath, toolSettings);
+
     // Every artifact that passed its gates as a NuGet package of its own (`wmq pack` checks it against its
-    // manifest first); failed and ungated artifacts are not packed.
-    foreach (var manifest in GetFiles(quantized.FullPath + "/*/manifest.json"))
+    // manifest first); failed and ungated artifacts are not packed, nor those whose recipe a project below packs.
+    var projects = GetFiles(root.FullPath + "/pipelines/**/*.csproj").ToList();
+    var projectRecipes = ProjectRecipes(projects);
+    foreach (var manifest in GetFiles(artifactFolders.FullPath + "/*/manifest.json"))
     {
-        var status = (string?)JsonNode.Parse(System.IO.File.ReadAllText(manifest.FullPath))?["status"];
-        if (status == "passed")
+        var node = JsonNode.Parse(System.IO.File.ReadAllText(manifest.FullPath));
+        var status = (string?)node?["status"];
+        var recipeFile = (string?)node?["recipe"]?["file"];
+        string name = manifest.GetDirectory().GetDirectoryName();
+        if (recipeFile is not null && projectRecipes.TryGetValue(recipeFile, out var owner))
+        {
+            Information("{0}", $"not packed by wmq pack: {name} (its recipe {recipeFile} is packed by {owner})");
+        }
+        else if (status == "passed")
         {
             Wmq($"pack {Quote(manifest.GetDirectory().FullPath)} --out {Quote(packages.FullPath)}");
         }
         else
         {
-            Information("{0}", $"not packed: {manifest.GetDirectory().GetDirectoryName()} (status {status})");
+            Information("{0}", $"not packed: {name} (status {status})");
         }
     }
 
@@ -195,10 +214,11 @@ Task("Package")
     if (noCache) properties["WmQuantNoCache"] = "true";
     if (device is not null) properties["WmQuantDevice"] = device;
     if (threads is not null) properties["WmQuantThreads"] = threads;
-    foreach (var project in GetFiles(root.FullPath + "/pipelines/**/*.csproj"))
+    foreach (var project in projects)
     {
         var settings = new DotNetPackSettings { Configuration = configuration, OutputDirectory = packages, MSBuildSettings = new DotNetMSBuildSettings() };
         settings.EnvironmentVariables["GITHUB_STEP_SUMMARY"] = "";
+        if (lockedMode) settings.MSBuildSettings.WithProperty("RestoreLockedMode", "true");
         foreach (var property in properties) settings.MSBuildSettings.WithProperty(property.Key, property.Value);
         DotNetPack(project.FullPath, settings);
     }
@@ -234,6 +254,25 @@ List<FilePath> SelectedRecipes()
     return recipes;
 }
 
+// Recipe (relative to the root, as manifests record it) -> the project under pipelines/ whose package carries its model.
+Dictionary<string, string> ProjectRecipes(IEnumerable<FilePath> projects)
+{
+    var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+    foreach (var project in projects)
+    {
+        var document = System.Xml.Linq.XDocument.Load(project.FullPath);
+        foreach (var item in document.Descendants().Where(e => e.Name.LocalName == "WmQuantRecipe"))
+        {
+            var include = (string?)item.Attribute("Include");
+            if (string.IsNullOrWhiteSpace(include)) continue;
+            var recipe = project.GetDirectory().CombineWithFilePath(include).Collapse();
+            owners[root.GetRelativePath(recipe).FullPath] = root.GetRelativePath(project).FullPath;
+        }
+    }
+
+    return owners;
+}
+
 static bool IsBase(string name) => name is "base.yaml" or "base.yml" || name.StartsWith("base-", StringComparison.Ordinal) || name.Contains(".base.", StringComparison.Ordinal);
 
 // A folder argument: absolute as given, else relative to the repository root (not to the shell's folder).
@@ -263,7 +302,7 @@ int Wmq(string arguments, bool allowFailure = false)
 
 void RunRecipes(string step, string flags)
 {
-    EnsureDirectoryExists(quantized);
+    EnsureDirectoryExists(artifactFolders);
     var caching = noCache ? " --no-cache" : $" --cache {Quote(cache.FullPath)}";
     var versioning = artifactVersion is null ? "" : $" --artifact-version {artifactVersion}";
     string command = step == "quantize" ? "quantize" : "run";
@@ -275,7 +314,7 @@ void RunRecipes(string step, string flags)
         var watch = System.Diagnostics.Stopwatch.StartNew();
         int exit = StartProcess("dotnet", new ProcessSettings
         {
-            Arguments = $"exec {Quote(wmqDll.FullPath)} {command} {Quote(recipe.FullPath)} --json --quiet --out {Quote(quantized.FullPath)}{caching}{versioning} {recipeFlags}{DeviceSwitch()}{ThreadsSwitch()}",
+            Arguments = $"exec {Quote(wmqDll.FullPath)} {command} {Quote(recipe.FullPath)} --json --quiet --out {Quote(artifactFolders.FullPath)}{caching}{versioning} {recipeFlags}{DeviceSwitch()}{ThreadsSwitch()}",
             WorkingDirectory = root,
             RedirectStandardOutput = true,
             // One consolidated table (WriteSummary) instead of one per wmq process and pass.
@@ -315,7 +354,7 @@ void WriteSummary(ICakeContext context)
     }
 
     string table = string.Join("\n", rows);
-    string markdown = $"## WmQuantPipeline: {target} ({configuration})\n\n{table}\n\nArtifacts: `{Display(quantized)}`, packages: `{Display(packages)}`.\n";
+    string markdown = $"## WmQuantPipeline: {target} ({configuration})\n\n{table}\n\nArtifacts: `{Display(artifactFolders)}/<name>/`, packages: `{Display(packages)}`.\n";
     EnsureDirectoryExists(output);
     System.IO.File.WriteAllText(output.CombineWithFilePath("summary.md").FullPath, markdown);
     System.IO.File.WriteAllText(output.CombineWithFilePath("results.json").FullPath, JsonSerializer.Serialize(outcomes.Select(o => new { o.Step, o.RecipeFile, o.ExitCode, o.Status, seconds = o.Elapsed.TotalSeconds, o.Problems, recipes = o.Recipes }), new JsonSerializerOptions { WriteIndented = true }));

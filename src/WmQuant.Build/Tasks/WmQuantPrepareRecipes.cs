@@ -179,9 +179,10 @@ public sealed class WmQuantPrepareRecipes : Microsoft.Build.Utilities.Task
             return files;
         }
 
-        if (launch.Assembly is { } assembly)
+        // A local tool changes when its manifest's version does; a dll when it is rebuilt.
+        if ((launch.Manifest ?? launch.Assembly) is { } file)
         {
-            files.Add(assembly);
+            files.Add(file);
             return files;
         }
 

@@ -16,6 +16,7 @@ public abstract class WmqToolTask : ToolTask
 {
     private readonly StringBuilder standardOutput = new();
     private readonly HashSet<string> reported = new(StringComparer.Ordinal);
+    private readonly Queue<string> recentErrorLines = new();
     private WmqLaunch? launch;
 
     /// <summary>WmQuantToolPath: empty for `wmq` on PATH, an executable, wmq.dll (run with the dotnet host) or a folder holding either.</summary>
@@ -76,6 +77,8 @@ public abstract class WmqToolTask : ToolTask
             return false;
         }
 
+        // MSBuild's errors reach GitHub through the build's problem matcher; wmq's own annotations would repeat them.
+        EnvironmentVariables = [.. EnvironmentVariables ?? [], WmqEnvironment.NoAnnotations + "=1"];
         string? root = string.IsNullOrWhiteSpace(RepositoryRoot) ? Tooling.RepositoryRoot.Find(Path.GetDirectoryName(RecipePath)!) : Path.GetFullPath(RepositoryRoot);
         FileResolver = new DiagnosticFileResolver(WorkingDirectory, root);
         return base.ValidateParameters();
@@ -85,10 +88,9 @@ public abstract class WmqToolTask : ToolTask
     protected override string GenerateCommandLineCommands()
     {
         var builder = new CommandLineBuilder(quoteHyphensOnCommandLine: false, useNewLineSeparator: false);
-        if (launch?.Assembly is { } assembly)
+        foreach (string part in launch?.Prefix ?? [])
         {
-            builder.AppendSwitch("exec");
-            builder.AppendFileNameIfNotNull(assembly);
+            builder.AppendFileNameIfNotNull(part);
         }
 
         AppendArguments(builder);
@@ -107,6 +109,11 @@ public abstract class WmqToolTask : ToolTask
         if (!ReportDiagnostic(singleLine))
         {
             Log.LogMessage(messageImportance, "{0}", singleLine);
+            recentErrorLines.Enqueue(singleLine);
+            if (recentErrorLines.Count > 5)
+            {
+                recentErrorLines.Dequeue();
+            }
         }
     }
 
@@ -151,7 +158,17 @@ public abstract class WmqToolTask : ToolTask
     protected override int ExecuteTool(string pathToTool, string responseFileCommands, string commandLineCommands)
     {
         standardOutput.Clear();
+        recentErrorLines.Clear();
         WmqExitCode = base.ExecuteTool(pathToTool, responseFileCommands, commandLineCommands);
+        // `dotnet tool run` itself failing (tool not restored, manifest broken) prints one line and no JSON; say so
+        // instead of letting the exit code pass for one of wmq's.
+        if (WmqExitCode != 0 && launch?.Manifest is { } manifest && string.IsNullOrWhiteSpace(StandardOutputText))
+        {
+            Log.LogError(null, DiagnosticCodes.WmqNotFound, null, manifest, 0, 0, 0, 0, "{0}",
+                $"`dotnet tool run wmq` failed with exit code {WmqExitCode} before wmq answered: {string.Join(" ", recentErrorLines).Trim()} "
+                + "(run `dotnet tool restore` where the manifest is, or set WmQuantToolPath)");
+        }
+
         return WmqExitCode;
     }
 

@@ -1,8 +1,9 @@
 namespace WmQuant.Build.Tooling;
 
 /// <summary>
-/// Finds wmq from the WmQuantToolPath setting: empty means `wmq` on PATH; a .dll runs through the dotnet host that
-/// runs this build; a folder means the wmq apphost (or wmq.dll) inside it; anything else is the executable itself.
+/// Finds wmq from the WmQuantToolPath setting: empty means the local .NET tool of the project's tool manifest
+/// (`dotnet tool run wmq`), else `wmq` on PATH (a global tool); a .dll runs through the dotnet host that runs this
+/// build; a folder means the wmq apphost (or wmq.dll) inside it; anything else is the executable itself.
 /// Failures come back as a message the user can act on, never an exception.
 /// </summary>
 internal static class WmqLocator
@@ -22,14 +23,29 @@ internal static class WmqLocator
         string setting = configured?.Trim() ?? "";
         if (setting.Length == 0 || setting == ToolName)
         {
+            // A manifest pins the version per repository, so it wins over whatever global tool PATH has.
+            if (ToolManifest.FindCommand(baseDirectory, ToolName, out string? manifestProblem) is { } manifest)
+            {
+                string? host = Host(dotnetHost, searchPath);
+                if (host is null)
+                {
+                    problem = $"{manifest} lists wmq, but running it needs the dotnet host: DOTNET_HOST_PATH is not set and dotnet is not on PATH";
+                    return null;
+                }
+
+                return new WmqLaunch(host, null, manifest);
+            }
+
             string? onPath = FindOnPath(ExecutableNames(ToolName), searchPath);
             if (onPath is not null)
             {
                 return new WmqLaunch(onPath, null);
             }
 
-            problem = "wmq was not found on PATH; set WmQuantToolPath to the wmq executable, wmq.dll or the folder that holds them "
-                + "(e.g. src/WmQuant.Cli/bin/Release/net10.0/wmq.dll after `dotnet build src/WmQuant.Cli -c Release`)";
+            problem = "wmq was not found: no tool manifest (.config/dotnet-tools.json) lists it and it is not on PATH; "
+                + "install it (`dotnet new tool-manifest && dotnet tool install --local WmQuant.Cli`) or set WmQuantToolPath to the wmq "
+                + "executable, wmq.dll or the folder that holds them (e.g. src/WmQuant.Cli/bin/Release/net10.0/wmq.dll after "
+                + "`dotnet build src/WmQuant.Cli -c Release`)" + (manifestProblem is null ? "" : "; " + manifestProblem);
             return null;
         }
 
@@ -69,9 +85,7 @@ internal static class WmqLocator
     private static WmqLaunch? ThroughHost(string dll, string? dotnetHost, string? searchPath, out string? problem)
     {
         problem = null;
-        string? host = !string.IsNullOrEmpty(dotnetHost) && File.Exists(dotnetHost)
-            ? dotnetHost
-            : FindOnPath(ExecutableNames("dotnet"), searchPath);
+        string? host = Host(dotnetHost, searchPath);
         if (host is null)
         {
             problem = $"running {dll} needs the dotnet host, but DOTNET_HOST_PATH is not set and dotnet is not on PATH";
@@ -80,6 +94,10 @@ internal static class WmqLocator
 
         return new WmqLaunch(host, dll);
     }
+
+    private static string? Host(string? dotnetHost, string? searchPath) => !string.IsNullOrEmpty(dotnetHost) && File.Exists(dotnetHost)
+        ? dotnetHost
+        : FindOnPath(ExecutableNames("dotnet"), searchPath);
 
     private static string[] ExecutableNames(string name) =>
         OperatingSystem.IsWindows() ? [name + ".exe", name + ".cmd", name] : [name];

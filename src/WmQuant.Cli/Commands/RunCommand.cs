@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Reflection;
 using WmQuant.Cli.Ci;
 using WmQuant.Cli.Hosting;
 using WmQuant.Contract;
@@ -96,7 +95,7 @@ internal static class RunCommand
             PrintTable(human, outcome.Entries);
         }
 
-        WriteCiOutputs(parse, options, outcome, human);
+        WriteCiOutputs(options, outcome, human);
         if (options.Json)
         {
             parse.Out().WriteLine(WmqJson.Write(ToJson(outcome, cwd)));
@@ -172,8 +171,8 @@ internal static class RunCommand
         }
     }
 
-    /// <summary>JUnit XML on request; on GitHub Actions a job-summary table and (outside --json) error annotations for failed gates.</summary>
-    private static void WriteCiOutputs(ParseResult parse, Options options, RecipeRunOutcome outcome, TextWriter human)
+    /// <summary>JUnit XML on request; on GitHub Actions a job-summary table and annotations for failed gates and other problems.</summary>
+    private static void WriteCiOutputs(Options options, RecipeRunOutcome outcome, TextWriter human)
     {
         string root = outcome.RepositoryRoot;
         var runs = outcome.Entries.Select(r => new CiRunSummary(
@@ -197,11 +196,13 @@ internal static class RunCommand
             human.WriteLine($"job summary appended to {summary}");
         }
 
-        if (!options.Json && Environment.GetEnvironmentVariable("GITHUB_ACTIONS") == "true")
+        // Annotations go where people's output goes: standard output, or standard error beside --json.
+        if (GitHubAnnotations.Enabled(Environment.GetEnvironmentVariable))
         {
-            foreach (var line in GitHubAnnotations.Render(outcome.Entries.SelectMany(r => r.Result.Verdicts), root))
+            var diagnostics = outcome.Diagnostics.Concat(outcome.Entries.SelectMany(r => r.Result.Diagnostics));
+            foreach (var line in GitHubAnnotations.ForRun(outcome.Entries.SelectMany(r => r.Result.Verdicts), diagnostics, root, options.SkipGates))
             {
-                parse.Out().WriteLine(line);
+                human.WriteLine(line);
             }
         }
     }
@@ -222,11 +223,6 @@ internal static class RunCommand
         })],
     };
 
-    /// <summary>The tool's informational version without the source-revision suffix.</summary>
-    public static string ToolVersion()
-    {
-        string version = typeof(PipelineRunner).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-        int plus = version.IndexOf('+', StringComparison.Ordinal);
-        return plus < 0 ? version : version[..plus];
-    }
+    /// <summary>The tool's version with the commit it was built from, e.g. 0.1.0+39475dd (see <see cref="BuildVersion"/>).</summary>
+    public static string ToolVersion() => BuildVersion.Of<PipelineRunner>();
 }

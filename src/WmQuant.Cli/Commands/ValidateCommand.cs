@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using WmQuant.Cli.Ci;
 using WmQuant.Cli.Hosting;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
@@ -79,6 +80,14 @@ internal static class ValidateCommand
             parse.Out().WriteLine(result.IsValid
                 ? string.Create(CultureInfo.InvariantCulture, $"{display}: valid, {result.Recipes.Count} recipe(s): {string.Join(", ", result.Recipes.Select(r => r.Name))}")
                 : string.Create(CultureInfo.InvariantCulture, $"{display}: invalid, {result.Problems.Count(p => p.IsError)} error(s)"));
+        }
+
+        if (GitHubAnnotations.Enabled(Environment.GetEnvironmentVariable))
+        {
+            foreach (string line in GitHubAnnotations.ForRun([], result.Problems, cwd))
+            {
+                (options.Json ? parse.Error() : parse.Out()).WriteLine(line);
+            }
         }
 
         return result.IsValid ? ExitCodes.Passed : ExitCodes.InvalidInput;

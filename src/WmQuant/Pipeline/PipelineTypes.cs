@@ -32,9 +32,12 @@ public sealed record PipelineOptions
 /// </summary>
 /// <param name="Runtime">The runtime as <see cref="TorchRuntime.Initialize"/> returned it.</param>
 /// <param name="Cache">The stage cache (a cache without a root recomputes everything).</param>
-/// <param name="ToolVersion">Tool version recorded in manifests and cache keys.</param>
+/// <param name="ToolVersion">Tool version recorded in manifests (with the commit as build metadata, e.g. 1.2.3+abcdef0).</param>
 public sealed record RunContext(TorchRuntimeInfo Runtime, StageCache Cache, string ToolVersion)
 {
+    /// <summary>The tool version in cache keys: without build metadata, so a new commit alone does not discard every cached stage.</summary>
+    public string CacheVersion => ToolVersion.Split('+')[0];
+
     /// <summary>The device tensors go to.</summary>
     public Device Device => Runtime.Device;
 

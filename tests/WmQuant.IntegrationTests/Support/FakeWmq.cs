@@ -14,6 +14,7 @@ internal static class FakeWmq
         string script = folder.Write(name, $"""
             #!/bin/sh
             printf '%s\n' "$@" > '{argsFile}'
+            printf '%s' "$WMQ_NO_ANNOTATIONS" > '{argsFile}.no-annotations'
             cat '{errFile}' >&2
             cat '{outFile}'
             exit {exitCode}
@@ -28,4 +29,7 @@ internal static class FakeWmq
 
     /// <summary>The arguments the script was last run with, one per line.</summary>
     public static string[] Arguments(TempFolder folder, string name = "wmq") => File.ReadAllLines(folder.Combine(name + ".args"));
+
+    /// <summary>WMQ_NO_ANNOTATIONS as the script last saw it ("" when unset).</summary>
+    public static string NoAnnotations(TempFolder folder, string name = "wmq") => File.ReadAllText(folder.Combine(name + ".args.no-annotations"));
 }

@@ -9,6 +9,12 @@ internal sealed record ProcessResult(int ExitCode, string Output, TimeSpan Elaps
     public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalSeconds:F1} s\n{Output}";
 }
 
+/// <summary>A child process's outcome with its two streams apart (standard output carries wmq's JSON).</summary>
+internal sealed record SplitProcessResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StandardOutput}\n--- stderr\n{StandardError}";
+}
+
 /// <summary>
 /// Starts `dotnet` (and git) for the fixtures with a clean environment: variables that an outer `dotnet test` sets for
 /// its own MSBuild would otherwise point the child build at the wrong SDK pieces.
@@ -19,7 +25,60 @@ internal static class ProcessRun
 
     public static ProcessResult Dotnet(string workingDirectory, TimeSpan timeout, params string[] arguments) => Run("dotnet", workingDirectory, timeout, arguments);
 
-    public static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments)
+    /// <summary>`dotnet ARGS` with <paramref name="environment"/> applied on top of the clean environment.</summary>
+    public static ProcessResult Dotnet(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        Run("dotnet", workingDirectory, timeout, environment, arguments);
+
+    /// <summary>`dotnet ARGS` with standard output and error kept apart and <paramref name="environment"/> applied (null removes a variable).</summary>
+    public static SplitProcessResult DotnetSplit(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    {
+        var start = Start("dotnet", workingDirectory, arguments, environment);
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return new SplitProcessResult(-1, stdout.ToString(), stderr + $"[killed after {timeout.TotalSeconds:F0} s]");
+        }
+
+        process.WaitForExit();
+        return new SplitProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    public static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        Run(fileName, workingDirectory, timeout, new Dictionary<string, string?>(), arguments);
+
+    private static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, string[] arguments)
+    {
+        var start = Start(fileName, workingDirectory, arguments, environment);
+        var output = new StringBuilder();
+        var watch = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Append(output, $"[killed after {timeout.TotalSeconds:F0} s]");
+            return new ProcessResult(-1, output.ToString(), watch.Elapsed);
+        }
+
+        process.WaitForExit();
+        return new ProcessResult(process.ExitCode, output.ToString(), watch.Elapsed);
+    }
+
+    private static ProcessStartInfo Start(string fileName, string workingDirectory, string[] arguments, IReadOnlyDictionary<string, string?> environment)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -43,25 +102,19 @@ internal static class ProcessRun
         start.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_DO_NOT_USE_MSBUILD_SERVER"] = "1";
-
-        var output = new StringBuilder();
-        var watch = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
+        foreach (var (name, value) in environment)
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Append(output, $"[killed after {timeout.TotalSeconds:F0} s]");
-            return new ProcessResult(-1, output.ToString(), watch.Elapsed);
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.ToString(), watch.Elapsed);
+        return start;
     }
 
     private static void Append(StringBuilder output, string? line)

@@ -20,6 +20,24 @@ internal static class RepositoryLayout
 
     public static string TasksProject => Path.Combine(Root, "src", "WmQuant.Build", "WmQuant.Build.csproj");
 
+    /// <summary>The wmq project (packed as the WmQuant.Cli tool).</summary>
+    public static string CliProject => Path.Combine(Root, "src", "WmQuant.Cli", "WmQuant.Cli.csproj");
+
+    /// <summary>The checkout's commit (what the SDK stamps into the build), or null outside a git checkout.</summary>
+    public static string? Commit()
+    {
+        try
+        {
+            var head = ProcessRun.Run("git", Root, TimeSpan.FromMinutes(1), "rev-parse", "HEAD");
+            string sha = head.Output.Trim();
+            return head.ExitCode == 0 && sha.Length == 40 && sha.All(Uri.IsHexDigit) ? sha : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The bundled Wall reference model folder.</summary>
     public static string WallModel => Path.Combine(Root, "models", "wall");
 

@@ -41,6 +41,9 @@ internal sealed class WorkflowDocument
             ? mapping
             : throw new AssertionException($"'{key}' is missing or not a mapping");
 
+    public static YamlMappingNode? OptionalMapping(YamlMappingNode parent, string key) =>
+        parent.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node as YamlMappingNode : null;
+
     public static string? Scalar(YamlMappingNode parent, string key) =>
         parent.Children.TryGetValue(new YamlScalarNode(key), out var node) ? (node as YamlScalarNode)?.Value : null;
 

@@ -1,4 +1,6 @@
 using WmQuant.Cli.Ci;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 
 namespace WmQuant.Tests.Ci;
 
@@ -14,6 +16,46 @@ public class GitHubAnnotationsTests
             "::error file=quantize.yaml,line=22,col=5,title=WMQ4001 gate success_rate min failed::success_rate 0.80 < min 0.85 (95%25 Wilson [0.67, 0.89])",
             "::error file=quantize.yaml,line=23,col=5,title=WMQ4002 gate success_rate max_drop_vs_baseline could not be judged::no baseline | run",
         }));
+    }
+
+    [Test]
+    public void A_run_annotates_each_gate_once_and_every_other_problem_with_its_code_and_place()
+    {
+        var failed = CiSamples.Failed();
+        var diagnostics = new[]
+        {
+            failed.ToDiagnostic()!,
+            Diagnostic.At(new SourcePosition("/repo/pipelines/w.yaml", 14, 11), Severity.Error, "WMQ1105", "quantization.method is 'x'; allowed: rtn"),
+            Diagnostic.Warning("WMQ3001", "no CUDA device: running on the CPU"),
+            Diagnostic.FileError("WMQ1001", "/repo/missing.yaml", "file not found"),
+        };
+
+        var lines = GitHubAnnotations.ForRun([failed, CiSamples.Passed()], diagnostics, CiSamples.Repo);
+
+        Assert.That(lines, Is.EqualTo(new[]
+        {
+            "::error file=quantize.yaml,line=22,col=5,title=WMQ4001 gate success_rate min failed::success_rate 0.80 < min 0.85 (95%25 Wilson [0.67, 0.89])",
+            "::error file=pipelines/w.yaml,line=14,col=11,title=WMQ1105::quantization.method is 'x'; allowed: rtn",
+            "::warning title=WMQ3001::no CUDA device: running on the CPU",
+            "::error file=missing.yaml,title=WMQ1001::file not found",
+        }));
+    }
+
+    [Test]
+    public void Skipped_gates_are_warnings()
+    {
+        Assert.That(GitHubAnnotations.ForRun([CiSamples.Failed()], [], CiSamples.Repo, gatesAsWarnings: true).Single(), Does.StartWith("::warning file=quantize.yaml,line=22,"));
+    }
+
+    [TestCase("true", null, true)]
+    [TestCase("TRUE", null, true)]
+    [TestCase("true", "1", false)]
+    [TestCase(null, null, false)]
+    [TestCase("false", null, false)]
+    public void Annotations_are_on_for_github_actions_unless_the_caller_turns_them_off(string? githubActions, string? off, bool expected)
+    {
+        var environment = new Dictionary<string, string?> { ["GITHUB_ACTIONS"] = githubActions, [WmqEnvironment.NoAnnotations] = off };
+        Assert.That(GitHubAnnotations.Enabled(name => environment.GetValueOrDefault(name)), Is.EqualTo(expected));
     }
 
     [Test]

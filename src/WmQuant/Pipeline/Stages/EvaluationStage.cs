@@ -39,7 +39,7 @@ public static class EvaluationStage
         ArgumentNullException.ThrowIfNull(recipe);
         ArgumentNullException.ThrowIfNull(context);
         return new Inputs(modelSha256, quantization, recipe.Environment, recipe.Evaluation.Planner, recipe.Evaluation.Episodes,
-            recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, context.ToolVersion, recipe.Evaluation.Precision);
+            recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, context.CacheVersion, recipe.Evaluation.Precision);
     }
 
     /// <summary>The cache key of an evaluation.</summary>

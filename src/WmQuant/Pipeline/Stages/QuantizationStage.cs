@@ -73,7 +73,7 @@ public static class QuantizationStage
             modelSha256 = fp.Sha256,
             quantization = settings,
             calibrationKey,
-            toolVersion = context.ToolVersion,
+            toolVersion = context.CacheVersion,
             artifactFormat = ArtifactQuantizationConfig.CurrentFormatVersion,
         });
         Diagnostic? problem = null;

@@ -366,6 +366,9 @@ namespace WmQuant.Runtime.Native
         /// <summary>Overrides the libstdc++ checked (tests); default: the system's.</summary>
         public string LibStdCxx { get; set; } = "";
 
+        /// <summary>Patch and build the shim whatever this machine's libstdc++ has: output that runs elsewhere (the wmq tool package).</summary>
+        public bool Force { get; set; }
+
         public override bool Execute()
         {
             if (!System.IO.Directory.Exists(Directory) || !System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux))
@@ -380,7 +383,7 @@ namespace WmQuant.Runtime.Native
             }
 
             string? system = string.IsNullOrEmpty(LibStdCxx) ? LibStdCxxCompat.FindSystemLibrary() : LibStdCxx;
-            if (!LibStdCxxCompat.NeedsShim(system))
+            if (!Force && !LibStdCxxCompat.NeedsShim(system))
             {
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Low, "WmQuant: " + (system ?? "libstdc++") + " has " + LibStdCxxCompat.RequiredVersion + "; TorchSharp needs no patch.");
                 return true;
