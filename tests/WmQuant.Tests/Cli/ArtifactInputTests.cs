@@ -142,7 +142,7 @@ public sealed class ArtifactInputTests
             Assert.That(copy.SourceModelSha256, Is.EqualTo(FileHashes.Sha256(Path.Combine(models, "model.safetensors"))));
             foreach (var (name, value) in a.state_dict())
             {
-                Assert.That(value.equal(referenceWeights[name]), Is.True, name);
+                Assert.That(WmQuant.Tests.Quantization.QuantModelTestSupport.Identical(value, referenceWeights[name]), Is.True, name);
             }
 
             Assert.That(manifest.Files.Single(f => f.Path == ArtifactConfigFile.FileName).Sha256,
@@ -211,6 +211,52 @@ public sealed class ArtifactInputTests
             Assert.That(eval.Error, Does.Not.Contain(DiagnosticCodes.InternalError));
             Assert.That(eval.Error, Does.Not.Contain("MPC iteration"), "nothing planned");
             Assert.That(eval.Out, Is.Empty);
+        });
+    }
+
+    private static readonly (string Name, ushort Half, string Shown)[] BadScales =
+    [
+        ("NaN", 0x7E00, "NaN"), ("infinity", 0x7C00, "Infinity"), ("zero", 0x0000, "0"), ("negative", 0xBC00, "-1"),
+    ];
+
+    private static IEnumerable<TestCaseData> BadScaleCases() => BadScales.Select(s => new TestCaseData(s.Half, s.Shown).SetName($"eval refuses a {s.Name} scale"));
+
+    /// <summary>
+    /// Without a manifest no hash catches a changed scale, so the load-time checks must: one float16 scale of the first
+    /// layer overwritten in place (the file otherwise intact) is refused before planning, naming the tensor and value.
+    /// </summary>
+    [TestCaseSource(nameof(BadScaleCases))]
+    public void eval_of_a_bare_artifact_with_an_unusable_scale_exits_2_naming_the_tensor(ushort half, string shown)
+    {
+        using var tmp = new TempDirectory();
+        string folder = Path.Combine(tmp.Path, "bare");
+        CopyModelFiles(folder);
+        string weights = Path.Combine(folder, QuantizedModelArtifact.WeightsFileName);
+        long dataStart;
+        SafetensorsTensorInfo scale;
+        string layer = ArtifactConfigFile.Read(folder).Config!.Quantization.Layers[0].Name;
+        using (var file = SafetensorsFile.Open(weights))
+        {
+            dataStart = file.DataStart;
+            scale = file.Tensors.Single(t => t.Name == layer + "." + PackedLinearWeight.ScaleName);
+        }
+
+        Assert.That(scale.DType, Is.EqualTo(SafetensorsDType.F16));
+        using (var stream = new FileStream(weights, FileMode.Open))
+        {
+            stream.Seek(dataStart + scale.Begin, SeekOrigin.Begin);
+            stream.Write([(byte)(half & 0xFF), (byte)(half >> 8)]);
+        }
+
+        var eval = Wmq(EvalArguments(folder));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(eval.ExitCode, Is.EqualTo(ExitCodes.InvalidInput), eval.ToString());
+            Assert.That(eval.Error, Does.Contain($"error {DiagnosticCodes.ModelUnreadable}: ")
+                .And.Contain($"{layer}.{PackedLinearWeight.ScaleName}[0, 0] = {shown} is not a finite positive scale"));
+            Assert.That(eval.Error, Does.Not.Contain(DiagnosticCodes.InternalError));
+            Assert.That(eval.Out, Is.Empty, "nothing planned");
         });
     }
 
@@ -340,7 +386,7 @@ public sealed class ArtifactInputTests
         Assert.Multiple(() =>
         {
             Assert.That(validate.ExitCode, Is.EqualTo(ExitCodes.InvalidInput), validate.ToString());
-            Assert.That(validate.Error, Does.Contain($"{recipe}({line},{column}): {message}"));
+            Assert.That(validate.Out, Does.Contain($"{recipe}({line},{column}): {message}"));
         });
     }
 
@@ -357,9 +403,9 @@ public sealed class ArtifactInputTests
         Assert.Multiple(() =>
         {
             Assert.That(fpGate.ExitCode, Is.EqualTo(ExitCodes.InvalidInput), fpGate.ToString());
-            Assert.That(fpGate.Error, Does.Contain($"{gated}(8,5): error {DiagnosticCodes.MissingKey}: gates[0] compares with the FP model (baseline: fp)"));
+            Assert.That(fpGate.Out, Does.Contain($"{gated}(8,5): error {DiagnosticCodes.MissingKey}: gates[0] compares with the FP model (baseline: fp)"));
             Assert.That(warned.ExitCode, Is.EqualTo(ExitCodes.Passed), warned.ToString());
-            Assert.That(warned.Error, Does.Contain($"{ignored}(9,15): warning {DiagnosticCodes.IneffectiveSetting}: quantization is ignored with model.artifact: " +
+            Assert.That(warned.Out, Does.Contain($"{ignored}(9,15): warning {DiagnosticCodes.IneffectiveSetting}: quantization is ignored with model.artifact: " +
                 "the artifact is already quantized (rtn W4 g128 A16), not as this section says (rtn W8 g128 A16)"));
         });
     }
