@@ -90,17 +90,20 @@ internal static class InspectCommand
         output.WriteLine(string.Create(inv,
             $"  layers       {summary.Layers.Count} quantized ({summary.QuantMethod} {summary.Format}, {summary.Method}), {summary.Ignored.Count} kept in float{ignored}"));
         int width = Math.Max("layer".Length, summary.Layers.Select(l => l.Name.Length).DefaultIfEmpty(0).Max());
-        output.WriteLine($"  {"layer".PadRight(width)}  bits  strategy  group  sym  input acts       scale     packed bytes");
+        output.WriteLine($"  {"layer".PadRight(width)}  bits  strategy  group  sym  method  input acts       scale     packed bytes  weight mse  rel out err");
         foreach (var l in summary.Layers)
         {
             string bits = l.Bits?.ToString(inv) ?? "-";
             string group = l.GroupSize?.ToString(inv) ?? "-";
             string sym = l.Symmetric is { } s ? (s ? "yes" : "no") : "-";
+            // Errors are measured when quantizing and recorded in the manifest only: "-" for a bare folder or an unmeasured layer.
+            string mse = l.WeightMse?.ToString("0.00e+00", inv) ?? "-";
+            string relative = l.RelativeOutputError is { } r ? (r * 100).ToString("0.00", inv) + "%" : "-";
             output.WriteLine(string.Create(inv,
-                $"  {l.Name.PadRight(width)}  {bits,4}  {l.Strategy ?? "-",-8}  {group,5}  {sym,-3}  {l.InputActivations,-15}  {l.ScaleDtype ?? "-",-8}  {l.PackedBytes,12:N0}"));
+                $"  {l.Name.PadRight(width)}  {bits,4}  {l.Strategy ?? "-",-8}  {group,5}  {sym,-3}  {l.Method,-6}  {l.InputActivations,-15}  {l.ScaleDtype ?? "-",-8}  {l.PackedBytes,12:N0}  {mse,10}  {relative,11}"));
         }
 
-        output.WriteLine(string.Create(inv, $"  {"total".PadRight(width)}  {"",4}  {"",-8}  {"",5}  {"",-3}  {"",-15}  {"",-8}  {summary.QuantizedLayerBytes,12:N0}"));
+        output.WriteLine(string.Create(inv, $"  {"total".PadRight(width)}  {"",4}  {"",-8}  {"",5}  {"",-3}  {"",-6}  {"",-15}  {"",-8}  {summary.QuantizedLayerBytes,12:N0}"));
         output.WriteLine(string.Create(inv,
             $"  tensors      {summary.TotalTensorBytes:N0} bytes in all ({summary.QuantizedLayerBytes:N0} in quantized layers, the rest float parameters)"));
     }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using WmQuant.Contract;
 using WmQuant.IO;
 using WmQuant.IO.Safetensors;
@@ -422,12 +423,16 @@ public sealed class ArtifactInputTests
         using var document = JsonDocument.Parse(json.Out);
         var layers = document.RootElement.GetProperty("quantization").GetProperty("layers");
         string first = config.Layers[0].Name;
+        var recorded = Manifest.Quantization.Layers.Single(l => l.Name == first);
+        string mse = recorded.WeightMse.ToString("0.00e+00", CultureInfo.InvariantCulture);
+        string relative = recorded.RelativeOutputError is { } r ? (r * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%" : "-";
         Assert.Multiple(() =>
         {
             Assert.That(text.ExitCode, Is.EqualTo(ExitCodes.Passed), text.ToString());
             Assert.That(text.Out, Does.Contain("  layers       24 quantized (compressed-tensors pack-quantized, rtn), 2 kept in float"));
+            Assert.That(text.Out, Does.Contain("  layer").And.Contain("  method  ").And.Contain("packed bytes  weight mse  rel out err\n"));
             Assert.That(text.Out, Does.Match(string.Create(CultureInfo.InvariantCulture,
-                $@"\n  {first.Replace(".", @"\.", StringComparison.Ordinal)} +4  group +128  yes  none +float16 +{Bytes(first):N0}\n")));
+                $@"\n  {first.Replace(".", @"\.", StringComparison.Ordinal)} +4  group +128  yes  rtn +none +float16 +{Bytes(first):N0}  +{Regex.Escape(mse)}  +{Regex.Escape(relative)}\n")));
             Assert.That(json.ExitCode, Is.EqualTo(ExitCodes.Passed), json.ToString());
             Assert.That(layers.GetArrayLength(), Is.EqualTo(config.Layers.Count));
             Assert.That(layers[0].GetProperty("name").GetString(), Is.EqualTo(first));
@@ -452,6 +457,8 @@ public sealed class ArtifactInputTests
             Assert.That(text.ExitCode, Is.EqualTo(ExitCodes.Passed), text.ToString());
             Assert.That(text.Out, Does.StartWith($"{folder}: quantized model files without manifest.json (not verified against one)"));
             Assert.That(text.Out, Does.Contain("  layers       24 quantized"));
+            Assert.That(text.Out, Does.Match(@"\n  \S+ +4  group +128  yes  rtn +none +float16 +[0-9,]+  +-  +-\n"),
+                "errors are recorded in the manifest only: '-' without one");
         });
     }
 
