@@ -165,7 +165,7 @@ internal static class EvalCommand
             parse.Out().WriteLine($"quantization  {q.Describe()}");
         }
 
-        var progress = new Progress<EvaluationProgress>(p =>
+        var progress = new InlineProgress(p =>
             error.WriteLine($"  MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes}/{p.TotalEpisodes} succeeded, {p.ActiveEpisodes} still planning"));
         var outcome = EvaluationJob.Run(request, info, progress);
         if (error.Report(outcome.Problems) || outcome.Result is not { } result)
@@ -194,6 +194,7 @@ internal static class EvalCommand
                     : $"recorded      {recorded.Identical.ToString(inv)}/{n} episodes as in the manifest's quantized evaluation; " +
                       $"seeds {string.Join(", ", recorded.DifferingSeeds.Select(s => s.ToString(inv)))} differ");
         }
+
         if (options.Output is { } outPath)
         {
             outcome.Record!.Save(outPath);
@@ -290,5 +291,14 @@ internal static class EvalCommand
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// Reports on the planning thread, in order. Progress&lt;T&gt; posts to the thread pool: its lines could arrive after the
+    /// result, or after the command returned and its writer was closed (a crash when run in-process).
+    /// </summary>
+    private sealed class InlineProgress(Action<EvaluationProgress> report) : IProgress<EvaluationProgress>
+    {
+        public void Report(EvaluationProgress value) => report(value);
     }
 }

@@ -107,6 +107,36 @@ public sealed class ArtifactInputTests
         });
     }
 
+    /// <summary>
+    /// The other way an artifact comes about: `wmq quantize` (no evaluation, no cache) packs the same files, and
+    /// evaluating that folder gives the success and episodes `wmq run` measured in-run on the same seeds.
+    /// </summary>
+    [Test]
+    public void eval_of_a_fresh_wmq_quantize_artifact_matches_the_in_run_evaluation_on_the_same_seeds()
+    {
+        using var tmp = new TempDirectory();
+        string recipe = Path.Combine(workspace.Root, "quick.yaml");
+        var quantize = WmqResult.Run(["quantize", recipe, "--repo-root", workspace.Root, "--out", tmp.Path, "--no-cache", "--device", "cpu", "--quiet"]);
+        string folder = Path.Combine(tmp.Path, "quick");
+        string record = Path.Combine(tmp.Path, "eval.json");
+
+        var eval = Wmq(EvalArguments(folder, "--out", record));
+
+        var inRun = Manifest.Quantized!;
+        Assert.That(quantize.ExitCode, Is.EqualTo(ExitCodes.Passed), quantize.ToString());
+        Assert.That(eval.ExitCode, Is.EqualTo(ExitCodes.Passed), eval.ToString());
+        var again = EvaluationRecord.Load(record);
+        Assert.Multiple(() =>
+        {
+            Assert.That(ArtifactManifest.Load(Path.Combine(folder, ArtifactManifest.FileName)).Quantized, Is.Null, "wmq quantize evaluates nothing");
+            Assert.That(QuantizedModelArtifact.Digest(folder), Is.EqualTo(QuantizedModelArtifact.Digest(Artifact)), "the same packed model");
+            Assert.That(again.Episodes.Select(e => e.Seed), Is.EqualTo(inRun.Episodes.Select(e => e.Seed)), "the same seeds");
+            Assert.That(again.Episodes.Count(e => e.Success), Is.EqualTo(inRun.Episodes.Count(e => e.Success)), "the same success");
+            Assert.That(again.Episodes, Is.EqualTo(inRun.Episodes), "episode for episode");
+            Assert.That(eval.Out, Does.Not.Contain("recorded "), "no evaluation in the manifest to compare with");
+        });
+    }
+
     [Test]
     public void the_artifact_is_self_contained_its_model_files_alone_rebuild_the_model_and_the_manifest_hashes_what_they_copy()
     {
