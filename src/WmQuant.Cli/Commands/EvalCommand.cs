@@ -70,6 +70,14 @@ internal static class EvalCommand
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model by planning (MPC-CEM by default) on N episodes.");
         runtime.AddTo(command);
+        // A missing model is a command line that cannot run (WMQ2000, as a missing required option was before --artifact).
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(model) is null) == (result.GetResult(artifact) is null))
+            {
+                result.AddError("name the model to evaluate with exactly one of --model (a float checkpoint) and --artifact (a quantized artifact folder)");
+            }
+        });
         Option[] quantizationOptions = [weightBits, granularity, groupSize, scope, method, actBits];
         foreach (var option in new Option[] { model, artifact, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, planner, precision, learningRate, actionNoise, output })
         {
@@ -115,11 +123,6 @@ internal static class EvalCommand
             }
 
             environmentParameters = new Dictionary<string, double> { ["goal_pace"] = pace };
-        }
-
-        if ((options.Model is null) == (options.Artifact is null))
-        {
-            problems.Add("name the model to evaluate with exactly one of --model (a float checkpoint) and --artifact (a quantized artifact folder)");
         }
 
         if (options.Artifact is not null && options.QuantizationOptionsGiven.Count > 0)
