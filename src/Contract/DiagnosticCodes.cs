@@ -103,6 +103,9 @@ static class DiagnosticCodes
     /// <summary>Calibration and evaluation use the same episode seeds (a warning).</summary>
     public const string SeedOverlap = "WMQ1209";
 
+    /// <summary>model.artifact and model.checkpoint do not belong together (source hash, model config or normalization differ).</summary>
+    public const string ModelInputsDisagree = "WMQ1210";
+
     /// <summary>A referenced file does not exist.</summary>
     public const string PathNotFound = "WMQ1301";
 

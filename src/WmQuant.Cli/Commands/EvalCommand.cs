@@ -17,15 +17,16 @@ using WmQuant.Runtime;
 namespace WmQuant.Cli.Commands;
 
 /// <summary>
-/// `wmq eval`: plans with a trained model on evaluation episodes (seeds 99·n+1) and reports success with its 95%
-/// interval, distances and per-episode outcomes (the baseline for gates). Its quick quantization options bind into
-/// the same <see cref="QuantizationRequest"/> recipes do, through the same registries.
+/// `wmq eval`: plans with a trained model (<c>--model</c>) or a quantized artifact (<c>--artifact</c>) on evaluation
+/// episodes (seeds 99·n+1) and reports success with its 95% interval, distances and per-episode outcomes (the baseline
+/// for gates). Its quick quantization options bind into the same <see cref="QuantizationRequest"/> recipes do, through
+/// the same registries; an artifact is evaluated as it was quantized.
 /// </summary>
 internal static class EvalCommand
 {
     /// <summary>The command line of an evaluation, read once.</summary>
     private sealed record Options(
-        string Model, string Environment, int Episodes, CemSettings Cem, GradientSettings Gradient, int MaxIterations,
+        string? Model, string? Artifact, IReadOnlyList<string> QuantizationOptionsGiven, string Environment, int Episodes, CemSettings Cem, GradientSettings Gradient, int MaxIterations,
         int WeightBits, string Granularity, int GroupSize, string Scope, string Method, int ActivationBits, long Seed,
         double? GoalPace, int SeedOffset, string Planner, string? Output, TorchRuntimeOptions Runtime, PlanningPrecision Precision);
 
@@ -35,7 +36,11 @@ internal static class EvalCommand
     public static Command Create(CliServices services)
     {
         var runtime = new RuntimeOptionSet();
-        var model = new Option<string>("--model") { Description = "model.safetensors (model.yaml and normalization.json beside it).", Required = true };
+        var model = new Option<string?>("--model") { Description = "model.safetensors (model.yaml and normalization.json beside it); or --artifact." };
+        var artifact = new Option<string?>("--artifact")
+        {
+            Description = "A quantized artifact folder (config.json and its weights; wmq run's output) to evaluate as it is, instead of --model.",
+        };
         var env = new Option<string>("--env") { Description = string.Join(" | ", EnvironmentCatalog.Names), Required = true };
         var episodes = new Option<int>("--episodes") { Description = "Evaluation episodes (seeds 99·n + --seed-offset).", DefaultValueFactory = _ => 50 };
         var samples = new Option<int>("--samples") { Description = "CEM samples.", DefaultValueFactory = _ => 300 };
@@ -65,13 +70,24 @@ internal static class EvalCommand
         var output = new Option<string?>("--out") { Description = "Write the result (per-episode outcomes included) as JSON here." };
         var command = new Command("eval", "Evaluate a trained world model by planning (MPC-CEM by default) on N episodes.");
         runtime.AddTo(command);
-        foreach (var option in new Option[] { model, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, planner, precision, learningRate, actionNoise, output })
+        // A missing model is a command line that cannot run (WMQ2000, as a missing required option was before --artifact).
+        command.Validators.Add(result =>
+        {
+            if ((result.GetResult(model) is null) == (result.GetResult(artifact) is null))
+            {
+                result.AddError("name the model to evaluate with exactly one of --model (a float checkpoint) and --artifact (a quantized artifact folder)");
+            }
+        });
+        Option[] quantizationOptions = [weightBits, granularity, groupSize, scope, method, actBits];
+        foreach (var option in new Option[] { model, artifact, env, episodes, samples, topK, optSteps, horizon, iterations, sigma, weightBits, granularity, groupSize, scope, method, actBits, seed, goalPace, seedOffset, planner, precision, learningRate, actionNoise, output })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(parse => Handle(parse, services.Methods, new Options(
-            parse.GetValue(model)!,
+            parse.GetValue(model),
+            parse.GetValue(artifact),
+            [.. quantizationOptions.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name)],
             parse.GetValue(env)!,
             parse.GetValue(episodes),
             new CemSettings(parse.GetValue(horizon), parse.GetValue(samples), parse.GetValue(topK), parse.GetValue(optSteps), parse.GetValue(sigma)),
@@ -109,6 +125,12 @@ internal static class EvalCommand
             environmentParameters = new Dictionary<string, double> { ["goal_pace"] = pace };
         }
 
+        if (options.Artifact is not null && options.QuantizationOptionsGiven.Count > 0)
+        {
+            problems.Add($"{string.Join(", ", options.QuantizationOptionsGiven)} quantize a float checkpoint; " +
+                "an artifact is evaluated as it was quantized (drop them, or evaluate the source checkpoint with --model)");
+        }
+
         if (options.SeedOffset is < 0 or > 98)
         {
             problems.Add($"--seed-offset must lie in 0 … 98 so that the seed families 99·n + offset stay disjoint (got {options.SeedOffset.ToString(inv)})");
@@ -129,7 +151,7 @@ internal static class EvalCommand
         }
 
         var request = new EvaluationRequest(
-            options.Model,
+            options.Model ?? "",
             options.Environment,
             Names.Parse<PlannerKind>(options.Planner)!.Value,
             options.Cem,
@@ -140,18 +162,19 @@ internal static class EvalCommand
             options.Seed,
             Quantization(methods, options),
             environmentParameters,
-            options.Precision);
+            options.Precision) { ArtifactPath = options.Artifact };
         if (request.Quantization is { } q)
         {
             parse.Out().WriteLine($"quantization  {q.Describe()}");
         }
 
-        var progress = new Progress<EvaluationProgress>(p =>
+        var progress = new InlineProgress(p =>
             error.WriteLine($"  MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes}/{p.TotalEpisodes} succeeded, {p.ActiveEpisodes} still planning"));
         var outcome = EvaluationJob.Run(request, info, progress);
         if (error.Report(outcome.Problems) || outcome.Result is not { } result)
         {
-            return ExitCodes.InvalidInput;
+            var codes = outcome.Problems.Where(p => p.IsError).Select(p => p.Code).ToList();
+            return codes.Count > 0 ? ExitCodes.ForErrors(codes) : ExitCodes.InvalidInput;
         }
 
         var output = parse.Out();
@@ -159,6 +182,22 @@ internal static class EvalCommand
         output.WriteLine($"distance      mean final state distance {result.MeanStateDistance.ToString("F3", inv)}");
         output.WriteLine($"iterations    mean {result.Outcomes.Average(o => o.IterationsUsed).ToString("F2", inv)} MPC iterations per episode");
         output.WriteLine($"time          {result.Elapsed.TotalSeconds.ToString("F1", inv)} s on {info.Device} ({info.Threads} threads)");
+        if (options.Artifact is not null)
+        {
+            output.WriteLine($"artifact      {outcome.Record!.Quantization}, digest {outcome.Record.ModelSha256}");
+        }
+
+        if (outcome.Recorded is { } recorded)
+        {
+            string n = recorded.Episodes.ToString(inv);
+            output.WriteLine(!recorded.Comparable
+                ? $"recorded      not compared with the manifest's quantized evaluation, which was planned differently: {recorded.Reason}"
+                : recorded.DifferingSeeds.Count == 0
+                    ? $"recorded      identical to the manifest's quantized evaluation, episode for episode ({n}/{n})"
+                    : $"recorded      {recorded.Identical.ToString(inv)}/{n} episodes as in the manifest's quantized evaluation; " +
+                      $"seeds {string.Join(", ", recorded.DifferingSeeds.Select(s => s.ToString(inv)))} differ");
+        }
+
         if (options.Output is { } outPath)
         {
             outcome.Record!.Save(outPath);
@@ -173,7 +212,7 @@ internal static class EvalCommand
     /// </summary>
     private static QuantizationRequest? Quantization(QuantizationMethodRegistry methods, Options options)
     {
-        if (options.WeightBits == WeightQuantConfig.BypassBits && options.ActivationBits == WeightQuantConfig.BypassBits)
+        if (options.Artifact is not null || (options.WeightBits == WeightQuantConfig.BypassBits && options.ActivationBits == WeightQuantConfig.BypassBits))
         {
             return null;
         }
@@ -255,5 +294,14 @@ internal static class EvalCommand
         }
 
         return problems;
+    }
+
+    /// <summary>
+    /// Reports on the planning thread, in order. Progress&lt;T&gt; posts to the thread pool: its lines could arrive after the
+    /// result, or after the command returned and its writer was closed (a crash when run in-process).
+    /// </summary>
+    private sealed class InlineProgress(Action<EvaluationProgress> report) : IProgress<EvaluationProgress>
+    {
+        public void Report(EvaluationProgress value) => report(value);
     }
 }

@@ -109,11 +109,25 @@ internal static class ValidateCommand
         result.SourceFiles.ToList().ForEach(Add);
         foreach (var resolved in result.Recipes)
         {
-            Add(resolved.Model.Checkpoint);
-            string config = resolved.Model.Config ?? Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(resolved.Model.Checkpoint);
-            Add(File.Exists(config) ? config : null);
-            string normalization = Path.Combine(Path.GetDirectoryName(resolved.Model.Checkpoint)!, Models.Checkpoints.NormalizationRecord.FileName);
-            Add(File.Exists(normalization) ? normalization : null);
+            if (resolved.Model.Checkpoint is { } checkpoint)
+            {
+                Add(checkpoint);
+                string config = resolved.Model.Config ?? Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(checkpoint);
+                Add(File.Exists(config) ? config : null);
+                string normalization = Path.Combine(Path.GetDirectoryName(checkpoint)!, Models.Checkpoints.NormalizationRecord.FileName);
+                Add(File.Exists(normalization) ? normalization : null);
+            }
+
+            if (resolved.Model.Artifact is { } artifact)
+            {
+                // The model files and what describes them: a changed artifact reruns the build.
+                var (modelFiles, _) = Quantization.Packing.QuantizedModelArtifact.ModelFiles(artifact);
+                foreach (string file in modelFiles.Append(Pipeline.Artifacts.ArtifactManifest.FileName).Append("recipe.resolved.json"))
+                {
+                    string path = Path.Combine(artifact, file);
+                    Add(File.Exists(path) ? path : null);
+                }
+            }
             foreach (var gate in resolved.Gates)
             {
                 Add(gate.BaselineManifest);

@@ -52,18 +52,46 @@ public sealed class PipelineRunner
         }
 
         var boundary = new IO.RepositoryBoundary(options.RepositoryRoot);
-        var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config, boundary);
-        if (loaded.Model is null)
+        ModelBundle? fp = null;
+        if (recipe.Model.Checkpoint is { } checkpoint)
         {
-            return new PipelineResult(RunStatus.InvalidInput, null, null, loaded.Problems, hits);
+            var loaded = ModelBundle.Load(checkpoint, recipe.Model.Config, boundary);
+            if (loaded.Model is null)
+            {
+                return new PipelineResult(RunStatus.InvalidInput, null, null, loaded.Problems, hits);
+            }
+
+            fp = loaded.Model;
+            fp.Model.MoveTo(context.Device, ScalarType.Float32);
         }
 
-        using var fp = loaded.Model;
-        fp.Model.MoveTo(context.Device, ScalarType.Float32);
+        using var fpOwned = fp;
+        ArtifactModelInput? source = null;
+        Models.DinoWorldModel? network = null;
+        if (recipe.Model.Artifact is { } folder)
+        {
+            // Re-evaluating an existing release: its folder is checked whole and its network rebuilt (a damaged or
+            // mismatched artifact stops here, as bad input) before anything is evaluated or written.
+            var (input, problems) = ArtifactModelInput.Open(folder, boundary, requireManifest: true);
+            if (input is null)
+            {
+                return new PipelineResult(RunStatus.InvalidInput, null, null, problems, hits);
+            }
+
+            (network, var loadProblems) = input.Load(context.Device, precision.ModelDtype());
+            if (network is null)
+            {
+                return new PipelineResult(RunStatus.InvalidInput, null, null, loadProblems, hits);
+            }
+
+            source = input;
+        }
+
+        using var networkOwned = network;
         var planner = recipe.Evaluation.Planner;
 
         EvaluationRecord? baseline = null;
-        if (!options.SkipEvaluation)
+        if (!options.SkipEvaluation && fp is not null)
         {
             var settings = RecipePlannerSettings.For(fp, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
             baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(
@@ -88,7 +116,7 @@ public sealed class PipelineRunner
                         }
 
                         // The FP model stays float32 for quantization; a bf16 evaluation plans with a cast copy.
-                        cast = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config).Model!;
+                        cast = ModelBundle.Load(fp.CheckpointPath, recipe.Model.Config).Model!;
                         cast.Model.MoveTo(context.Device, precision.ModelDtype());
                         return fp.CreateAdapter(cast.Model);
                     }, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
@@ -103,28 +131,44 @@ public sealed class PipelineRunner
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        string quantization = recipe.Quantization.Describe();
-        progress?.Report(new PipelineProgress("quantize", quantization, 0, 1));
-        var (quantizedModel, quantizeHit, refused) = QuantizationStage.Run(recipe, fp, context, progress, cancellationToken, boundary);
-        if (quantizedModel is null)
+        string quantization = source?.Quantization ?? recipe.Quantization.Describe();
+        QuantizedModel quantizedModel;
+        if (source is not null)
         {
-            return new PipelineResult(RunStatus.InvalidInput, null, null, [refused!], hits);
+            quantizedModel = FromArtifact(source);
+            progress?.Report(new PipelineProgress("quantize", $"{quantization}: the existing artifact {source.Folder}, not quantized again", 1, 1));
         }
+        else
+        {
+            progress?.Report(new PipelineProgress("quantize", quantization, 0, 1));
+            var (made, quantizeHit, refused) = QuantizationStage.Run(recipe, fp!, context, progress, cancellationToken, boundary);
+            if (made is null)
+            {
+                return new PipelineResult(RunStatus.InvalidInput, null, null, [refused!], hits);
+            }
 
-        Record(hits, timings, "quantize", quantizeHit, quantizedModel.Seconds);
-        progress?.Report(new PipelineProgress("quantize", $"{quantizedModel.Layers.Count} layers quantized", 1, 1));
+            quantizedModel = made;
+            Record(hits, timings, "quantize", quantizeHit, quantizedModel.Seconds);
+            progress?.Report(new PipelineProgress("quantize", $"{quantizedModel.Layers.Count} layers quantized", 1, 1));
+        }
 
         EvaluationRecord? quantized = null;
         if (!options.SkipEvaluation)
         {
             var inputs = EvaluationStage.InputsFor(recipe, quantizedModel.PackedSha256, quantization, context);
+            var basis = source is null ? PlanningBasis.Of(fp!) : new PlanningBasis(source.Normalization, source.ModelConfig, context.Device);
             Models.DinoWorldModel? reloaded = null;
             try
             {
-                (quantized, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, () =>
+                (quantized, bool hit) = EvaluationStage.Run(context.Cache, inputs, basis, () =>
                 {
+                    if (source is not null)
+                    {
+                        return source.Normalization.CreateAdapter(network!);
+                    }
+
                     reloaded = QuantizationStage.Reload(quantizedModel, context.Device, precision.ModelDtype());
-                    return fp.CreateAdapter(reloaded);
+                    return fp!.CreateAdapter(reloaded);
                 }, EpisodeProgress(progress, "evaluate"), cancellationToken);
                 Record(hits, timings, "evaluate", hit, quantized.Seconds);
                 LogEvaluation("quantized", quantized, hit);
@@ -144,7 +188,8 @@ public sealed class PipelineRunner
         try
         {
             ArtifactWriter.CopyModel(staging, quantizedModel);
-            var manifest = ArtifactWriter.Complete(staging, new ArtifactContext(recipe, options, context, fp, quantizedModel, baseline, quantized, gates, status, timings, recipeSources ?? []));
+            var manifest = ArtifactWriter.Complete(staging, new ArtifactContext(
+                recipe, options, context, fp?.CheckpointPath, quantizedModel, baseline, quantized, gates, status, timings, recipeSources ?? [], SourceArtifact: source));
             string final = ArtifactWriter.Publish(staging, options.OutputDirectory, name);
             if (recipe.Artifact.Formats.Contains(ArtifactFormat.Nupkg))
             {
@@ -159,6 +204,13 @@ public sealed class PipelineRunner
             ArtifactWriter.Discard(staging);
             throw;
         }
+    }
+
+    /// <summary>An existing artifact as the quantized model of a run: its files, and its layers, sizes and calibration from its manifest.</summary>
+    private static QuantizedModel FromArtifact(ArtifactModelInput source)
+    {
+        var manifest = source.Manifest!;
+        return new QuantizedModel(source.Folder, source.ModelFiles, source.Digest, manifest.Quantization.Layers, manifest.Sizes, 0, manifest.Seeds.CalibrationEpisodes);
     }
 
     private static void Record(List<string> hits, SortedDictionary<string, double> timings, string stage, bool hit, double seconds)

@@ -99,11 +99,20 @@ public static class RecipeRunJob
         }
 
         // Every model is checked before a runtime starts or anything is written: files, config, normalization
-        // statistics and NaN or infinite weights (a model that cannot load stops the run here, with nothing behind).
+        // statistics and NaN or infinite weights (a model that cannot load stops the run here, with nothing behind); an
+        // artifact to re-evaluate, against its manifest, file by file.
         var boundary = new RepositoryBoundary(root);
         foreach (var model in loaded.Recipes.Select(x => x.Model).Distinct())
         {
-            diagnostics.AddRange(Models.Checkpoints.ModelBundle.Check(model.Checkpoint, model.Config, boundary));
+            if (model.Checkpoint is { } checkpoint)
+            {
+                diagnostics.AddRange(Models.Checkpoints.ModelBundle.Check(checkpoint, model.Config, boundary));
+            }
+
+            if (model.Artifact is { } artifact)
+            {
+                diagnostics.AddRange(Inputs.ArtifactModelInput.Open(artifact, boundary, requireManifest: true).Problems);
+            }
         }
 
         if (diagnostics.Any(d => d.IsError))

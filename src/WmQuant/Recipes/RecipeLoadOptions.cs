@@ -31,7 +31,12 @@ public sealed record RecipeLoadOptions
     public static IReadOnlyList<LayerShape>? ModelLayersFromConfig(ModelSpec model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        string config = model.Config ?? Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(model.Checkpoint);
+        if (model.Config is null && model.Checkpoint is null)
+        {
+            return null;
+        }
+
+        string config = model.Config ?? Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(model.Checkpoint!);
         if (!File.Exists(config))
         {
             return null;

@@ -76,10 +76,16 @@ public static class RecipeLoader
                 var recipe = binder.Bind(combination with { Tree = tree });
                 var source = new SourceMap(tree);
                 // Layers come from the model config, so only when every file resolved (no shapes without the model files).
-                var layers = local.Count == 0 && options.CheckFiles && ConfigBesideUsable(recipe, boundary, source, local)
+                var layers = local.Count == 0 && options.CheckFiles && ConfigBesideUsable(recipe, boundary, source, local) && !recipe.Model.IsArtifact
                     ? options.ModelLayers?.Invoke(recipe.Model)
                     : null;
                 new RecipeConsistencyChecks(source, removed, local, options.Methods).Check(recipe, layers);
+                if (recipe.Model.IsArtifact && options.CheckFiles && !local.Any(p => p.IsError))
+                {
+                    // An existing artifact brings its own quantization: checked against its folder and checkpoint, then bound.
+                    recipe = new ModelArtifactChecks(source, boundary, local, options).Apply(recipe);
+                }
+
                 if (!longNameReported && combination.Assignments.Count > 0)
                 {
                     longNameReported = CheckDerivedNames(recipe, source, local);
@@ -112,12 +118,12 @@ public static class RecipeLoader
     /// </summary>
     private static bool ConfigBesideUsable(Recipe recipe, RepositoryBoundary boundary, SourceMap source, List<Diagnostic> problems)
     {
-        if (recipe.Model.Config is not null || recipe.Model.Checkpoint.Length == 0)
+        if (recipe.Model.Config is not null || recipe.Model.Checkpoint is not { Length: > 0 } checkpoint)
         {
             return true;
         }
 
-        string beside = Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(recipe.Model.Checkpoint);
+        string beside = Models.Checkpoints.WorldModelCheckpoint.ConfigPathFor(checkpoint);
         var at = source.Of("model.checkpoint");
         string written = Path.GetRelativePath(Path.GetDirectoryName(at.File) ?? boundary.Root, beside);
         var problem = BoundedText.Check(beside, InputLimits.ModelConfig.Named("model config beside the checkpoint"), boundary, at, written, mustExist: false);

@@ -38,10 +38,20 @@ public sealed record Recipe(
     ArtifactSpec Artifact,
     IReadOnlyList<MatrixAssignment> MatrixValues);
 
-/// <summary>The model files; paths are absolute after resolution against the recipe's folder.</summary>
-/// <param name="Checkpoint">safetensors state dict.</param>
-/// <param name="Config">Model config YAML, or null for the config beside the checkpoint.</param>
-public sealed record ModelSpec(string Checkpoint, string? Config);
+/// <summary>
+/// The model files; paths are absolute after resolution against the recipe's folder. A recipe names a checkpoint to
+/// quantize, or an existing quantized artifact to re-evaluate (with its source checkpoint when gates compare with the
+/// FP model); at least one of the two.
+/// </summary>
+/// <param name="Checkpoint">safetensors state dict, or null when only an artifact is named.</param>
+/// <param name="Config">Model config YAML of the checkpoint, or null for the config beside the checkpoint.</param>
+/// <param name="Artifact">A quantized artifact folder evaluated as it is instead of quantizing, or null.</param>
+public sealed record ModelSpec(string? Checkpoint, string? Config, string? Artifact = null)
+{
+    /// <summary>True when the recipe re-evaluates an existing artifact instead of quantizing.</summary>
+    [JsonIgnore]
+    public bool IsArtifact => Artifact is not null;
+}
 
 /// <summary>Calibration data collection.</summary>
 /// <param name="Episodes">Episodes planned by the FP model.</param>

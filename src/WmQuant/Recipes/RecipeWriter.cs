@@ -37,10 +37,20 @@ public static class RecipeWriter
             root[S.Description.Name] = description;
         }
 
-        var model = new JsonObject { [S.Checkpoint.Name] = Rel(recipe.Model.Checkpoint) };
+        var model = new JsonObject();
+        if (recipe.Model.Checkpoint is { } checkpoint)
+        {
+            model[S.Checkpoint.Name] = Rel(checkpoint);
+        }
+
         if (recipe.Model.Config is { } config)
         {
             model[S.ModelConfig.Name] = Rel(config);
+        }
+
+        if (recipe.Model.Artifact is { } artifact)
+        {
+            model[S.ModelArtifact.Name] = Rel(artifact);
         }
 
         root[S.Model.Name] = model;

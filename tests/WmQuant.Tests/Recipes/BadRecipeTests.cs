@@ -39,8 +39,8 @@ public class BadRecipeTests
             "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is -64; allowed: 1-65536");
         yield return Case("group size beyond any integer width", R(V + "quantization:\n  weights:\n    group_size: 4294967296\n"),
             "r.yaml(6,17): error WMQ1104: quantization.weights.group_size is 4294967296; allowed: 1-65536");
-        yield return Case("checkpoint key missing", R("name: t\nmodel: {}\nenvironment: wall\n"),
-            "r.yaml(2,8): error WMQ1102: missing required key 'checkpoint' in model: safetensors state dict of the DINO-WM model, relative to the recipe.");
+        yield return Case("checkpoint and artifact both missing", R("name: t\nmodel: {}\nenvironment: wall\n"),
+            "r.yaml(2,8): error WMQ1102: model needs checkpoint (a full-precision model to quantize) or artifact (a quantized artifact folder to re-evaluate), or both");
         yield return Case("required top-level keys missing", R("model: { checkpoint: m.safetensors }\n"),
             "r.yaml(1,1): error WMQ1102: missing required key 'name' in the recipe: Recipe name: letters, digits, '.', '_', '-', at most 100 characters (matrix values appended included: name-8-group), so artifact folders and packages get valid file names.",
             "r.yaml(1,1): error WMQ1102: missing required key 'environment' in the recipe: Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.");

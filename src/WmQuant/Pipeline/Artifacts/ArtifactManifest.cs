@@ -51,6 +51,18 @@ public sealed record ArtifactManifest(
     /// <summary>Current manifest format.</summary>
     public const int CurrentFormat = 1;
 
+    /// <summary>
+    /// The source model's other input files (its config YAML and normalization.json, repository-relative, hashed): what
+    /// the artifact's config.json copies, so an audit can tie that copy to the files it came from. Null in manifests
+    /// written before it existed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<FileInfoEntry>? ModelFiles { get; init; }
+
+    /// <summary>The release this artifact re-evaluates (a recipe's <c>model: { artifact: DIR }</c>), or null when it was quantized here.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public SourceArtifactInfo? SourceArtifact { get; init; }
+
     /// <summary>File name inside an artifact.</summary>
     public const string FileName = "manifest.json";
 
@@ -84,6 +96,14 @@ public sealed record ArtifactManifest(
     /// <summary>The manifest as written.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions) + "\n";
 }
+
+/// <summary>The existing artifact a run re-evaluated instead of quantizing.</summary>
+/// <param name="Path">Its folder, relative to the repository.</param>
+/// <param name="Name">Its name (from its manifest).</param>
+/// <param name="Version">Its version.</param>
+/// <param name="Digest">Its model files' digest (config.json and the weights), which also keys their evaluations.</param>
+/// <param name="ManifestSha256">SHA-256 of its manifest.json as read.</param>
+public sealed record SourceArtifactInfo(string Path, string Name, string Version, string Digest, string ManifestSha256);
 
 /// <summary>Versions of the tool and its runtime.</summary>
 /// <param name="Name">Tool name.</param>

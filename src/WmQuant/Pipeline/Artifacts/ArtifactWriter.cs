@@ -13,7 +13,7 @@ namespace WmQuant.Pipeline.Artifacts;
 /// <param name="Recipe">The recipe.</param>
 /// <param name="Options">Run options.</param>
 /// <param name="Run">Where it ran (device, tool version).</param>
-/// <param name="Source">The FP input model.</param>
+/// <param name="Checkpoint">The FP checkpoint (quantized here, or the source of <paramref name="SourceArtifact"/>), or null when only an artifact was named.</param>
 /// <param name="Quantized">The quantized model and its packed file.</param>
 /// <param name="Baseline">FP evaluation, or null.</param>
 /// <param name="Evaluation">Quantized evaluation, or null.</param>
@@ -22,11 +22,12 @@ namespace WmQuant.Pipeline.Artifacts;
 /// <param name="Timings">Seconds per stage.</param>
 /// <param name="RecipeSources">Every recipe file read (the recipe, then the bases it extends).</param>
 /// <param name="Reconstructions">Decoder reconstructions for the report, or null.</param>
+/// <param name="SourceArtifact">The existing artifact re-evaluated instead of quantizing (a recipe's model.artifact), or null.</param>
 public sealed record ArtifactContext(
     Recipe Recipe,
     PipelineOptions Options,
     RunContext Run,
-    ModelBundle Source,
+    string? Checkpoint,
     QuantizedModel Quantized,
     EvaluationRecord? Baseline,
     EvaluationRecord? Evaluation,
@@ -34,7 +35,8 @@ public sealed record ArtifactContext(
     RunStatus Status,
     IReadOnlyDictionary<string, double> Timings,
     IReadOnlyList<string> RecipeSources,
-    Reports.Model.ReconstructionFigure? Reconstructions = null);
+    Reports.Model.ReconstructionFigure? Reconstructions = null,
+    Inputs.ArtifactModelInput? SourceArtifact = null);
 
 /// <summary>
 /// Builds an artifact folder next to its final place and swaps it in only when complete, so a crash or a failed
@@ -130,6 +132,11 @@ public static class ArtifactWriter
         string Rel(string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
         var sources = c.RecipeSources.DefaultIfEmpty(recipe.SourceFile).Select(f => Entry(f, Rel(f))).ToList();
         var layers = c.Quantized.Layers;
+        var source = c.SourceArtifact;
+        var previous = source?.Manifest;
+        // The source model: the checkpoint named, else the one the re-evaluated artifact's manifest records.
+        var model = c.Checkpoint is { } checkpoint ? Entry(checkpoint, Rel(checkpoint)) : previous!.Model;
+        var modelFiles = c.Checkpoint is { } named ? ModelFilesOf(named, recipe.Model.Config, Rel) : previous?.ModelFiles;
         return new ArtifactManifest(
             ArtifactManifest.CurrentFormat,
             recipe.Artifact.Name,
@@ -138,18 +145,30 @@ public static class ArtifactWriter
             new ToolInfo("wmq", c.Run.ToolVersion, TorchRuntime.TorchSharpVersion(), TorchRuntime.LibTorchVersion()),
             new RecipeInfo(recipe.Name, Rel(recipe.SourceFile), FileHashes.Sha256(recipe.SourceFile), sources,
                 recipe.MatrixValues.ToDictionary(m => m.Path, m => m.Value, StringComparer.Ordinal)),
-            Entry(c.Source.CheckpointPath, Rel(c.Source.CheckpointPath)),
+            model,
             recipe.Environment,
             c.Run.DeviceKind,
             new SeedInfo(recipe.Seed, recipe.Evaluation.SeedOffset, recipe.Evaluation.Episodes, recipe.Calibration.SeedOffset, c.Quantized.CalibrationEpisodes),
-            new QuantizationInfo(recipe.Quantization.Method.Name, recipe.Quantization.Describe(), layers) { Settings = RecipeWriter.Quantization(recipe.Quantization) },
+            previous?.Quantization
+                ?? new QuantizationInfo(recipe.Quantization.Method.Name, recipe.Quantization.Describe(), layers) { Settings = RecipeWriter.Quantization(recipe.Quantization) },
             c.Quantized.Sizes,
             c.Baseline,
             c.Evaluation,
             c.Gates,
             c.Timings,
-            files);
+            files)
+        {
+            ModelFiles = modelFiles,
+            SourceArtifact = source is null ? null : new SourceArtifactInfo(
+                Rel(source.Folder), previous!.Name, previous.Version, source.Digest, source.ManifestSha256!),
+        };
     }
+
+    /// <summary>The checkpoint's model config (named, else beside it) and normalization.json, those that exist, hashed.</summary>
+    private static List<FileInfoEntry> ModelFilesOf(string checkpoint, string? config, Func<string, string> rel) =>
+        [.. new[] { config ?? WorldModelCheckpoint.ConfigPathFor(checkpoint), Path.Combine(Path.GetDirectoryName(checkpoint)!, NormalizationRecord.FileName) }
+            .Where(File.Exists)
+            .Select(f => Entry(f, rel(f)))];
 
     internal static string Format(double value, string format = "F3") => value.ToString(format, CultureInfo.InvariantCulture);
 }

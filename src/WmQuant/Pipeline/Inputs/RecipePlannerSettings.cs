@@ -14,9 +14,16 @@ public static class RecipePlannerSettings
     public static EvaluationSettings For(ModelBundle model, PlannerSpec planner, int episodes, int seedOffset, long seed, int? maxIterations = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        return For(model.Normalization, planner, episodes, seedOffset, seed, maxIterations);
+    }
+
+    /// <summary>The same for a model known only by its training statistics (a quantized artifact's copy of them).</summary>
+    public static EvaluationSettings For(NormalizationRecord normalization, PlannerSpec planner, int episodes, int seedOffset, long seed, int? maxIterations = null)
+    {
+        ArgumentNullException.ThrowIfNull(normalization);
         ArgumentNullException.ThrowIfNull(planner);
         return new EvaluationSettings(
-            model.CreateMpcSettings(maxIterations ?? planner.MaxIterations),
+            normalization.CreateMpcSettings(maxIterations ?? planner.MaxIterations),
             planner.Kind,
             episodes,
             seedOffset == EpisodeSeeds.Offset(EpisodeSeedSet.Calibration) ? EpisodeSeedSet.Calibration : EpisodeSeedSet.Evaluation,

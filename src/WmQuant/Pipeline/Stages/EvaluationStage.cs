@@ -1,12 +1,28 @@
 using WmQuant.Models.Checkpoints;
+using WmQuant.Models.Config;
 using WmQuant.Pipeline.Caching;
 using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning;
 using WmQuant.Planning.Adapters;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
+using static TorchSharp.torch;
 
 namespace WmQuant.Pipeline.Stages;
+
+/// <summary>What planning needs of a model besides the network: its training statistics, the config the environments are built for, its device.</summary>
+/// <param name="Normalization">Action and proprio statistics.</param>
+/// <param name="Config">The model config.</param>
+/// <param name="Device">Where the network plans.</param>
+public sealed record PlanningBasis(NormalizationRecord Normalization, WorldModelConfig Config, Device Device)
+{
+    /// <summary>The basis of a float model bundle (on the device it is on now).</summary>
+    public static PlanningBasis Of(ModelBundle bundle)
+    {
+        ArgumentNullException.ThrowIfNull(bundle);
+        return new PlanningBasis(bundle.Normalization, bundle.Model.Config, bundle.Model.Device);
+    }
+}
 
 /// <summary>
 /// Plans with a model on the recipe's evaluation episodes, or returns the cached record of the same evaluation
@@ -54,16 +70,32 @@ public static class EvaluationStage
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        return Run(cache, inputs, PlanningBasis.Of(model), adapterFactory, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs (or reuses) the evaluation of a model known by its <paramref name="basis"/> (a quantized artifact has no float
+    /// bundle); <paramref name="adapterFactory"/> is called only when it must run.
+    /// </summary>
+    public static (EvaluationRecord Record, bool Cached) Run(
+        StageCache cache,
+        Inputs inputs,
+        PlanningBasis basis,
+        Func<ILatentWorldModel> adapterFactory,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(basis);
         ArgumentNullException.ThrowIfNull(adapterFactory);
         var (directory, hit) = cache.GetOrCreate("evaluate", KeyOf(inputs), folder =>
         {
-            var settings = RecipePlannerSettings.For(model, inputs.Planner, inputs.Episodes, inputs.SeedOffset, inputs.Seed);
-            var batch = EnvironmentEpisodeBatch.ForModel(inputs.Environment, model.Model.Config);
+            var settings = RecipePlannerSettings.For(basis.Normalization, inputs.Planner, inputs.Episodes, inputs.SeedOffset, inputs.Seed);
+            var batch = EnvironmentEpisodeBatch.ForModel(inputs.Environment, basis.Config);
             var adapter = adapterFactory();
-            using var precision = inputs.Precision.Enter(model.Model.Device);
+            using var precision = inputs.Precision.Enter(basis.Device);
             var result = new EvaluationRunner(adapter, settings).Run(batch, progress, cancellationToken);
             (EvaluationRecord.From(result, settings, inputs.Environment, inputs.ModelSha256, inputs.Quantization, inputs.DeviceKind)
                 with { Precision = inputs.Precision == PlanningPrecision.Fp32 ? null : inputs.Precision })

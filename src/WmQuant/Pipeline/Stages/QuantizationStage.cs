@@ -85,7 +85,7 @@ public static class QuantizationStage
             {
                 var clock = Stopwatch.StartNew();
                 using var set = Calibrate(context.Cache, fp, calibration, progress, cancellationToken);
-                var loaded = ModelBundle.Load(recipe.Model.Checkpoint, recipe.Model.Config, boundary);
+                var loaded = ModelBundle.Load(fp.CheckpointPath, recipe.Model.Config, boundary);
                 using var model = loaded.Model ?? throw new InvalidDataException(string.Join("; ", loaded.Problems.Select(p => p.Text)));
                 model.Model.MoveTo(context.Device, ScalarType.Float32);
                 var method = request.CreateMethod();
@@ -103,7 +103,7 @@ public static class QuantizationStage
                 {
                     Normalization = fp.Normalization,
                     MethodOptions = request.Method.Describe(request.Options),
-                    Notes = new Dictionary<string, string>(StringComparer.Ordinal) { ["source_model_sha256"] = fp.Sha256 },
+                    Notes = new Dictionary<string, string>(StringComparer.Ordinal) { [ArtifactConfigFile.SourceModelNote] = fp.Sha256 },
                 });
                 var layers = result.Reports.Where(r => !r.IsFloat).Select(r => new LayerEntry(
                     r.Layer,

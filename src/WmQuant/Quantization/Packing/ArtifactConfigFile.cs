@@ -1,6 +1,9 @@
-using WmQuant.IO.Safetensors;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
+using WmQuant.IO;
+using WmQuant.IO.Safetensors;
 using WmQuant.Models.Checkpoints;
 
 namespace WmQuant.Quantization.Packing;
@@ -30,6 +33,15 @@ public sealed record ArtifactConfigFile(
 
     /// <summary>Largest config.json read (a hostile-input bound far above any real one).</summary>
     public const long MaxBytes = 64L << 20;
+
+    /// <summary>
+    /// The note holding the SHA-256 of the float checkpoint the artifact was quantized from: what ties a re-gated release
+    /// to the checkpoint its FP baseline is measured on.
+    /// </summary>
+    public const string SourceModelNote = "source_model_sha256";
+
+    /// <summary>The source checkpoint's SHA-256 (<see cref="SourceModelNote"/>), or null when the writer recorded none.</summary>
+    public string? SourceModelSha256 => Notes.TryGetValue(SourceModelNote, out string? sha) && sha.Length > 0 ? sha : null;
 
     /// <summary>True when the weights were quantized in activation order: gptq with act_order (compressed-tensors' actorder "weight").</summary>
     public bool ActOrder => Quantization.Method == "gptq" && MethodOptions?["act_order"] is JsonValue flag && flag.TryGetValue(out bool on) && on;
@@ -96,6 +108,28 @@ public sealed record ArtifactConfigFile(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Reads <c>config.json</c> of the artifact in <paramref name="folder"/> under the path policy (inside
+    /// <paramref name="boundary"/> when given, a regular file of at most <see cref="MaxBytes"/>): the description, or a
+    /// diagnostic at the file saying why it cannot be used.
+    /// </summary>
+    public static (ArtifactConfigFile? Config, Diagnostic? Problem) Read(string folder, RepositoryBoundary? boundary = null)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string path = Path.Combine(folder, FileName);
+        var limits = InputLimits.Manifest with { What = "artifact " + FileName, MaxBytes = MaxBytes };
+        var (bytes, problem) = BoundedText.ReadBytes(path, limits, boundary);
+        if (bytes is null)
+        {
+            return (null, problem);
+        }
+
+        var config = Parse(bytes, out string? error);
+        return config is null
+            ? (null, Diagnostic.FileError(DiagnosticCodes.ModelUnreadable, Path.GetFullPath(path), $"not a usable artifact {FileName}: {error}"))
+            : (config, null);
     }
 
     /// <summary>Parses the file's bytes; null with a message naming the entry at fault otherwise.</summary>

@@ -27,8 +27,9 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
         string environment = Text(root, S.Environment)!;
         var model = Map(root, S.Model);
         var modelSpec = new ModelSpec(
-            PathOf(model, S.Checkpoint, "checkpoint", options.CheckFiles) ?? string.Empty,
-            PathOf(model, S.ModelConfig, "model config", options.CheckFiles));
+            PathOf(model, S.Checkpoint, "checkpoint", options.CheckFiles),
+            PathOf(model, S.ModelConfig, "model config", options.CheckFiles),
+            model?.Get(S.ModelArtifact.Name) is YamlTreeScalar artifactFolder ? paths.ResolveFolder(artifactFolder, "quantized artifact", options.CheckFiles) : null);
         var calibration = Map(root, S.Calibration);
         var evaluation = Map(root, S.Evaluation);
         var artifact = Map(root, S.Artifact);

@@ -7,6 +7,7 @@ namespace WmQuant.Recipes.Binding;
 internal sealed class SourceMap
 {
     private readonly Dictionary<string, SourcePosition> positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> scalars = new(StringComparer.Ordinal);
 
     public SourceMap(YamlTreeMapping root)
     {
@@ -17,6 +18,9 @@ internal sealed class SourceMap
     public SourcePosition Root { get; }
 
     public bool Has(string path) => positions.ContainsKey(path);
+
+    /// <summary>The text of a scalar setting as written (a path as the author wrote it), or null.</summary>
+    public string? Value(string path) => scalars.TryGetValue(path, out string? value) ? value : null;
 
     /// <summary>The position of a setting, else of its nearest written ancestor.</summary>
     public SourcePosition Of(string path)
@@ -47,6 +51,9 @@ internal sealed class SourceMap
                     Walk(entry.Value, path.Length == 0 ? entry.Key : $"{path}.{entry.Key}");
                 }
 
+                break;
+            case YamlTreeScalar scalar:
+                scalars[path] = scalar.Value;
                 break;
             case YamlTreeSequence sequence:
                 for (int i = 0; i < sequence.Items.Count; i++)

@@ -21,29 +21,11 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
 
     public void Check(Recipe recipe, IReadOnlyList<LayerShape>? layers)
     {
-        var quantization = recipe.Quantization;
-        if (!Removed("quantization.method", "quantization.scheme", "quantization.activations", "quantization.modules"))
+        CheckModel(recipe);
+        // With model.artifact the quantization comes from the artifact; the recipe's own section is not applied.
+        if (!recipe.Model.IsArtifact)
         {
-            CheckWeightOnly(quantization);
-        }
-
-        if (!Removed("quantization.weights", "quantization.scheme"))
-        {
-            CheckGranularity("quantization.weights", quantization.Weights);
-        }
-
-        foreach (var rule in quantization.Overrides)
-        {
-            string path = $"quantization.modules.{rule.Selector}.weights";
-            if (source.Has(path) && !Removed(path, "quantization.weights") && rule.Weights is { } weights)
-            {
-                CheckGranularity(path, weights);
-            }
-        }
-
-        if (layers is not null && !Removed("quantization"))
-        {
-            CheckAgainstModel(quantization, layers);
+            CheckQuantization(recipe.Quantization, layers);
         }
 
         CheckGates(recipe);
@@ -67,6 +49,69 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
         {
             Add("calibration.seed_offset", Severity.Warning, DiagnosticCodes.SeedOverlap,
                 $"calibration.seed_offset {N(recipe.Calibration.SeedOffset)} gives the same episode seeds as evaluation.seed_offset {N(recipe.Evaluation.SeedOffset)}; calibration would see the evaluation episodes");
+        }
+    }
+
+    /// <summary>A checkpoint or an artifact (or both); an artifact alone gives no FP model to compare with.</summary>
+    private void CheckModel(Recipe recipe)
+    {
+        bool checkpoint = source.Has("model.checkpoint");
+        bool artifact = source.Has("model.artifact");
+        if (!checkpoint && !artifact && !Removed("model"))
+        {
+            Error("model", DiagnosticCodes.MissingKey,
+                "model needs checkpoint (a full-precision model to quantize) or artifact (a quantized artifact folder to re-evaluate), or both");
+            return;
+        }
+
+        if (!artifact || checkpoint)
+        {
+            return;
+        }
+
+        if (source.Has("model.config"))
+        {
+            Add("model.config", Severity.Warning, DiagnosticCodes.IneffectiveSetting,
+                "model.config has no effect without model.checkpoint: the artifact carries its own model config");
+        }
+
+        for (int i = 0; i < recipe.Gates.Count; i++)
+        {
+            var gate = recipe.Gates[i];
+            if (gate.MaxDropVsBaseline is not null && gate.BaselineManifest is null && !Removed($"gates[{i}]"))
+            {
+                problems.Add(Diagnostic.Error(DiagnosticCodes.MissingKey,
+                    $"gates[{i}] compares with the FP model (baseline: fp), which model.artifact alone does not give; add model.checkpoint " +
+                    "(the checkpoint the artifact was quantized from) or compare with a previous release (baseline: path/to/manifest.json)",
+                    gate.Position ?? source.Of($"gates[{i}]")));
+            }
+        }
+    }
+
+    private void CheckQuantization(QuantizationRequest quantization, IReadOnlyList<LayerShape>? layers)
+    {
+        if (!Removed("quantization.method", "quantization.scheme", "quantization.activations", "quantization.modules"))
+        {
+            CheckWeightOnly(quantization);
+        }
+
+        if (!Removed("quantization.weights", "quantization.scheme"))
+        {
+            CheckGranularity("quantization.weights", quantization.Weights);
+        }
+
+        foreach (var rule in quantization.Overrides)
+        {
+            string path = $"quantization.modules.{rule.Selector}.weights";
+            if (source.Has(path) && !Removed(path, "quantization.weights") && rule.Weights is { } weights)
+            {
+                CheckGranularity(path, weights);
+            }
+        }
+
+        if (layers is not null && !Removed("quantization"))
+        {
+            CheckAgainstModel(quantization, layers);
         }
     }
 

@@ -1,3 +1,4 @@
+using WmQuant.Contract;
 using WmQuant.Diagnostics;
 using WmQuant.IO;
 using WmQuant.Recipes.Yaml;
@@ -24,6 +25,46 @@ internal sealed class RecipePathResolver(RepositoryBoundary boundary, ICollectio
         if (problem is not null)
         {
             problems.Add(problem);
+            return null;
+        }
+
+        return Path.GetFullPath(Path.Combine(folder, node.Value));
+    }
+
+    /// <summary>
+    /// The absolute path of a folder a recipe names (a quantized artifact), or null after reporting why it cannot be used:
+    /// resolvable, inside the repository, and (when it must exist) a directory.
+    /// </summary>
+    public string? ResolveFolder(YamlTreeScalar node, string what, bool mustExist)
+    {
+        string folder = Path.GetDirectoryName(node.Position.File) ?? boundary.Root;
+        string written = BoundedText.Shorten(node.Value);
+        var resolved = PathPolicy.Resolve(node.Value, folder);
+        if (resolved.Real is not { } real)
+        {
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.UnresolvablePath, $"{what} '{written}' cannot be used: {resolved.Problem}"));
+            return null;
+        }
+
+        if (boundary.Escape(resolved, what, written) is { } escape)
+        {
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathEscapesRepository, escape));
+            return null;
+        }
+
+        var kind = PathPolicy.KindOf(real);
+        if (kind == FileKind.Missing && mustExist)
+        {
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.PathNotFound, $"{what} '{written}' not found (resolved to {resolved.Full})"));
+            return null;
+        }
+
+        if (kind is not (FileKind.Missing or FileKind.Directory))
+        {
+            string holder = Path.GetDirectoryName(node.Value) is { Length: > 0 } parent ? $" ('{BoundedText.Shorten(parent)}')" : "";
+            string then = kind == FileKind.Regular ? $"name the folder that holds it{holder}" : "name the artifact folder";
+            problems.Add(Diagnostic.At(node.Position, Severity.Error, DiagnosticCodes.NotRegularFile,
+                $"{what} '{written}' is {PathPolicy.Describe(kind)}, not a folder; {then}"));
             return null;
         }
 

@@ -118,7 +118,7 @@ public static class RecipeJsonSchema
                 case TextFormat.Device:
                     node["pattern"] = "^(auto|cpu|cuda|cuda:[0-9]+)$";
                     break;
-                case TextFormat.Path or TextFormat.Baseline:
+                case TextFormat.Path or TextFormat.Folder or TextFormat.Baseline:
                     node["minLength"] = 1;
                     break;
             }

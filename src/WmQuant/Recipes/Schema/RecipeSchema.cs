@@ -47,11 +47,13 @@ public sealed class RecipeSchema
         "A base recipe (path relative to this file) whose settings this one starts from: mappings merge (this file wins), lists are replaced. Bases may extend other bases.");
 
     internal static readonly FieldDescriptor Checkpoint = new("checkpoint", new TextType(TextFormat.Path, "checkpoint"),
-        "safetensors state dict of the DINO-WM model, relative to the recipe.", Required: true);
+        "safetensors state dict of the DINO-WM model, relative to the recipe. Needed unless artifact is given; with artifact it must be the checkpoint the artifact was quantized from (same SHA-256, model config and normalization), and the FP baseline is measured on it.");
     internal static readonly FieldDescriptor ModelConfig = new("config", new TextType(TextFormat.Path, "model config"),
-        "Model config YAML (architecture sizes), relative to the recipe; default: the model's own config beside the checkpoint.");
-    internal static readonly FieldDescriptor Model = new("model", new MapType([Checkpoint, ModelConfig]),
-        "The full-precision model to quantize.", Required: true);
+        "Model config YAML (architecture sizes) of the checkpoint, relative to the recipe; default: the model's own config beside the checkpoint.");
+    internal static readonly FieldDescriptor ModelArtifact = new("artifact", new TextType(TextFormat.Folder, "quantized artifact"),
+        "An existing quantized artifact folder (written by wmq run, with its manifest.json), relative to the recipe: evaluated and gated as it is, without quantizing again. Its own config.json supplies the model config, normalization and quantization; the recipe's quantization and calibration sections are then ignored (a warning says so where they differ from the artifact's). Add checkpoint (the source model) for gates that compare with the FP model.");
+    internal static readonly FieldDescriptor Model = new("model", new MapType([Checkpoint, ModelConfig, ModelArtifact]),
+        "The model: a full-precision checkpoint to quantize, or an existing quantized artifact to re-evaluate (with its source checkpoint for FP comparisons). At least one of checkpoint and artifact.", Required: true);
 
     internal static readonly FieldDescriptor Environment = new("environment", new ChoiceType(EnvironmentCatalog.Names),
         "Environment the model was trained on; calibration and evaluation plan in it. Also picks planner defaults.", Required: true);

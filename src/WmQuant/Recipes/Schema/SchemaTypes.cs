@@ -130,6 +130,9 @@ public enum TextFormat
     /// <summary>A path relative to the recipe file, inside the repository.</summary>
     Path,
 
+    /// <summary>A path to a folder (a quantized artifact), relative to the recipe file, inside the repository.</summary>
+    Folder,
+
     /// <summary>'fp' (the full-precision model evaluated in the same run) or a path to a previous release's manifest.</summary>
     Baseline,
 }

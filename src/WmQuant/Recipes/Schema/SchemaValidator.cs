@@ -219,6 +219,10 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
                     // Checked here too, so a missing file is reported even when other settings are wrong.
                     paths.Resolve(scalar, text.What, checkFiles);
                 }
+                else if (paths is not null && text.What is not null && scalar.Value.Trim().Length > 0 && text.Format == TextFormat.Folder)
+                {
+                    paths.ResolveFolder(scalar, text.What, checkFiles);
+                }
 
                 break;
             default:
@@ -246,7 +250,7 @@ internal sealed partial class SchemaValidator(ICollection<Diagnostic> problems, 
             case TextFormat.Device when DeviceRequest.TryParse(value, out _) is null:
                 Report(scalar, DiagnosticCodes.BadFormat, $"{path} is '{shown}'; allowed: {DeviceRequest.AllowedValues}");
                 break;
-            case TextFormat.Path or TextFormat.Baseline when value.Trim().Length == 0:
+            case TextFormat.Path or TextFormat.Folder or TextFormat.Baseline when value.Trim().Length == 0:
                 Report(scalar, DiagnosticCodes.BadFormat, $"{path} is empty; expected a path relative to the recipe");
                 break;
         }
