@@ -53,17 +53,22 @@ public class PairedDifferenceIntervalTests
     }
 
     [Test]
-    public void Every_seed_lost_or_gained_reaches_the_end_of_the_range()
+    public void Every_seed_lost_or_gained_has_the_closed_form_end_worked_by_hand()
     {
+        // b = n, c = 0: the quadratic's discriminant is n²(δ + 1)², the restricted gained probability (1 − δ) / 2, and the
+        // score for the drop δ is −√n·√((1 + δ) / (1 − δ)). Setting it to −z gives δ = (z² − n) / (z² + n); for n = 10
+        // at 95% that is −0.44493 (so the difference reaches −1 and stops at −0.44493).
         var (lostLower, lostUpper) = PairedDifferenceInterval.Tango(10, 0, 10, 0.95);
         var (gainedLower, gainedUpper) = PairedDifferenceInterval.Tango(0, 10, 10, 0.95);
+        double z2 = Math.Pow(NormalDistribution.Quantile(0.975), 2);
 
         Assert.Multiple(() =>
         {
             Assert.That(lostLower, Is.EqualTo(-1));
-            Assert.That(lostUpper, Is.LessThan(-0.5));
+            Assert.That(lostUpper, Is.EqualTo((z2 - 10) / (z2 + 10)).Within(1e-9));
+            Assert.That(lostUpper, Is.EqualTo(-0.44493).Within(5e-6));
             Assert.That(gainedUpper, Is.EqualTo(1));
-            Assert.That(gainedLower, Is.GreaterThan(0.5));
+            Assert.That(gainedLower, Is.EqualTo((10 - z2) / (z2 + 10)).Within(1e-9));
         });
     }
 

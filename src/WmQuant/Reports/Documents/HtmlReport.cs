@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using WmQuant.Reports.Model;
 
@@ -150,5 +149,26 @@ internal static class HtmlReport
         }
     }
 
-    private static string Escape(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>
+    /// Escapes only the characters HTML gives meaning to; the page is UTF-8, so "·", "×" and "−" stay readable in the
+    /// source (WebUtility.HtmlEncode turns U+00A0…U+00FF into numeric entities).
+    /// </summary>
+    private static string Escape(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '&' => escaped.Append("&amp;"),
+                '<' => escaped.Append("&lt;"),
+                '>' => escaped.Append("&gt;"),
+                '"' => escaped.Append("&quot;"),
+                '\'' => escaped.Append("&#39;"),
+                _ => escaped.Append(c),
+            };
+        }
+
+        return escaped.ToString();
+    }
 }

@@ -191,7 +191,7 @@ internal static class ReportText
         [
             new Fact("FP32 weights", $"{Megabytes(sizes.Fp32Bytes)} ({Count(sizes.Parameters)} parameters)"),
             new Fact("Packed weights", $"{Megabytes(sizes.PackedBytes)}, {Fixed(sizes.Reduction)}× smaller"),
-            new Fact("Bits per quantized weight", $"{Fixed(sizes.BitsPerQuantizedWeight)} (codes, scales and zero points of {Count(sizes.QuantizedWeights)} weights)"),
+            new Fact("Bits per quantized weight", $"{Bits(sizes.BitsPerQuantizedWeight)} (codes, scales and zero points of {Count(sizes.QuantizedWeights)} weights)"),
             new Fact("Bits per parameter, whole model", $"{Fixed(sizes.BitsPerParameter)} (float tensors included; FP32 is 32)"),
         ];
     }
@@ -350,6 +350,9 @@ internal static class ReportText
         string.Create(CultureInfo.InvariantCulture, $"{count} {noun}{(count == 1 ? "" : "s")}");
 
     private static string Percent(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>Up to three decimals: group overheads are multiples of 1/128 or finer (W4 g128 with FP16 scales is 4.125), which two decimals would round.</summary>
+    private static string Bits(double value) => double.IsFinite(value) ? value.ToString("0.###", CultureInfo.InvariantCulture) : "n/a";
 
     private static string Fixed(double value) => double.IsFinite(value) ? value.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 
