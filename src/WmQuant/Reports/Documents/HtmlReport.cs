@@ -21,7 +21,8 @@ internal static class HtmlReport
         .verdict.ungated { background: #f3f3f3; border-color: #888; color: #333; }
         p.note { background: #fff8e1; border-left: 4px solid #f9a825; padding: 0.5em 0.8em; }
         table { border-collapse: collapse; margin: 0.6em 0; }
-        th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+        th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+        table#evaluation-settings td { overflow-wrap: anywhere; }
         th { background: #f3f3f3; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         table.facts th { background: none; border: none; padding-left: 0; }
