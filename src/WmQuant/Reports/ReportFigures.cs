@@ -22,7 +22,9 @@ internal static class ReportFigures
             ReportFileNames.LossPerMpcIteration,
             "Planning loss per MPC iteration",
             "MPC iteration",
-            "Planning loss at each MPC iteration (mean over episodes)"),
+            report.LossPerMpcIteration.Any(s => s.Planning.Count > 0)
+                ? "Planning loss at each MPC iteration (mean over the episodes still planning in it; dashed, right axis: how many)"
+                : "Planning loss at each MPC iteration (mean over the episodes still planning in it)"),
         Sensitivity(report.LayerSensitivity),
         Reconstructions(report.Reconstructions),
     ];

@@ -62,7 +62,7 @@ public sealed class PipelineRunnerTests
             Assert.That(manifest.Model.Path, Is.EqualTo("models/wall/model.safetensors"));
             Assert.That(manifest.Seeds.CalibrationEpisodes, Is.EqualTo(4), "every method is calibrated, for held-out per-layer errors");
             Assert.That(manifest.Quantization.Layers.Select(l => l.RelativeOutputError), Has.All.InRange(1e-6, 0.5), "W4 on held-out tokens");
-            Assert.That(File.ReadAllText(Path.Combine(dir, "report", "report.md")), Does.Contain("## Per-layer error").And.Contain("| encoder.blocks.0.attn.qkv | W4 g32 | none |"));
+            Assert.That(File.ReadAllText(Path.Combine(dir, "report", "report.md")), Does.Contain("## Per-layer error").And.Contain("| encoder.blocks.0.attn.qkv | 4 | 32 | none |"));
             Assert.That(Directory.GetDirectories(ws.Output, ".staging-*"), Is.Empty);
         });
 

@@ -1,6 +1,8 @@
+using ScottPlot;
 using SkiaSharp;
 using WmQuant.Reports;
 using WmQuant.Reports.Charts;
+using WmQuant.Reports.Model;
 
 namespace WmQuant.Tests.Reports;
 
@@ -80,6 +82,75 @@ public sealed class ReportImageTests
             // Row labels are drawn in the label column.
             Assert.That(CountDark(bitmap, ReconstructionGridImage.Margin, top, ReconstructionGridImage.LabelWidth, ReconstructionGridImage.Cell), Is.GreaterThan(20));
         });
+    }
+
+    [Test]
+    public void Success_error_bars_reach_the_interval_ends_below_and_above_each_point()
+    {
+        // Lopsided on purpose: 0.5 below the point and 0.1 above it, so a bar drawn upside down cannot pass.
+        var point = new SuccessBitsPoint("W4 g128", 4, 0.8, 0.3, 0.9, "g128");
+        using var plot = SuccessVsBitsChart.Build([point], fpReference: null);
+        var png = ChartCanvas.ToPng(plot, ChartCanvas.Width, ChartCanvas.Height);
+        var bar = plot.GetPlottables().OfType<ScottPlot.Plottables.ErrorBar>().Single();
+        var limits = bar.GetAxisLimits();
+
+        using var bitmap = SKBitmap.Decode(png);
+        var centre = plot.GetPixel(new Coordinates(4, 0.8));
+        var upper = plot.GetPixel(new Coordinates(4, 0.9));
+        var lower = plot.GetPixel(new Coordinates(4, 0.3));
+        var (top, bottom) = VerticalExtent(bitmap, (int)Math.Round(centre.X), ChartCanvas.SeriesColor(0));
+        TestContext.Out.WriteLine($"point at y={centre.Y:F1} px; bar drawn from y={top} to y={bottom}; interval ends at {upper.Y:F1} and {lower.Y:F1}");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(limits.Bottom, Is.EqualTo(0.3).Within(1e-12), "ScottPlot's own extent of the bar");
+            Assert.That(limits.Top, Is.EqualTo(0.9).Within(1e-12));
+            Assert.That(top, Is.EqualTo(upper.Y).Within(3), "the bar's top is the interval's upper end");
+            Assert.That(bottom, Is.EqualTo(lower.Y).Within(3), "the bar's bottom is the interval's lower end");
+            Assert.That(bottom - centre.Y, Is.GreaterThan(3 * (centre.Y - top)), "five times longer below the point than above");
+        });
+    }
+
+    [Test]
+    public void Episodes_still_planning_are_drawn_against_a_right_axis_that_holds_them()
+    {
+        LossSeries[] series =
+        [
+            new LossSeries("FP", [0.4, 0.3, 0.2]) { Planning = [50, 31, 4] },
+            new LossSeries("W4", [0.5, 0.4, 0.35]) { Planning = [50, 40, 12] },
+        ];
+        using var plot = LossCurveChart.Build("loss", "MPC iteration", series);
+        ChartCanvas.ToPng(plot, ChartCanvas.Width, ChartCanvas.Height);
+        var counts = plot.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Where(s => s.Axes.YAxis == plot.Axes.Right).ToArray();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(counts.Select(s => s.LegendText), Is.EqualTo(new[] { "FP: episodes planning", "W4: episodes planning" }));
+            Assert.That(counts[1].Data.GetScatterPoints().Select(p => p.Y), Is.EqualTo(new[] { 50.0, 40, 12 }));
+            Assert.That(plot.Axes.Right.Min, Is.EqualTo(0));
+            Assert.That(plot.Axes.Right.Max, Is.GreaterThanOrEqualTo(50));
+            Assert.That(plot.Axes.Right.Label.Text, Is.EqualTo("episodes still planning"));
+        });
+    }
+
+    /// <summary>First and last rows, within two pixels of column <paramref name="x"/>, drawn in about <paramref name="color"/>.</summary>
+    private static (int Top, int Bottom) VerticalExtent(SKBitmap bitmap, int x, ScottPlot.Color color)
+    {
+        int top = int.MaxValue, bottom = int.MinValue;
+        for (var y = 0; y < bitmap.Height; y++)
+        {
+            for (var dx = -2; dx <= 2; dx++)
+            {
+                var pixel = bitmap.GetPixel(x + dx, y);
+                if (Math.Abs(pixel.Red - color.R) + Math.Abs(pixel.Green - color.G) + Math.Abs(pixel.Blue - color.B) < 60)
+                {
+                    top = Math.Min(top, y);
+                    bottom = Math.Max(bottom, y);
+                }
+            }
+        }
+
+        return (top, bottom);
     }
 
     private static (double Variance, double Inked) Statistics(SKBitmap bitmap)

@@ -88,7 +88,7 @@ public static class ArtifactWriter
 
         var preliminary = BuildManifest(context, staging, files: []);
         File.WriteAllText(Path.Combine(staging, "MODEL_CARD.md"), ArtifactModelCard.Render(preliminary));
-        Reports.ReportWriter.Write(RunReportBuilder.Build(preliminary, recipe, context.Reconstructions), Path.Combine(staging, "report"));
+        Reports.ReportWriter.Write(RunReportBuilder.Build(preliminary, recipe, context.Reconstructions, context.Quantized.PackedSha256), Path.Combine(staging, "report"));
 
         var files = Directory.EnumerateFiles(staging, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(staging, f).Replace('\\', '/'))

@@ -1,4 +1,7 @@
+using System.Globalization;
+using System.Reflection;
 using WmQuant.Contract;
+using WmQuant.Naming;
 using WmQuant.Pipeline.Stages;
 using WmQuant.Planning.Evaluation;
 using WmQuant.Recipes;
@@ -10,7 +13,11 @@ namespace WmQuant.Pipeline.Artifacts;
 public static class RunReportBuilder
 {
     /// <summary>The report of one artifact.</summary>
-    public static RunReport Build(ArtifactManifest manifest, Recipe recipe, ReconstructionFigure? reconstructions = null)
+    /// <param name="manifest">The artifact's manifest (its file list may still be empty).</param>
+    /// <param name="recipe">The recipe it came from.</param>
+    /// <param name="reconstructions">Decoder reconstructions, or null.</param>
+    /// <param name="artifactDigest">Digest of the packed weights; null: the quantized evaluation's (empty when none ran).</param>
+    public static RunReport Build(ArtifactManifest manifest, Recipe recipe, ReconstructionFigure? reconstructions = null, string? artifactDigest = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(recipe);
@@ -33,48 +40,128 @@ public static class RunReportBuilder
                 new MetricRow("mean MPC iterations", fp?.MeanIterations, q?.MeanIterations),
                 new MetricRow("executed plan loss, first MPC iteration", First(fp?.MeanPlanLossPerIteration), First(q?.MeanPlanLossPerIteration)),
                 new MetricRow("imagined-vs-real latent gap (mean)", Mean(fp?.MeanImaginedRealGapPerIteration), Mean(q?.MeanImaginedRealGapPerIteration)),
-                new MetricRow("bits per quantized weight", 32, manifest.Sizes.EffectiveBitsPerQuantizedWeight),
-                new MetricRow("tensor bytes", manifest.Sizes.Fp32Bytes, manifest.Sizes.PackedBytes),
             ],
             SuccessIntervals = [.. new[] { ("FP32", fp), ("quantized", q) }
                 .Where(x => x.Item2 is not null)
                 .Select(x => Interval(x.Item1, x.Item2!))],
+            Episodes = Episodes(fp, q),
+            Sizes = new SizeSummary(manifest.Sizes.Fp32Bytes, manifest.Sizes.PackedBytes, manifest.Sizes.QuantizedWeights,
+                manifest.Sizes.EffectiveBitsPerQuantizedWeight),
+            Provenance = Provenance(manifest, recipe, artifactDigest ?? q?.ModelSha256 ?? ""),
             Gates = [.. manifest.Gates.Select(Row)],
             SuccessVsBits = q is null || weights.IsBypass ? [] :
             [
                 new SuccessBitsPoint(manifest.Quantization.Summary, weights.Bits, q.SuccessRate, q.SuccessInterval95[0], q.SuccessInterval95[1], group),
             ],
             FpReference = fp is null ? null : Interval("FP32", fp),
-            LossPerCemStep = Series(fp, q, r => r.MeanLossPerOptStep),
-            LossPerMpcIteration = Series(fp, q, r => r.MeanPlanLossPerIteration),
+            LossPerCemStep = Series(fp, q, r => r.MeanLossPerOptStep, withPlanning: false),
+            LossPerMpcIteration = Series(fp, q, r => r.MeanPlanLossPerIteration, withPlanning: true),
             Layers = [.. manifest.Quantization.Layers.Select(l => new LayerRow(
-                l.Name,
-                l.Bits >= 16 ? "float" : l.Granularity == "group" ? $"W{l.Bits} g{l.GroupSize}" : $"W{l.Bits} {l.Granularity}",
-                l.Activations,
-                l.WeightMse,
-                l.RelativeOutputError))],
+                l.Name, l.Bits, l.Granularity, l.GroupSize, l.Activations, l.WeightMse, l.RelativeOutputError))],
             Reconstructions = reconstructions,
         };
+    }
+
+    /// <summary>Every seed either run played, in seed order, with both outcomes side by side.</summary>
+    private static List<EpisodeRow> Episodes(EvaluationRecord? fp, EvaluationRecord? q)
+    {
+        static Dictionary<int, EpisodeResult> BySeed(EvaluationRecord? record) =>
+            (record?.Episodes ?? []).GroupBy(e => e.Seed).ToDictionary(g => g.Key, g => Result(g.First()));
+        var baseline = BySeed(fp);
+        var quantized = BySeed(q);
+        return [.. baseline.Keys.Union(quantized.Keys).Order()
+            .Select(seed => new EpisodeRow(seed, baseline.GetValueOrDefault(seed), quantized.GetValueOrDefault(seed)))];
+    }
+
+    private static EpisodeResult Result(EpisodeRecord e) => new(e.Success, e.FinalDistance, e.Iterations);
+
+    private static RunProvenance Provenance(ArtifactManifest manifest, Recipe recipe, string artifactDigest)
+    {
+        var seeds = manifest.Seeds;
+        var evaluations = new List<EvaluationSetup>();
+        if (manifest.Baseline is { } fp)
+        {
+            evaluations.Add(Setup("FP baseline", fp));
+        }
+
+        if (manifest.Quantized is { } q)
+        {
+            evaluations.Add(Setup("Quantized", q));
+        }
+
+        return new RunProvenance
+        {
+            Tool = $"{manifest.Tool.Name} {WithoutCommit(manifest.Tool.Version)}",
+            Commit = CommitOf(manifest.Tool.Version) ?? CommitOf(typeof(RunReportBuilder).Assembly
+                .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion) ?? "",
+            Runtime = $"TorchSharp {manifest.Tool.TorchSharp}, libtorch {manifest.Tool.LibTorch}",
+            Recipe = manifest.Recipe.File,
+            RecipeSha256 = manifest.Recipe.Sha256,
+            Model = manifest.Model.Path,
+            ModelSha256 = manifest.Model.Sha256,
+            ArtifactDigest = artifactDigest,
+            Calibration = seeds.CalibrationEpisodes == 0
+                ? "none (the method needs no calibration data)"
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"{seeds.CalibrationEpisodes} episodes, seeds {SeedRange(seeds.CalibrationSeedOffset, seeds.CalibrationEpisodes)}, ")
+                    + string.Create(CultureInfo.InvariantCulture, $"{recipe.Calibration.MpcIterations} MPC iterations each"),
+            Evaluations = evaluations,
+        };
+    }
+
+    private static EvaluationSetup Setup(string label, EvaluationRecord r) => new(
+        label,
+        r.ModelSha256,
+        Names.Of(r.Planner.Kind),
+        r.Planner.Horizon,
+        r.Planner.MaxIterations,
+        r.Planner.Samples,
+        r.Planner.TopK,
+        r.Planner.OptSteps,
+        r.EpisodeCount,
+        SeedRange(r.SeedOffset, r.EpisodeCount),
+        r.Seed,
+        Names.Of(r.EffectivePrecision),
+        r.Device);
+
+    /// <summary>"99·n + 1 for n = 0…49 (1 … 4852)": the episode seeds a rerun must use.</summary>
+    private static string SeedRange(int offset, int count) => count <= 0
+        ? "none"
+        : string.Create(CultureInfo.InvariantCulture, $"99·n + {offset} for n = 0…{count - 1} ({offset} … {(99 * (count - 1)) + offset})");
+
+    /// <summary>The source revision after '+' in an informational version (0.1.0+39475dd…), or null.</summary>
+    private static string? CommitOf(string? version)
+    {
+        int plus = version?.IndexOf('+', StringComparison.Ordinal) ?? -1;
+        return plus < 0 || plus == version!.Length - 1 ? null : version[(plus + 1)..];
+    }
+
+    private static string WithoutCommit(string version)
+    {
+        int plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
     }
 
     private static SuccessInterval Interval(string label, EvaluationRecord r) =>
         new(label, r.Successes, r.EpisodeCount, r.SuccessInterval95[0], r.SuccessInterval95[1], "95% Wilson");
 
-    private static List<LossSeries> Series(EvaluationRecord? fp, EvaluationRecord? q, Func<EvaluationRecord, double[]> values)
+    private static List<LossSeries> Series(EvaluationRecord? fp, EvaluationRecord? q, Func<EvaluationRecord, double[]> values, bool withPlanning)
     {
         var series = new List<LossSeries>();
-        if (fp is not null && values(fp).Length > 0)
+        foreach (var (label, record) in new[] { ("FP32", fp), ("quantized", q) })
         {
-            series.Add(new LossSeries("FP32", values(fp)));
-        }
-
-        if (q is not null && values(q).Length > 0)
-        {
-            series.Add(new LossSeries("quantized", values(q)));
+            if (record is not null && values(record).Length > 0)
+            {
+                series.Add(new LossSeries(label, values(record)) { Planning = withPlanning ? Planning(record, values(record).Length) : [] });
+            }
         }
 
         return series;
     }
+
+    /// <summary>Per MPC iteration 1…<paramref name="iterations"/>, the episodes that planned in it (those that had not stopped before it).</summary>
+    private static int[] Planning(EvaluationRecord record, int iterations) =>
+        [.. Enumerable.Range(1, iterations).Select(k => record.Episodes.Count(e => e.Iterations >= k))];
 
     private static GateRow Row(GateResult g) => new(
         g.Metric,

@@ -17,6 +17,13 @@ internal static class SuccessVsBitsChart
     /// <summary>PNG bytes of the chart; <paramref name="points"/> must contain at least one drawable point.</summary>
     public static byte[] Render(IReadOnlyList<SuccessBitsPoint> points, SuccessInterval? fpReference)
     {
+        using var plot = Build(points, fpReference);
+        return ChartCanvas.ToPng(plot, ChartCanvas.Width, ChartCanvas.Height);
+    }
+
+    /// <summary>The chart as a plot (tests read its geometry); <paramref name="points"/> must contain at least one drawable point.</summary>
+    public static Plot Build(IReadOnlyList<SuccessBitsPoint> points, SuccessInterval? fpReference)
+    {
         var drawable = Drawable(points);
         if (drawable.Count == 0)
         {
@@ -42,7 +49,13 @@ internal static class SuccessVsBitsChart
             double[] below = [.. ordered.Select(p => Gap(p.Success - p.Lower))];
             double[] above = [.. ordered.Select(p => Gap(p.Upper - p.Success))];
             double[] none = new double[xs.Length];
-            var errors = new ScottPlot.Plottables.ErrorBar(xs, ys, none, none, below, above) { Color = color };
+            // Named properties, not the constructor: its order (positive before negative) once drew every bar upside down.
+            var errors = new ScottPlot.Plottables.ErrorBar(xs, ys, none, none, none, none)
+            {
+                YErrorPositive = above,
+                YErrorNegative = below,
+                Color = color,
+            };
             errors.LineWidth = 1.5f;
             plot.Add.Plottable(errors);
             var series = plot.Add.Scatter(xs, ys, color);
@@ -56,7 +69,7 @@ internal static class SuccessVsBitsChart
         plot.Axes.SetLimitsX(bitsUsed.Min() - 0.5, bitsUsed.Max() + 0.5);
         plot.Axes.SetLimitsY(0, 1.05);
         plot.ShowLegend(Alignment.LowerRight);
-        return ChartCanvas.ToPng(plot, ChartCanvas.Width, ChartCanvas.Height);
+        return plot;
     }
 
     private static double Clamp(double rate) => double.IsFinite(rate) ? Math.Clamp(rate, 0, 1) : 0;

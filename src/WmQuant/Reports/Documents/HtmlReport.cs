@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using WmQuant.Reports.Model;
 
@@ -20,13 +19,17 @@ internal static class HtmlReport
         .verdict.failed { background: #fdecea; border-color: #c62828; color: #8e0000; }
         .verdict.passed { background: #e8f5e9; border-color: #2e7d32; color: #1b5e20; }
         .verdict.ungated { background: #f3f3f3; border-color: #888; color: #333; }
+        p.note { background: #fff8e1; border-left: 4px solid #f9a825; padding: 0.5em 0.8em; }
         table { border-collapse: collapse; margin: 0.6em 0; }
         th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
+        table#evaluation-settings td { overflow-wrap: anywhere; }
         th { background: #f3f3f3; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         table.facts th { background: none; border: none; padding-left: 0; }
         table.facts td { border: none; }
-        tr.gate-failed td { background: #fdecea; }
+        code { font-size: 0.9em; word-break: break-all; }
+        tr.gate-failed td, tr.seed-lost td { background: #fdecea; }
+        tr.seed-gained td { background: #e8f5e9; }
         td.mark { white-space: nowrap; }
         tr.gate-failed td.mark { color: #b71c1c; font-weight: bold; }
         tr.gate-passed td.mark { color: #1b5e20; }
@@ -45,125 +48,128 @@ internal static class HtmlReport
         html.Append("<title>").Append(Escape(report.Title)).Append("</title>\n");
         html.Append("<style>\n").Append(Css).Append("\n</style>\n</head>\n<body>\n");
         html.Append("<h1>").Append(Escape(report.Title)).Append("</h1>\n");
-        html.Append("<p class=\"verdict ").Append(VerdictClass(report)).Append("\" id=\"verdict\">")
-            .Append(Escape(ReportText.Headline(report))).Append("</p>\n");
-
-        var facts = ReportText.Facts(report);
-        if (facts.Count > 0)
+        foreach (var block in ReportLayout.Build(report, figures))
         {
-            html.Append("<table class=\"facts\">\n");
-            foreach (var (label, value) in facts)
-            {
-                html.Append("<tr><th>").Append(Escape(label)).Append("</th><td>").Append(Escape(value)).Append("</td></tr>\n");
-            }
-
-            html.Append("</table>\n");
-        }
-
-        Section(html, "Metrics", "metrics", ReportText.MetricColumns, report.Metrics.Select(ReportText.MetricCells), "No metrics in this run.");
-        Section(html, "Success rates", "success-rates", ReportText.IntervalColumns, report.SuccessIntervals.Select(ReportText.IntervalCells), "No success rates in this run.");
-        Gates(html, report.Gates);
-        Section(html, ReportText.LayerHeading, "layers", ReportText.LayerColumns, report.Layers.Select(ReportText.LayerCells), "No layer was quantized.");
-        if (report.Layers.Count > 0)
-        {
-            html.Append("<p>").Append(Escape(ReportText.LayerNote)).Append("</p>\n");
-        }
-
-        foreach (var figure in figures)
-        {
-            html.Append("<h2>").Append(Escape(figure.Heading)).Append("</h2>\n");
-            if (figure.IsDrawn)
-            {
-                html.Append(CultureInfo.InvariantCulture, $"<figure><img src=\"{Escape(figure.FileName)}\" width=\"{figure.Width}\" height=\"{figure.Height}\" alt=\"{Escape(figure.Heading)}\">")
-                    .Append("<figcaption>").Append(Escape(figure.Text)).Append("</figcaption></figure>\n");
-            }
-            else
-            {
-                html.Append("<p class=\"skipped\">").Append(Escape(figure.Text)).Append("</p>\n");
-            }
-
-            if (figure.FileName == ReportFileNames.SuccessVsBits && report.SuccessVsBits.Count > 0)
-            {
-                Table(html, "success-points", ReportText.PointColumns, report.SuccessVsBits.Select(ReportText.PointCells));
-            }
+            Render(html, block);
         }
 
         html.Append("</body>\n</html>\n");
         return html.ToString();
     }
 
-    private static string VerdictClass(RunReport report) =>
-        report.Gates.Count == 0 ? "ungated" : report.Failed ? "failed" : "passed";
-
-    private static void Gates(StringBuilder html, IReadOnlyList<GateRow> gates)
+    private static void Render(StringBuilder html, ReportBlock block)
     {
-        html.Append("<h2>Gates</h2>\n");
-        if (gates.Count == 0)
+        switch (block)
         {
-            html.Append("<p class=\"skipped\">No gates were declared.</p>\n");
-            return;
+            case HeadingBlock heading:
+                html.Append("<h2>").Append(Escape(heading.Text)).Append("</h2>\n");
+                break;
+            case VerdictBlock verdict:
+                html.Append("<p class=\"verdict ").Append(verdict.State).Append("\" id=\"verdict\">").Append(Escape(verdict.Text)).Append("</p>\n");
+                break;
+            case TextBlock text:
+                html.Append("<p");
+                if (text.Style != TextStyle.Plain)
+                {
+                    html.Append(" class=\"").Append(text.Style == TextStyle.Skipped ? "skipped" : "note").Append('"');
+                }
+
+                Id(html, text.Id);
+                html.Append('>').Append(Escape(text.Text)).Append("</p>\n");
+                break;
+            case FactsBlock facts:
+                html.Append("<table class=\"facts\"");
+                Id(html, facts.Id);
+                html.Append(">\n");
+                foreach (var fact in facts.Facts)
+                {
+                    html.Append("<tr><th>").Append(Escape(fact.Label)).Append("</th><td>")
+                        .Append(fact.IsCode ? "<code>" + Escape(fact.Value) + "</code>" : Escape(fact.Value)).Append("</td></tr>\n");
+                }
+
+                html.Append("</table>\n");
+                break;
+            case TableBlock table:
+                Table(html, table);
+                break;
+            case FigureBlock { Figure: var figure }:
+                if (figure.IsDrawn)
+                {
+                    html.Append(CultureInfo.InvariantCulture,
+                            $"<figure><img src=\"{Escape(figure.FileName)}\" width=\"{figure.Width}\" height=\"{figure.Height}\" alt=\"{Escape(figure.Heading)}\">")
+                        .Append("<figcaption>").Append(Escape(figure.Text)).Append("</figcaption></figure>\n");
+                }
+                else
+                {
+                    html.Append("<p class=\"skipped\">").Append(Escape(figure.Text)).Append("</p>\n");
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(block), block.GetType().Name, "Unknown report block.");
         }
-
-        html.Append("<table id=\"gates\">\n");
-        Header(html, ReportText.GateColumns);
-        foreach (var gate in gates)
-        {
-            var cells = ReportText.GateCells(gate);
-            html.Append("<tr class=\"").Append(gate.Passed ? "gate-passed" : "gate-failed").Append("\">");
-            html.Append("<td class=\"mark\">").Append(Escape(cells[0])).Append("</td>");
-            for (var c = 1; c < cells.Length; c++)
-            {
-                html.Append(ReportText.GateColumns.IsNumeric(c) ? "<td class=\"num\">" : "<td>").Append(Escape(cells[c])).Append("</td>");
-            }
-
-            html.Append("</tr>\n");
-        }
-
-        html.Append("</table>\n");
     }
 
-    private static void Section(StringBuilder html, string heading, string id, TableColumns columns, IEnumerable<string[]> rows, string whenEmpty)
+    /// <summary>A table with its number columns right-aligned and its marker column kept on one line.</summary>
+    private static void Table(StringBuilder html, TableBlock table)
     {
-        html.Append("<h2>").Append(Escape(heading)).Append("</h2>\n");
-        var materialized = rows.ToArray();
-        if (materialized.Length == 0)
-        {
-            html.Append("<p class=\"skipped\">").Append(Escape(whenEmpty)).Append("</p>\n");
-            return;
-        }
-
-        Table(html, id, columns, materialized);
-    }
-
-    /// <summary>A table with its number columns right-aligned.</summary>
-    private static void Table(StringBuilder html, string id, TableColumns columns, IEnumerable<string[]> rows)
-    {
-        html.Append("<table id=\"").Append(id).Append("\">\n");
-        Header(html, columns);
-        foreach (var row in rows)
-        {
-            html.Append("<tr>");
-            for (var c = 0; c < row.Length; c++)
-            {
-                html.Append(columns.IsNumeric(c) ? "<td class=\"num\">" : "<td>").Append(Escape(row[c])).Append("</td>");
-            }
-
-            html.Append("</tr>\n");
-        }
-
-        html.Append("</table>\n");
-    }
-
-    private static void Header(StringBuilder html, TableColumns columns)
-    {
-        html.Append("<tr>");
+        var columns = table.Columns;
+        html.Append("<table id=\"").Append(Escape(table.Id)).Append("\">\n<tr>");
         foreach (var column in columns.Headings)
         {
             html.Append("<th>").Append(Escape(column)).Append("</th>");
         }
 
         html.Append("</tr>\n");
+        foreach (var row in table.Rows)
+        {
+            html.Append("<tr");
+            if (row.Class is { } rowClass)
+            {
+                html.Append(" class=\"").Append(Escape(rowClass)).Append('"');
+            }
+
+            html.Append('>');
+            for (var c = 0; c < row.Cells.Length; c++)
+            {
+                html.Append(c == columns.MarkIndex ? "<td class=\"mark\">" : columns.IsNumeric(c) ? "<td class=\"num\">" : "<td>")
+                    .Append(Escape(row.Cells[c])).Append("</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</table>\n");
     }
 
-    private static string Escape(string text) => WebUtility.HtmlEncode(text);
+    private static void Id(StringBuilder html, string? id)
+    {
+        if (id is not null)
+        {
+            html.Append(" id=\"").Append(Escape(id)).Append('"');
+        }
+    }
+
+    /// <summary>
+    /// Escapes only the characters HTML gives meaning to; the page is UTF-8, so "·", "×" and "−" stay readable in the
+    /// source (WebUtility.HtmlEncode turns U+00A0…U+00FF into numeric entities).
+    /// </summary>
+    private static string Escape(string text)
+    {
+        var escaped = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '&' => escaped.Append("&amp;"),
+                '<' => escaped.Append("&lt;"),
+                '>' => escaped.Append("&gt;"),
+                '"' => escaped.Append("&quot;"),
+                '\'' => escaped.Append("&#39;"),
+                _ => escaped.Append(c),
+            };
+        }
+
+        return escaped.ToString();
+    }
 }

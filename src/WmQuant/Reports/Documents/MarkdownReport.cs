@@ -4,8 +4,8 @@ using WmQuant.Reports.Model;
 namespace WmQuant.Reports.Documents;
 
 /// <summary>
-/// The report as markdown (readable raw, in a pull request, or as a CI step summary), mirroring the
-/// HTML page section by section; images are linked by relative file name.
+/// The report as markdown (readable raw, in a pull request, or as a CI step summary), rendering the
+/// same blocks as the HTML page; images are linked by relative file name.
 /// </summary>
 internal static class MarkdownReport
 {
@@ -13,67 +13,73 @@ internal static class MarkdownReport
     public static string Build(RunReport report, IReadOnlyList<ReportFigure> figures)
     {
         var md = new StringBuilder();
-        md.Append("# ").Append(MarkdownText.Escape(report.Title)).Append("\n\n");
-        md.Append("> **").Append(MarkdownText.Escape(ReportText.Headline(report))).Append("**\n\n");
-        foreach (var (label, value) in ReportText.Facts(report))
+        md.Append("# ").Append(MarkdownText.Escape(report.Title)).Append('\n');
+        foreach (var block in ReportLayout.Build(report, figures))
         {
-            md.Append("- **").Append(label).Append(":** ").Append(MarkdownText.Escape(value)).Append('\n');
-        }
-
-        Section(md, "Metrics", ReportText.MetricColumns, report.Metrics.Select(ReportText.MetricCells), "No metrics in this run.");
-        Section(md, "Success rates", ReportText.IntervalColumns, report.SuccessIntervals.Select(ReportText.IntervalCells), "No success rates in this run.");
-        Section(md, "Gates", ReportText.GateColumns, report.Gates.Select(ReportText.GateCells), "No gates were declared.");
-        Section(md, ReportText.LayerHeading, ReportText.LayerColumns, report.Layers.Select(ReportText.LayerCells), "No layer was quantized.");
-        if (report.Layers.Count > 0)
-        {
-            md.Append('\n').Append(MarkdownText.Escape(ReportText.LayerNote)).Append('\n');
-        }
-
-        foreach (var figure in figures)
-        {
-            md.Append("\n## ").Append(figure.Heading).Append("\n\n");
-            if (figure.IsDrawn)
-            {
-                md.Append("![").Append(MarkdownText.Escape(figure.Heading)).Append("](").Append(figure.FileName).Append(")\n\n");
-            }
-
-            md.Append(MarkdownText.Escape(figure.Text)).Append('\n');
-            if (figure.FileName == ReportFileNames.SuccessVsBits && report.SuccessVsBits.Count > 0)
-            {
-                md.Append('\n');
-                Table(md, ReportText.PointColumns, report.SuccessVsBits.Select(ReportText.PointCells));
-            }
+            Render(md, block);
         }
 
         return md.ToString();
     }
 
-    private static void Section(StringBuilder md, string heading, TableColumns columns, IEnumerable<string[]> rows, string whenEmpty)
+    private static void Render(StringBuilder md, ReportBlock block)
     {
-        md.Append("\n## ").Append(heading).Append("\n\n");
-        var materialized = rows.ToArray();
-        if (materialized.Length == 0)
+        switch (block)
         {
-            md.Append(whenEmpty).Append('\n');
-            return;
-        }
+            case HeadingBlock heading:
+                md.Append("\n## ").Append(MarkdownText.Escape(heading.Text)).Append('\n');
+                break;
+            case VerdictBlock verdict:
+                md.Append("\n> **").Append(MarkdownText.Escape(verdict.Text)).Append("**\n");
+                break;
+            case TextBlock text:
+                md.Append('\n').Append(text.Style == TextStyle.Note ? "> " : "").Append(MarkdownText.Escape(text.Text)).Append('\n');
+                break;
+            case FactsBlock facts:
+                md.Append('\n');
+                foreach (var fact in facts.Facts)
+                {
+                    md.Append("- **").Append(MarkdownText.Escape(fact.Label)).Append(":** ").Append(Value(fact)).Append('\n');
+                }
 
-        Table(md, columns, materialized);
+                break;
+            case TableBlock table:
+                Table(md, table);
+                break;
+            case FigureBlock { Figure: var figure }:
+                md.Append('\n');
+                if (figure.IsDrawn)
+                {
+                    md.Append("![").Append(MarkdownText.Escape(figure.Heading)).Append("](").Append(figure.FileName).Append(")\n\n");
+                }
+
+                md.Append(MarkdownText.Escape(figure.Text)).Append('\n');
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(block), block.GetType().Name, "Unknown report block.");
+        }
     }
 
+    /// <summary>A fact's value; hashes and commits as code spans (they never hold a backtick).</summary>
+    private static string Value(Fact fact) =>
+        fact.IsCode && !fact.Value.Contains('`', StringComparison.Ordinal) && !fact.Value.Contains('\n', StringComparison.Ordinal)
+            ? "`" + fact.Value + "`"
+            : MarkdownText.Escape(fact.Value);
+
     /// <summary>A pipe table with its number columns right-aligned.</summary>
-    private static void Table(StringBuilder md, TableColumns columns, IEnumerable<string[]> rows)
+    private static void Table(StringBuilder md, TableBlock table)
     {
-        md.Append("| ").AppendJoin(" | ", columns.Headings.Select(MarkdownText.Escape)).Append(" |\n|");
+        var columns = table.Columns;
+        md.Append("\n| ").AppendJoin(" | ", columns.Headings.Select(MarkdownText.Escape)).Append(" |\n|");
         for (var c = 0; c < columns.Headings.Length; c++)
         {
             md.Append(columns.IsNumeric(c) ? " ---: |" : " --- |");
         }
 
         md.Append('\n');
-        foreach (var row in rows)
+        foreach (var row in table.Rows)
         {
-            md.Append("| ").AppendJoin(" | ", row.Select(MarkdownText.Escape)).Append(" |\n");
+            md.Append("| ").AppendJoin(" | ", row.Cells.Select(MarkdownText.Escape)).Append(" |\n");
         }
     }
 }

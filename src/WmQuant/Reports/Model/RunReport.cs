@@ -31,6 +31,15 @@ public sealed record RunReport
     /// <summary>Success rates with their confidence intervals (baseline, quantized, …).</summary>
     public IReadOnlyList<SuccessInterval> SuccessIntervals { get; init; } = [];
 
+    /// <summary>Every evaluation seed with the FP and quantized outcomes, in seed order; empty when nothing was evaluated.</summary>
+    public IReadOnlyList<EpisodeRow> Episodes { get; init; } = [];
+
+    /// <summary>Model sizes before and after packing; null when unknown.</summary>
+    public SizeSummary? Sizes { get; init; }
+
+    /// <summary>Tool, inputs and evaluation settings behind the numbers; null when unknown.</summary>
+    public RunProvenance? Provenance { get; init; }
+
     /// <summary>Gate verdicts; any row that did not pass marks the whole report FAILED.</summary>
     public IReadOnlyList<GateRow> Gates { get; init; } = [];
 
@@ -46,7 +55,7 @@ public sealed record RunReport
     /// <summary>Planning loss per MPC iteration, one series per model.</summary>
     public IReadOnlyList<LossSeries> LossPerMpcIteration { get; init; } = [];
 
-    /// <summary>Every quantized layer with its weight and held-out output errors, in model order.</summary>
+    /// <summary>Every quantizable layer with its settings, weight and held-out output errors, in model order.</summary>
     public IReadOnlyList<LayerRow> Layers { get; init; } = [];
 
     /// <summary>Change in planning loss when only one layer is quantized; any order (the report sorts).</summary>
@@ -54,6 +63,9 @@ public sealed record RunReport
 
     /// <summary>Decoder reconstructions (real, FP-predicted, quantized-predicted frames); null when not produced.</summary>
     public ReconstructionFigure? Reconstructions { get; init; }
+
+    /// <summary>The seed-by-seed comparison of <see cref="Episodes"/>; null when no seed was played by both models.</summary>
+    public PairedSuccess? Paired => PairedSuccess.Of(Episodes);
 
     /// <summary>Gates that did not pass, in the order given.</summary>
     public IReadOnlyList<GateRow> FailedGates => [.. Gates.Where(gate => !gate.Passed)];
