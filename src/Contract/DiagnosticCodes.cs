@@ -103,6 +103,9 @@ static class DiagnosticCodes
     /// <summary>Calibration and evaluation use the same episode seeds (a warning).</summary>
     public const string SeedOverlap = "WMQ1209";
 
+    /// <summary>A recipe's search section cannot run as written (no gates, one level, confirmation seeds that overlap others).</summary>
+    public const string SearchInconsistent = "WMQ1210";
+
     /// <summary>A referenced file does not exist.</summary>
     public const string PathNotFound = "WMQ1301";
 
@@ -198,6 +201,9 @@ static class DiagnosticCodes
 
     /// <summary>A gate could not be judged (no baseline, unpaired seeds, metric not measured).</summary>
     public const string GateNotJudged = "WMQ4002";
+
+    /// <summary>wmq tune: no candidate passed the gates within the budget, or none held up on the confirmation seeds.</summary>
+    public const string NoCandidatePassed = "WMQ4003";
 
     // 5xxx: the MSBuild tasks.
 
