@@ -46,9 +46,15 @@ public static class CandidateLadders
         int units = space.Units.Count, levels = space.Levels.Count;
         long[] cheapest = [.. Enumerable.Range(0, units).Select(u => Enumerable.Range(0, levels).Min(l => space.UnitBits(u, l)))];
         long range = Enumerable.Range(0, units).Sum(u => Enumerable.Range(0, levels).Max(l => space.UnitBits(u, l)) - cheapest[u]);
-        int width = (int)Math.Max(1, Math.Min(buckets, range));
-        double step = range == 0 ? 1 : (double)range / width;
-        int Extra(int u, int l) => (int)Math.Min(width, Math.Ceiling(((space.UnitBits(u, l) - cheapest[u]) / step) - 1e-9));
+        int resolution = (int)Math.Max(1, Math.Min(buckets, range));
+        double step = range == 0 ? 1 : (double)range / resolution;
+
+        // Rounding each unit's extra cost up can sum past the resolution; the table is as wide as the dearest allocation's
+        // rounded cost, so every allocation (every unit at its dearest level included) has a bucket.
+        int[][] extra = [.. Enumerable.Range(0, units).Select(u => Enumerable.Range(0, levels)
+            .Select(l => (int)Math.Ceiling(((space.UnitBits(u, l) - cheapest[u]) / step) - 1e-9)).ToArray())];
+        int width = Math.Max(1, extra.Sum(e => e.Max()));
+        int Extra(int u, int l) => extra[u][l];
 
         // best[b]: least summed sensitivity of the units so far with bucketed extra cost exactly b; choice[u][b]: u's level there.
         var best = new double[width + 1];

@@ -217,11 +217,9 @@ public static class TuneJob
     {
         var confirmation = recipe.Search!.Confirmation;
         var runner = new PipelineRunner(new PipelineOptions { OutputDirectory = output, RepositoryRoot = root });
-        var confirmations = new List<ConfirmationResult>();
         string? artifact = null;
-        foreach (var candidate in result.Passing.Take(confirmation.Attempts))
+        var (runs, winner) = Confirmation.Decide(result.Passing, confirmation.Attempts, candidate =>
         {
-            listener.Confirming(candidate);
             var resolved = PipelineCandidateJudge.RecipeFor(recipe, space, candidate.Candidate) with
             {
                 Evaluation = recipe.Evaluation with { Episodes = confirmation.Episodes, SeedOffset = confirmation.SeedOffset },
@@ -234,16 +232,11 @@ public static class TuneJob
             }
 
             artifact = run.ArtifactDirectory;
-            confirmations.Add(new ConfirmationResult(candidate.Number, run.Status, fp.Successes, fp.SuccessInterval95, quantized.Successes,
+            return new ConfirmationResult(candidate.Number, run.Status, fp.Successes, fp.SuccessInterval95, quantized.Successes,
                 quantized.SuccessInterval95, quantized.EpisodeCount, [.. manifest.Gates.Select(g => $"{g.Metric} {g.Kind}: {g.Verdict} — {g.Message}")],
-                artifact!));
-            if (run.Status == RunStatus.Passed)
-            {
-                return (confirmations, artifact, candidate);
-            }
-        }
-
-        return (confirmations, artifact, null);
+                artifact!);
+        }, listener.Confirming);
+        return ([.. runs], artifact, winner);
     }
 
     private static string WriteReport(
