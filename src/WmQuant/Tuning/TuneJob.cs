@@ -99,7 +99,7 @@ public static class TuneJob
         if (loaded.Recipes.Count != 1)
         {
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.SearchInconsistent,
-                $"wmq tune searches one recipe; this one expands a matrix to {loaded.Recipes.Count}: tune one combination at a time", SourcePosition.InFile(file)));
+                $"wmq tune searches one recipe; this one expands a matrix to {loaded.Recipes.Count}: tune one combination at a time", new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.InvalidInput);
         }
 
@@ -107,7 +107,7 @@ public static class TuneJob
         if (recipe.Search is null)
         {
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.MissingKey,
-                "wmq tune needs a search: section (e.g. search: { bits: [3, 4, 8] }); wmq run runs a recipe without one", SourcePosition.InFile(file)));
+                "wmq tune needs a search: section (e.g. search: { bits: [3, 4, 8] }); wmq run runs a recipe without one", new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.InvalidInput);
         }
 
@@ -144,7 +144,7 @@ public static class TuneJob
         }
         catch (TorchRuntimeException e)
         {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message, SourcePosition.InFile(file)));
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message, new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.EnvironmentFailure);
         }
 
@@ -152,7 +152,7 @@ public static class TuneJob
         var context = new RunContext(runtime, cache, request.ToolVersion);
         if (recipe.Evaluation.Precision.Problem(context.Device) is { } unusable)
         {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, unusable, SourcePosition.InFile(file)));
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, unusable, new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.EnvironmentFailure);
         }
 
@@ -197,12 +197,12 @@ public static class TuneJob
         {
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed,
                 $"{recipe.Name}: interrupted after {evaluations} candidate evaluation(s); everything finished is cached: rerun the same command to resume",
-                SourcePosition.InFile(file)));
+                new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.EnvironmentFailure);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
         {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", SourcePosition.InFile(file)));
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.EnvironmentFailure);
         }
     }
