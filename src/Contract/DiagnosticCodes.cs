@@ -106,6 +106,9 @@ static class DiagnosticCodes
     /// <summary>model.artifact and model.checkpoint do not belong together (source hash, model config or normalization differ).</summary>
     public const string ModelInputsDisagree = "WMQ1210";
 
+    /// <summary>A recipe's search section cannot run as written (no gates, one level, confirmation seeds that overlap others).</summary>
+    public const string SearchInconsistent = "WMQ1211";
+
     /// <summary>A referenced file does not exist.</summary>
     public const string PathNotFound = "WMQ1301";
 
@@ -201,6 +204,9 @@ static class DiagnosticCodes
 
     /// <summary>A gate could not be judged (no baseline, unpaired seeds, metric not measured).</summary>
     public const string GateNotJudged = "WMQ4002";
+
+    /// <summary>wmq tune: no candidate passed the gates within the budget, or none held up on the confirmation seeds.</summary>
+    public const string NoCandidatePassed = "WMQ4003";
 
     // 5xxx: the MSBuild tasks.
 

@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return RunCommand.Create(services);
         yield return RunCommand.Create(services, "sweep");
         yield return RunCommand.Create(services, "quantize");
+        yield return TuneCommand.Create(services);
         yield return PackCommand.Create();
         yield return InspectCommand.Create();
         yield return DoctorCommand.Create();

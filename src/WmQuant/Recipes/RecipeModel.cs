@@ -36,7 +36,11 @@ public sealed record Recipe(
     EvaluationSpec Evaluation,
     IReadOnlyList<GateSpec> Gates,
     ArtifactSpec Artifact,
-    IReadOnlyList<MatrixAssignment> MatrixValues);
+    IReadOnlyList<MatrixAssignment> MatrixValues)
+{
+    /// <summary>The <c>search:</c> section <c>wmq tune</c> runs, or null; every other command ignores it.</summary>
+    public Tuning.SearchSpec? Search { get; init; }
+}
 
 /// <summary>
 /// The model files; paths are absolute after resolution against the recipe's folder. A recipe names a checkpoint to

@@ -64,6 +64,11 @@ public static class RecipeWriter
             [S.CalibrationMpcIterations.Name] = recipe.Calibration.MpcIterations,
         };
         root["quantization"] = Quantization(recipe.Quantization);
+        foreach (var method in recipe.Search?.Methods.Where(m => m.Definition != recipe.Quantization.Method) ?? [])
+        {
+            // The options of every searched method live in quantization.method_options, as the recipe writes them.
+            ((JsonObject)root["quantization"]!["method_options"]!)[method.Name] = Options(method.Definition, method.Options);
+        }
         root[S.Evaluation.Name] = new JsonObject
         {
             [S.EvaluationEpisodes.Name] = recipe.Evaluation.Episodes,
@@ -78,6 +83,11 @@ public static class RecipeWriter
             [S.ArtifactVersion.Name] = recipe.Artifact.Version,
             [S.ArtifactFormats.Name] = new JsonArray([.. recipe.Artifact.Formats.Select(f => (JsonNode)Names.Of(f))]),
         };
+        if (recipe.Search is { } search)
+        {
+            root["search"] = Search(search);
+        }
+
         return root;
     }
 
@@ -112,8 +122,14 @@ public static class RecipeWriter
             section[S.Modules.Name] = modules;
         }
 
+        section["method_options"] = new JsonObject { [request.Method.Name] = Options(request.Method, request.Options) };
+        return section;
+    }
+
+    private static JsonObject Options(Quantization.Methods.Registry.IQuantizationMethodDefinition method, object values)
+    {
         var options = new JsonObject();
-        foreach (var (key, value) in request.Method.Describe(request.Options))
+        foreach (var (key, value) in method.Describe(values))
         {
             options[key] = value switch
             {
@@ -124,8 +140,7 @@ public static class RecipeWriter
             };
         }
 
-        section["method_options"] = new JsonObject { [request.Method.Name] = options };
-        return section;
+        return options;
     }
 
     private static JsonObject Weights(WeightQuantConfig? weights)
@@ -152,6 +167,35 @@ public static class RecipeWriter
             [S.ActivationBits.Name] = activations.Bits,
             [S.ActivationGranularity.Name] = Names.Of(activations.Granularity),
         };
+
+    private static JsonObject Search(Tuning.SearchSpec search)
+    {
+        var section = new JsonObject
+        {
+            [S.SearchObjective.Name] = Names.Of(search.Objective),
+            [S.SearchStrategy.Name] = Names.Of(search.Strategy),
+            [S.SearchUnit.Name] = Names.Of(search.Unit),
+            [S.SearchBits.Name] = new JsonArray([.. search.Bits.Select(b => (JsonNode)b)]),
+            [S.SearchGranularity.Name] = new JsonArray([.. search.Granularities.Select(g => (JsonNode)Names.Of(g))]),
+            [S.SearchGroupSizes.Name] = new JsonArray([.. search.GroupSizes.Select(g => (JsonNode)g)]),
+            ["methods"] = new JsonArray([.. search.Methods.Select(m => (JsonNode)m.Name)]),
+        };
+        var budget = new JsonObject { [S.SearchEvaluations.Name] = search.Budget.Evaluations };
+        if (search.Budget.Minutes is { } minutes)
+        {
+            budget[S.SearchMinutes.Name] = minutes;
+        }
+
+        section[S.SearchBudget.Name] = budget;
+        section[S.SearchSensitivity.Name] = new JsonObject { [S.SearchSensitivityEpisodes.Name] = search.SensitivityEpisodes };
+        section[S.SearchConfirmation.Name] = new JsonObject
+        {
+            [S.SearchConfirmEpisodes.Name] = search.Confirmation.Episodes,
+            [S.SearchConfirmSeedOffset.Name] = search.Confirmation.SeedOffset,
+            [S.SearchConfirmAttempts.Name] = search.Confirmation.Attempts,
+        };
+        return section;
+    }
 
     private static JsonObject Planner(PlannerSpec planner) => new()
     {

@@ -87,7 +87,7 @@ public sealed class ExitCodeTests
             Assert.Multiple(() =>
             {
                 Assert.That(validate.ExitCode, Is.EqualTo(2), validate.ToString());
-                Assert.That(validate.Output, Does.Match(@"\(14,11\): error WMQ1105: quantization.method is 'hqq'; allowed: rtn, omse, awq, smoothquant, omniquant, gptq"));
+                Assert.That(validate.Output, Does.Match(@"\(14,11\): error WMQ1105: quantization.method is 'hqq'; did you mean 'awq'\? allowed: rtn, omse, awq, smoothquant, omniquant, gptq"));
             });
         }
         finally

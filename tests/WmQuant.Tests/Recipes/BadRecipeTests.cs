@@ -30,7 +30,7 @@ public class BadRecipeTests
         yield return Case("unknown key with a suggestion", R(V + "quantization:\n  weights:\n    grup_size: 64\n"),
             "r.yaml(6,5): error WMQ1101: unknown key 'grup_size' in quantization.weights; did you mean 'group_size'? allowed: bits, granularity, group_size, symmetric");
         yield return Case("unknown top-level key", R(V + "colour: red\n"),
-            "r.yaml(4,1): error WMQ1101: unknown key 'colour' in the recipe; allowed: version, name, description, extends, model, environment, device, seed, calibration, quantization, evaluation, gates, artifact, matrix");
+            "r.yaml(4,1): error WMQ1101: unknown key 'colour' in the recipe; allowed: version, name, description, extends, model, environment, device, seed, calibration, quantization, evaluation, gates, artifact, search, matrix");
         yield return Case("unknown key in a gate, suggested by prefix", R(V + "gates:\n  - { metric: success_rate, minimum: 0.8 }\n"),
             "r.yaml(5,29): error WMQ1101: unknown key 'minimum' in gates[0]; did you mean 'min'? allowed: metric, min, max, max_drop_vs_baseline, confidence, baseline");
         yield return Case("group size 0", R(V + "quantization:\n  weights:\n    group_size: 0\n"),

@@ -155,7 +155,7 @@ public static class QuantizationStage
         return model;
     }
 
-    private static CalibrationSettings CalibrationSettingsFor(Recipe recipe, ModelBundle fp)
+    internal static CalibrationSettings CalibrationSettingsFor(Recipe recipe, ModelBundle fp)
     {
         var planner = recipe.Evaluation.Planner;
         var settings = RecipePlannerSettings.For(fp, planner, recipe.Calibration.Episodes, recipe.Calibration.SeedOffset, recipe.Seed);
@@ -173,7 +173,7 @@ public static class QuantizationStage
             SeedOffset: recipe.Calibration.SeedOffset);
     }
 
-    private static CalibrationSet Calibrate(StageCache cache, ModelBundle fp, CalibrationSettings settings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
+    internal static CalibrationSet Calibrate(StageCache cache, ModelBundle fp, CalibrationSettings settings, IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
     {
         var batch = EnvironmentEpisodeBatch.ForModel(settings.Environment, fp.Model.Config);
         var report = progress is null ? null : new SynchronousProgress<CalibrationProgress>(p => progress.Report(new PipelineProgress(

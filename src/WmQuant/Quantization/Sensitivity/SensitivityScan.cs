@@ -147,7 +147,7 @@ public static partial class SensitivityScan
         return new SensitivityOutcome(new SensitivityResult(ranked, settings.RankBy, fpLoss.Average(), settings.Episodes, clock.Elapsed), null);
     }
 
-    /// <summary>The scanned units: the plan's quantized layers, alone or grouped by transformer block, in model order.</summary>
+    /// <summary>The scanned units: the plan's quantized layers, alone or grouped by transformer block or module group, in model order.</summary>
     public static IReadOnlyList<(string Unit, IReadOnlyList<LayerQuantSettings> Layers)> Units(ResolvedQuantizationScope scope, SensitivityUnit unit)
     {
         ArgumentNullException.ThrowIfNull(scope);
@@ -155,6 +155,13 @@ public static partial class SensitivityScan
         if (unit == SensitivityUnit.Layer)
         {
             return [.. quantized.Select(l => (l.Name, (IReadOnlyList<LayerQuantSettings>)[l]))];
+        }
+
+        if (unit == SensitivityUnit.Group)
+        {
+            return [.. quantized
+                .GroupBy(l => l.Group is { } group ? ModuleGroups.Prefix(group) : l.Name)
+                .Select(g => (g.Key, (IReadOnlyList<LayerQuantSettings>)[.. g]))];
         }
 
         return [.. quantized

@@ -12,6 +12,9 @@ public enum SensitivityUnit
 
     /// <summary>One transformer block at a time ("encoder.blocks.i", "predictor.transformer.layers.i"); other layers alone.</summary>
     Block,
+
+    /// <summary>One module group at a time (every encoder Linear together, every predictor Linear together).</summary>
+    Group,
 }
 
 /// <summary>Which number orders the scan's result.</summary>

@@ -9,6 +9,7 @@ using WmQuant.Recipes.Composition;
 using WmQuant.Recipes.Schema;
 using WmQuant.Recipes.Yaml;
 using WmQuant.Runtime;
+using WmQuant.Tuning;
 using S = WmQuant.Recipes.Schema.RecipeSchema;
 
 namespace WmQuant.Recipes.Binding;
@@ -35,6 +36,12 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
         var artifact = Map(root, S.Artifact);
         string artifactName = Text(artifact, S.ArtifactName) is { } explicitName ? explicitName + combination.NameSuffix : name;
 
+        var quantization = Quantization(Map(root, schema.Quantization));
+        var evaluationSpec = new EvaluationSpec(
+            (int)Integer(evaluation, S.EvaluationEpisodes),
+            (int)Integer(evaluation, S.EvaluationSeedOffset),
+            Planner(Map(evaluation, S.Planner), environment),
+            Names.Parse<PlanningPrecision>(Text(evaluation, S.EvaluationPrecision)) ?? throw Unbound("precision", Text(evaluation, S.EvaluationPrecision)));
         return new Recipe(
             name,
             Text(root, S.Description),
@@ -47,19 +54,54 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
                 (int)Integer(calibration, S.CalibrationEpisodes),
                 (int)Integer(calibration, S.CalibrationSeedOffset),
                 (int)Integer(calibration, S.CalibrationMpcIterations)),
-            Quantization(Map(root, schema.Quantization)),
-            new EvaluationSpec(
-                (int)Integer(evaluation, S.EvaluationEpisodes),
-                (int)Integer(evaluation, S.EvaluationSeedOffset),
-                Planner(Map(evaluation, S.Planner), environment),
-                Names.Parse<PlanningPrecision>(Text(evaluation, S.EvaluationPrecision)) ?? throw Unbound("precision", Text(evaluation, S.EvaluationPrecision))),
+            quantization,
+            evaluationSpec,
             Gates(root),
             new ArtifactSpec(
                 artifactName,
                 Text(artifact, S.ArtifactVersion)!,
                 [.. Words(artifact, S.ArtifactFormats).Select(f => Names.Parse<ArtifactFormat>(f) ?? throw Unbound("artifact format", f))]),
-            combination.Assignments);
+            combination.Assignments)
+        {
+            Search = root.Get(schema.Search.Name) is YamlTreeMapping search
+                ? Search(search, Map(root, schema.Quantization), quantization, evaluationSpec)
+                : null,
+        };
     }
+
+    /// <summary>The search section with its defaults taken from the quantization and evaluation sections.</summary>
+    private SearchSpec Search(YamlTreeMapping search, YamlTreeMapping? quantizationNode, QuantizationRequest quantization, EvaluationSpec evaluation)
+    {
+        var budget = Map(search, S.SearchBudget);
+        var confirmation = Map(search, S.SearchConfirmation);
+        var methods = (Items(search, schema.SearchMethods) ?? [])
+            .Select(m => schema.Methods.Find(m.Value) ?? throw Unbound("method", m.Value))
+            .Select(m => new SearchMethod(m, m == quantization.Method ? quantization.Options : MethodOptions(quantizationNode, m)))
+            .ToList();
+        return new SearchSpec(
+            Names.Parse<SearchObjective>(Text(search, S.SearchObjective)) ?? throw Unbound("objective", Text(search, S.SearchObjective)),
+            Names.Parse<SearchStrategy>(Text(search, S.SearchStrategy)) ?? throw Unbound("strategy", Text(search, S.SearchStrategy)),
+            Names.Parse<AllocationUnit>(Text(search, S.SearchUnit)) ?? throw Unbound("unit", Text(search, S.SearchUnit)),
+            Integers(search, S.SearchBits) ?? throw Unbound("bits", null),
+            Items(search, S.SearchGranularity) is { } granularities
+                ? [.. granularities.Select(g => Names.Parse<WeightGranularity>(g.Value) ?? throw Unbound("granularity", g.Value))]
+                : [quantization.Weights.Granularity],
+            Integers(search, S.SearchGroupSizes) ?? [quantization.Weights.GroupSize],
+            methods.Count > 0 ? methods : [new SearchMethod(quantization.Method, quantization.Options)],
+            new SearchBudget((int)Integer(budget, S.SearchEvaluations), NumberOrNull(budget, S.SearchMinutes)),
+            (int)Integer(Map(search, S.SearchSensitivity), S.SearchSensitivityEpisodes),
+            new ConfirmationSpec(
+                (int)(IntegerOrNull(confirmation, S.SearchConfirmEpisodes) ?? evaluation.Episodes),
+                (int)Integer(confirmation, S.SearchConfirmSeedOffset),
+                (int)Integer(confirmation, S.SearchConfirmAttempts)),
+            search.Position);
+    }
+
+    private static List<YamlTreeScalar>? Items(YamlTreeMapping map, FieldDescriptor field) =>
+        map.Get(field.Name) is YamlTreeSequence sequence ? [.. sequence.Items.OfType<YamlTreeScalar>()] : null;
+
+    private static List<int>? Integers(YamlTreeMapping map, FieldDescriptor field) => Items(map, field)?
+        .Select(s => ScalarParsing.TryInteger(s, out long v) ? (int)v : throw Unbound(field.Name, s.Value)).ToList();
 
     private QuantizationRequest Quantization(YamlTreeMapping? quantization)
     {
@@ -82,6 +124,12 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
             }
         }
 
+        return new QuantizationRequest(method, MethodOptions(quantization, method), weights, activations, rules, preset?.Name);
+    }
+
+    /// <summary>A method's options record from its block of <c>quantization.method_options</c> (defaults where unset).</summary>
+    private object MethodOptions(YamlTreeMapping? quantization, IQuantizationMethodDefinition method)
+    {
         var block = Map(Map(quantization, schema.MethodOptions), method.Name);
         var values = new Dictionary<string, object>(StringComparer.Ordinal);
         foreach (var option in method.Options)
@@ -92,7 +140,7 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
             }
         }
 
-        return new QuantizationRequest(method, method.BindOptions(values), weights, activations, rules, preset?.Name);
+        return method.BindOptions(values);
     }
 
     /// <summary>The recipe's defaults when no scheme is named: symmetric 4-bit weights in groups of 128.</summary>

@@ -29,6 +29,7 @@ internal sealed class RecipeConsistencyChecks(SourceMap source, IReadOnlyCollect
         }
 
         CheckGates(recipe);
+        new SearchConsistencyChecks(source, removed, problems).Check(recipe, layers);
         var planner = recipe.Evaluation.Planner;
         if (planner.TopK > planner.Samples && !Removed("evaluation.planner.top_k", "evaluation.planner.samples", "evaluation.planner.profile", "environment"))
         {

@@ -161,6 +161,44 @@ public sealed class RecipeSchema
     internal static readonly FieldDescriptor Artifact = new("artifact", new MapType([ArtifactName, ArtifactVersion, ArtifactFormats]),
         "The versioned output.");
 
+    // wmq tune's search (src/WmQuant/Tuning): the section is ignored by every other command.
+    internal static readonly FieldDescriptor SearchObjective = new("objective", new ChoiceType(Names.All<Tuning.SearchObjective>()),
+        "What wmq tune minimises among the candidates that pass every gate: bits_per_weight (storage bits of codes with word padding, scales and zero points per weight of the searched layers) or bytes (their storage bytes).",
+        "bits_per_weight");
+    internal static readonly FieldDescriptor SearchStrategy = new("strategy", new ChoiceType(Names.All<Tuning.SearchStrategy>()),
+        "fallback: every unit at the cheapest level, then the most sensitive units raised to the safest level until the gates pass (doubling, then bisection), then raised units lowered where the gates still pass (Intel Neural Compressor's way). knapsack: the allocations of least summed measured sensitivity for each cost, searched from the cheapest for the first that passes.",
+        "fallback");
+    internal static readonly FieldDescriptor SearchUnit = new("unit", new ChoiceType(Names.All<Tuning.AllocationUnit>()),
+        "What one allocation entry covers: a layer, a transformer block (encoder.blocks.i, predictor.transformer.layers.i) or a module group (encoder, predictor).",
+        "layer");
+    internal static readonly FieldDescriptor SearchBits = new("bits", new ListType(Bits, 1, UniqueItems: true),
+        "Weight bit widths a unit may take (2-8, or 16 to keep it in float); the cheapest level is where the search starts. The searched layers are those the quantization section quantizes.",
+        Required: true);
+    internal static readonly FieldDescriptor SearchGranularity = new("granularity", new ListType(new ChoiceType(Names.All<WeightGranularity>()), 1, UniqueItems: true),
+        "Weight granularities a unit may take, combined with every bit width. Default: the quantization section's weights granularity.");
+    internal static readonly FieldDescriptor SearchGroupSizes = new("group_sizes", new ListType(new IntegerType(1, 65_536), 1, UniqueItems: true),
+        "Group sizes for the group granularity: 1-65536 each. Default: the quantization section's weights group_size.");
+    internal static readonly FieldDescriptor SearchEvaluations = new("evaluations", new IntegerType(1, 1_000),
+        "Candidate evaluations on the search seeds, cached ones included (a resumed search takes the same path): 1-1000. When they run out the best candidate so far is reported.",
+        12L);
+    internal static readonly FieldDescriptor SearchMinutes = new("minutes", new NumberType(0, 100_000, MinExclusive: true),
+        "Wall-clock minutes this run may spend searching before it starts no new evaluation (cached evaluations cost nothing): > 0 and <= 100000. Default: no limit. The confirmation runs after the search in any case.");
+    internal static readonly FieldDescriptor SearchBudget = new("budget", new MapType([SearchEvaluations, SearchMinutes]),
+        "How much the search may spend.");
+    internal static readonly FieldDescriptor SearchSensitivityEpisodes = new("episodes", new IntegerType(1, 1_000),
+        "Calibration episodes (seeds 99*n + calibration.seed_offset) of the sensitivity scan: one CEM plan each per unit and level; 1-1000.", 8L);
+    internal static readonly FieldDescriptor SearchSensitivity = new("sensitivity", new MapType([SearchSensitivityEpisodes]),
+        "The sensitivity scan that orders units (each unit quantized alone at each level, ranked by the change of the planning objective).");
+    internal static readonly FieldDescriptor SearchConfirmEpisodes = new("episodes", EpisodeRange,
+        "Episodes of the confirmation run: 1-10000. Default: evaluation.episodes.");
+    internal static readonly FieldDescriptor SearchConfirmSeedOffset = new("seed_offset", SeedOffsetRange,
+        "Confirmation episode n uses seed 99*n + seed_offset: 0-98, different from evaluation's and calibration's, so the seeds that chose the winner do not judge it.",
+        3L);
+    internal static readonly FieldDescriptor SearchConfirmAttempts = new("attempts", new IntegerType(1, 10),
+        "Passing candidates confirmed in turn, cheapest first, until one passes on the fresh seeds: 1-10 (each attempt is one more test on those seeds).", 1L);
+    internal static readonly FieldDescriptor SearchConfirmation = new("confirmation", new MapType([SearchConfirmEpisodes, SearchConfirmSeedOffset, SearchConfirmAttempts]),
+        "The held-out run that decides: the gates judged again, for the winner against the FP model, on fresh seeds. Many candidates are tested on the search seeds, so one of them passing there is weak evidence; the confirmation is a single test.");
+
     internal static readonly FieldDescriptor Matrix = new("matrix", new MatrixType(),
         "Sweep: setting paths (quantization.weights.bits) mapped to lists of values; the recipe expands to every combination, named name-value-value. 'exclude' lists combinations to leave out.");
 
@@ -176,9 +214,14 @@ public sealed class RecipeSchema
         Quantization = new FieldDescriptor("quantization",
             new MapType([Method, Scheme, Weights, Activations, Modules, MethodOptions]),
             "What is quantized and how. By default every Linear of the encoder and predictor.");
+        SearchMethods = new FieldDescriptor("methods", new ListType(new ChoiceType(methods.Names), 1, UniqueItems: true),
+            "Methods searched in turn, each with its own sensitivity scan and its options from quantization.method_options. Default: quantization.method.");
+        Search = new FieldDescriptor("search",
+            new MapType([SearchObjective, SearchStrategy, SearchUnit, SearchBits, SearchGranularity, SearchGroupSizes, SearchMethods, SearchBudget, SearchSensitivity, SearchConfirmation]),
+            "wmq tune: find the cheapest allocation of weight precision per unit that passes every gate, confirm it on fresh seeds and write it as wmq run would. Other commands ignore this section.");
         Root = new MapType(
         [
-            Version, Name, Description, Extends, Model, Environment, Device, Seed, Calibration, Quantization, Evaluation, Gates, Artifact, Matrix,
+            Version, Name, Description, Extends, Model, Environment, Device, Seed, Calibration, Quantization, Evaluation, Gates, Artifact, Search, Matrix,
         ]);
     }
 
@@ -196,6 +239,10 @@ public sealed class RecipeSchema
     internal FieldDescriptor MethodOptions { get; }
 
     internal FieldDescriptor Quantization { get; }
+
+    internal FieldDescriptor SearchMethods { get; }
+
+    internal FieldDescriptor Search { get; }
 
     /// <summary>The schema for a registry (built once per registry).</summary>
     public static RecipeSchema For(QuantizationMethodRegistry methods)
