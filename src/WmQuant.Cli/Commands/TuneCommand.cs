@@ -25,7 +25,7 @@ internal static class TuneCommand
     public static Command Create(CliServices services)
     {
         var runtime = new RuntimeOptionSet();
-        var recipe = new Argument<string>("recipe") { Description = "A recipe with a search: section (e.g. pipelines/wall-tune.yaml)." };
+        var recipe = new Argument<string>("recipe") { Description = "A recipe with a search: section (e.g. pipelines/tune/wall-tune.yaml)." };
         var output = new Option<string?>("--out") { Description = "Folder for the artifact folder and the search report (default: artifacts/ in the repository root)." };
         var cache = new Option<string?>("--cache") { Description = "Stage cache folder (default: .wmq/cache in the repository root); a rerun resumes from it." };
         var noCache = new Option<bool>("--no-cache") { Description = "Recompute everything (results are not stored either, so nothing can resume)." };

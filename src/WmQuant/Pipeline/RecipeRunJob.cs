@@ -72,8 +72,15 @@ public static class RecipeRunJob
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(listener);
         var loaded = RecipeLoader.Load(request.RecipePath, request.Load);
-        var diagnostics = new List<Diagnostic>(loaded.Problems);
-        listener.Loaded(loaded.Problems);
+        // A search: section belongs to `wmq tune`; run quantizes its starting point only, which the user should know.
+        var searchIgnored = loaded.Recipes.Where(x => x.Search is not null)
+            .Select(x => Diagnostic.Warning(DiagnosticCodes.IneffectiveSetting,
+                "search has no effect under wmq run, which quantizes the recipe's starting point only; `wmq tune` runs the search",
+                x.Search!.Position ?? SourcePosition.InFile(x.SourceFile)))
+            .DistinctBy(d => d.ToString());
+        IReadOnlyList<Diagnostic> problems = [.. loaded.Problems, .. searchIgnored];
+        var diagnostics = new List<Diagnostic>(problems);
+        listener.Loaded(problems);
         string root = request.Load.RepositoryRoot is { } r
             ? Path.GetFullPath(r)
             : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(request.RecipePath))!).Root;

@@ -39,9 +39,9 @@ public class GitHubAnnotationTests
     public void A_recipe_error_is_annotated_in_every_output_mode_and_only_on_github()
     {
         var repo = SharedFixture.Repository;
-        string text = FixtureRepository.QuickRecipe("it-annotate-bad").Replace("method: rtn", "method: omniquant", StringComparison.Ordinal);
+        string text = FixtureRepository.QuickRecipe("it-annotate-bad").Replace("method: rtn", "method: hqq", StringComparison.Ordinal);
         repo.Write("annotate/bad.yaml", text);
-        var expected = new Regex($@"(?m)^::error file=annotate/bad\.yaml,line={FixtureRepository.LineOf(text, "omniquant")},col=\d+,title=WMQ1105::quantization\.method is 'omniquant'");
+        var expected = new Regex($@"(?m)^::error file=annotate/bad\.yaml,line={FixtureRepository.LineOf(text, "hqq")},col=\d+,title=WMQ1105::quantization\.method is 'hqq'");
 
         var json = Wmq(OnGitHub, "run", "annotate/bad.yaml", "--json", "--out", repo.Combine("annotate", "out"));
         var plain = Wmq(OnGitHub, "validate", "annotate/bad.yaml");

@@ -131,10 +131,10 @@ public partial class PackageInstallTests
         }
 
         // A recipe the tool rejects: the build fails with wmq's code at the recipe's line and column.
-        repo.Write("pkgapp/Consumer/quick.yaml", recipe.Replace("method: rtn", "method: omniquant", StringComparison.Ordinal));
+        repo.Write("pkgapp/Consumer/quick.yaml", recipe.Replace("method: rtn", "method: hqq", StringComparison.Ordinal));
         int line = FixtureRepository.LineOf(recipe, "method: rtn");
         var broken = ProcessRun.Dotnet(app, TimeSpan.FromMinutes(5), fresh, "build", "Consumer/Consumer.csproj", "-c", "Release", "-nologo", "-nodeReuse:false");
         Assert.That(broken.ExitCode, Is.Not.Zero, broken.ToString());
-        Assert.That(broken.Output, Does.Match(Regex.Escape(repo.Combine("pkgapp", "Consumer", "quick.yaml")) + $@"\({line},\d+\): error WMQ1105: quantization.method is 'omniquant'"));
+        Assert.That(broken.Output, Does.Match(Regex.Escape(repo.Combine("pkgapp", "Consumer", "quick.yaml")) + $@"\({line},\d+\): error WMQ1105: quantization.method is 'hqq'"));
     }
 }

@@ -136,7 +136,7 @@ public sealed class SearchRecipeTests
     [Test]
     public void The_shipped_tune_recipe_resolves_to_a_recipe_that_loads_back_to_itself()
     {
-        string path = RepositoryFiles.PathOf("pipelines/wall-tune.yaml");
+        string path = RepositoryFiles.PathOf("pipelines/tune/wall-tune.yaml");
         var original = RecipeLoader.Load(path).Recipes.Single();
         string resolved = RecipeWriter.ToText(original);
         string copy = Path.Combine(Path.GetDirectoryName(path)!, $".resolved-{Guid.NewGuid():N}.json");

@@ -152,6 +152,19 @@ public sealed class TuneCommandTests
     }
 
     [Test]
+    public void Wmq_run_says_that_it_does_not_search()
+    {
+        var result = WmqResult.Run("run", recipe, "--repo-root", workspace.Root, "--out", Path.Combine(workspace.Root, "run-out"), "--cache", workspace.Cache,
+            "--device", "cpu", "--skip-gates");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Passed), result.ToString());
+            Assert.That(result.Out, Does.Match(@"tuned\.yaml\(\d+,\d+\): warning WMQ1207: search has no effect under wmq run"));
+        });
+    }
+
+    [Test]
     public void A_budget_outside_its_range_is_bad_input()
     {
         var result = WmqResult.Run("tune", recipe, "--repo-root", workspace.Root, "--evaluations", "0", "--device", "cpu");
