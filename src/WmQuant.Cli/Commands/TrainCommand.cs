@@ -103,7 +103,7 @@ internal static class TrainCommand
             command.Options.Add(option);
         }
 
-        command.SetAction(parse =>
+        command.SetAction((parse, cancellationToken) =>
         {
             var settings = new TrainingSettings
             {
@@ -124,12 +124,13 @@ internal static class TrainCommand
                 ProprioLearningRate = parse.GetValue(proprioLearningRate),
             };
             var paths = (Config: parse.GetValue(config)!, Data: parse.GetValue(data)!, Output: parse.GetValue(output)!);
-            return Handle(parse, new Options(paths.Config, paths.Data, paths.Output, settings, runtime.Read(parse, settings.Seed)));
+            return Task.FromResult(Handle(parse, new Options(paths.Config, paths.Data, paths.Output, settings, runtime.Read(parse, settings.Seed)),
+                cancellationToken));
         });
         return command;
     }
 
-    private static int Handle(ParseResult parse, Options options)
+    private static int Handle(ParseResult parse, Options options, CancellationToken cancellationToken)
     {
         var (job, problems) = TrainingJob.Prepare(new TrainingRequest(options.Config, options.Data, options.Output, options.Settings));
         if (job is null)
@@ -145,8 +146,7 @@ internal static class TrainCommand
         var output = parse.Out();
         output.WriteLine($"training {job.Config.Name} on {job.Dataset.Card.Environment} ({job.Dataset.Count} trajectories) " +
             $"on {info.Device} with {info.Threads} threads; seed {options.Settings.Seed}");
-        using var interrupt = new InterruptSignal();
-        var outcome = job.Run(info.Device, new StepLog(output, options.Settings.LogEvery), interrupt.Token);
+        var outcome = job.Run(info.Device, new StepLog(output, options.Settings.LogEvery), cancellationToken);
         if (outcome.Interrupted)
         {
             parse.Error().WriteLine("interrupted: rerun the same command to resume from the last checkpoint");
