@@ -5,7 +5,7 @@
 #   setup-dotnet, Build -> replaced by their effect: ../shared/device/bundle.sh published wmq with a .NET runtime
 #                          (the GPU machine has no SDK and no package registry; carry [".device"])
 #                          (its `dotnet publish -r linux-x64` adds a runtime section to src/WmQuant/packages.lock.json:
-#                          `git checkout src/WmQuant/packages.lock.json` afterwards, or --locked-mode restores fail)
+#                          restore the committed file afterwards with `git checkout src/WmQuant/packages.lock.json`)
 #   Publish wmq         -> the bundle (CPU libtorch removed, LIBTORCH_DIR/LD_LIBRARY_PATH from the PyTorch install)
 #   Doctor (CUDA)       -> wmq doctor --device cuda
 #   Quantize, evaluate, gate -> what `dotnet cake build/build.cake --target=Gate --device=cuda` runs per recipe:
