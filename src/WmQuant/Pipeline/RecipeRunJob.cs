@@ -192,8 +192,8 @@ public static class RecipeRunJob
         return Stop(RunStatuses.Worst(entries.Select(e => e.Result.Status)), entries);
     }
 
-    /// <summary>Why a folder the run writes into cannot be used (it need not exist yet).</summary>
-    private static IEnumerable<Diagnostic> FolderProblems(string folder, string what)
+    /// <summary>Why a folder the run writes into cannot be used (it need not exist yet); <c>wmq tune</c> checks its folders the same way.</summary>
+    internal static IEnumerable<Diagnostic> FolderProblems(string folder, string what)
     {
         var resolved = PathPolicy.Resolve(folder);
         if (resolved.Real is not { } real)

@@ -125,10 +125,10 @@ public static class TuneJob
         string root = request.Load.RepositoryRoot is { } r ? Path.GetFullPath(r) : RepositoryBoundary.Find(Path.GetDirectoryName(file)!).Root;
         string output = request.OutputDirectory ?? Path.Combine(root, "artifacts");
         var boundary = new RepositoryBoundary(root);
-        diagnostics.AddRange(FolderProblems(output, "--out (the artifact folder)"));
+        diagnostics.AddRange(RecipeRunJob.FolderProblems(output, "--out (the artifact folder)"));
         if (request.CacheDirectory is { Length: > 0 } cacheFolder)
         {
-            diagnostics.AddRange(FolderProblems(cacheFolder, "--cache (the stage cache folder)"));
+            diagnostics.AddRange(RecipeRunJob.FolderProblems(cacheFolder, "--cache (the stage cache folder)"));
         }
 
         if (recipe.Model.Checkpoint is not { } checkpoint)
@@ -293,20 +293,5 @@ public static class TuneJob
         }
 
         return null;
-    }
-
-    /// <summary>Why a folder the run writes into cannot be used (it need not exist yet), as <c>wmq run</c> checks it.</summary>
-    private static IEnumerable<Diagnostic> FolderProblems(string folder, string what)
-    {
-        var resolved = PathPolicy.Resolve(folder);
-        if (resolved.Real is not { } real)
-        {
-            yield return Diagnostic.Error(DiagnosticCodes.UnresolvablePath, $"{what} '{BoundedText.Shorten(folder)}' cannot be used: {resolved.Problem}");
-        }
-        else if (PathPolicy.KindOf(real) is not (FileKind.Missing or FileKind.Directory) and var kind)
-        {
-            yield return Diagnostic.Error(DiagnosticCodes.NotRegularFile,
-                $"{what} '{BoundedText.Shorten(folder)}' is {PathPolicy.Describe(kind)}, not a directory; name a folder (it is created when needed)");
-        }
     }
 }
