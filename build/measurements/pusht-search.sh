@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Second PushT search (session 4): trains variants side by side on the lent GPU, then scores them with the
+# Second PushT search (2026-11-25): trains variants side by side on the lent GPU, then scores them with the
 # study's planner on *selection* episodes (seeds 99·n+4, disjoint from the reported 99·n+1), so the model
 # that is kept is not chosen on the episodes its card reports.
 #   usage (device tool, carry [".device"]):
