@@ -217,14 +217,7 @@ public class AwqTests
             Assert.That(awqEncoder, Is.LessThan(rtnEncoder * 0.8));
             Assert.That(awqRollout, Is.LessThan(rtnRollout * 0.8));
 
-            QuantizedModelArtifact.Write(folder, model, result);
-            var loaded = QuantizedModelArtifact.Load(folder);
-            Assert.That(loaded.Problems, Is.Empty);
-            Assert.That(loaded.Config!.Method, Is.EqualTo("awq"));
-            using var reloaded = loaded.Model!;
-            var again = QuantModelTestSupport.Outputs(reloaded, inputs);
-            Assert.That(QuantModelTestSupport.Identical(again.Visual, quantized.Visual), Is.True, "encoder output");
-            Assert.That(QuantModelTestSupport.Identical(again.Rollout, quantized.Rollout), Is.True, "rollout");
+            QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "awq", inputs, quantized);
         }
         finally
         {

@@ -183,13 +183,7 @@ public class GptqTests
                 $"rollout RTN {rtnRollout:E3}, GPTQ {gptqRollout:E3}");
             Assert.That(gptqEncoder, Is.LessThan(rtnEncoder * 0.8));
             Assert.That(gptqRollout, Is.LessThan(rtnRollout * 0.8));
-            QuantizedModelArtifact.Write(folder, model, result);
-            var loaded = QuantizedModelArtifact.Load(folder);
-            Assert.That(loaded.Problems, Is.Empty);
-            using var reloaded = loaded.Model!;
-            var again = QuantModelTestSupport.Outputs(reloaded, inputs);
-            Assert.That(QuantModelTestSupport.Identical(again.Visual, expected.Visual), Is.True, "encoder output");
-            Assert.That(QuantModelTestSupport.Identical(again.Rollout, expected.Rollout), Is.True, "rollout");
+            QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "gptq", inputs, expected);
         }
         finally
         {

@@ -173,14 +173,7 @@ public class OmniQuantTests
             Assert.That(omniEncoder, Is.LessThan(rtnEncoder));
 
             string path = Path.Combine(folder, "model.safetensors");
-            QuantizedModelArtifact.Write(path, model, result);
-            var loaded = QuantizedModelArtifact.Load(path);
-            Assert.That(loaded.Problems, Is.Empty);
-            Assert.That(loaded.Config!.Method, Is.EqualTo("omniquant"));
-            using var reloaded = loaded.Model!;
-            var back = QuantModelTestSupport.Outputs(reloaded, inputs);
-            Assert.That(QuantModelTestSupport.Identical(back.Visual, quantized.Visual), Is.True, "encoder output");
-            Assert.That(QuantModelTestSupport.Identical(back.Rollout, quantized.Rollout), Is.True, "rollout");
+            QuantModelTestSupport.AssertReloadsBitIdentically(path, model, result, "omniquant", inputs, quantized);
         }
         finally
         {

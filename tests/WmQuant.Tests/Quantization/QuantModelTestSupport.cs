@@ -7,6 +7,8 @@ using WmQuant.Planning.Optimizers;
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods.Registry;
 using WmQuant.Quantization.Methods;
+using WmQuant.Quantization.Model;
+using WmQuant.Quantization.Packing;
 using WmQuant.Tests.Models;
 using static TorchSharp.torch;
 
@@ -80,6 +82,29 @@ internal static class QuantModelTestSupport
     {
         var definition = QuantizationMethodRegistry.Builtin.Find(name) ?? throw new ArgumentException($"no method '{name}'", nameof(name));
         return definition.Create(definition.DefaultOptions());
+    }
+
+    /// <summary>
+    /// Writes <paramref name="model"/> as an artifact at <paramref name="path"/>, loads it back and asserts that it is the
+    /// same model: no load problems, <paramref name="method"/> recorded, encoder and rollout outputs bit-identical to
+    /// <paramref name="quantized"/> (the outputs of the in-memory quantized model on <paramref name="inputs"/>).
+    /// </summary>
+    public static void AssertReloadsBitIdentically(
+        string path,
+        DinoWorldModel model,
+        ModelQuantizationResult result,
+        string method,
+        (Tensor Images, Tensor Proprio, Tensor Actions) inputs,
+        (Tensor Visual, Tensor Proprio, Tensor Rollout) quantized)
+    {
+        QuantizedModelArtifact.Write(path, model, result);
+        var loaded = QuantizedModelArtifact.Load(path);
+        Assert.That(loaded.Problems, Is.Empty);
+        Assert.That(loaded.Config!.Method, Is.EqualTo(method));
+        using var reloaded = loaded.Model!;
+        var again = Outputs(reloaded, inputs);
+        Assert.That(Identical(again.Visual, quantized.Visual), Is.True, "encoder output");
+        Assert.That(Identical(again.Rollout, quantized.Rollout), Is.True, "rollout");
     }
 
     public static bool Identical(Tensor a, Tensor b) => a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();

@@ -151,14 +151,7 @@ public class SmoothQuantTests
 
             var quantized = QuantModelTestSupport.Outputs(model, inputs);
             string path = Path.Combine(folder, "model.safetensors");
-            QuantizedModelArtifact.Write(path, model, result);
-            var loaded = QuantizedModelArtifact.Load(path);
-            Assert.That(loaded.Problems, Is.Empty);
-            Assert.That(loaded.Config!.Method, Is.EqualTo("smoothquant"));
-            using var reloaded = loaded.Model!;
-            var again = QuantModelTestSupport.Outputs(reloaded, inputs);
-            Assert.That(QuantModelTestSupport.Identical(again.Visual, quantized.Visual), Is.True, "encoder output");
-            Assert.That(QuantModelTestSupport.Identical(again.Rollout, quantized.Rollout), Is.True, "rollout");
+            QuantModelTestSupport.AssertReloadsBitIdentically(path, model, result, "smoothquant", inputs, quantized);
         }
         finally
         {
