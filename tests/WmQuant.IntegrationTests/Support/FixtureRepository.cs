@@ -1,3 +1,5 @@
+using WmQuant.TestSupport;
+
 namespace WmQuant.IntegrationTests.Support;
 
 /// <summary>
@@ -37,23 +39,8 @@ internal sealed class FixtureRepository : IDisposable
     public string Write(string relative, string content) => folder.Write(relative, content);
 
     /// <summary>A recipe for the bundled model that evaluates 2 episodes for 1 MPC iteration on the CPU (seconds once cached).</summary>
-    public static string QuickRecipe(string name, string gate = "{ metric: success_rate, min: 0.0 }") => $$"""
-        version: 1
-        name: {{name}}
-        model: { checkpoint: ../models/wall/model.safetensors, config: ../models/wall/model.yaml }
-        environment: wall
-        device: cpu
-        seed: 0
-        calibration: { episodes: 4, seed_offset: 2, mpc_iterations: 1 }
-        quantization:
-          method: rtn
-          weights: { bits: 4, granularity: group, group_size: 128 }
-          activations: none
-        evaluation: { episodes: 2, planner: { profile: cpu, max_iterations: 1 } }
-        gates:
-          - {{gate}}
-        artifact: { name: {{name}}, version: 1.0.0 }
-        """;
+    public static string QuickRecipe(string name, string gate = "{ metric: success_rate, min: 0.0 }") =>
+        QuickRecipes.Text(name, "../models/wall", gate);
 
     /// <summary>The 1-based line of the first line of <paramref name="text"/> that contains <paramref name="fragment"/>.</summary>
     public static int LineOf(string text, string fragment) =>

@@ -12,6 +12,7 @@ using WmQuant.Planning.Evaluation;
 using WmQuant.Quantization.Packing;
 using WmQuant.Recipes;
 using WmQuant.Runtime;
+using WmQuant.TestSupport;
 using WmQuant.Tests.Pipeline;
 using WmQuant.Tests.Support;
 using static TorchSharp.torch;
@@ -26,24 +27,7 @@ namespace WmQuant.Tests.Cli;
 [NonParallelizable]
 public sealed class ArtifactInputTests
 {
-    private const string QuickRecipe = """
-        version: 1
-        name: quick
-        model: { checkpoint: models/wall/model.safetensors, config: models/wall/model.yaml }
-        environment: wall
-        device: cpu
-        seed: 0
-        calibration: { episodes: 4, seed_offset: 2, mpc_iterations: 1 }
-        quantization:
-          method: rtn
-          weights: { bits: 4, granularity: group, group_size: 128 }
-          activations: none
-        evaluation: { episodes: 2, planner: { profile: cpu, max_iterations: 1 } }
-        gates:
-          - { metric: success_rate, min: 0.0 }
-        artifact: { name: quick, version: 1.0.0 }
-
-        """;
+    private static readonly string QuickRecipe = QuickRecipes.Text("quick") + "\n";
 
     private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
