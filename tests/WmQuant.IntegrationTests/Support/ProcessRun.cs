@@ -32,9 +32,29 @@ internal static class ProcessRun
     /// <summary>`dotnet ARGS` with standard output and error kept apart and <paramref name="environment"/> applied (null removes a variable).</summary>
     public static SplitProcessResult DotnetSplit(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, params string[] arguments)
     {
-        var start = Start("dotnet", workingDirectory, arguments, environment);
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
+        int exitCode = Execute(Start("dotnet", workingDirectory, arguments, environment), timeout, stdout, stderr);
+        return new SplitProcessResult(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    public static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments) =>
+        Run(fileName, workingDirectory, timeout, new Dictionary<string, string?>(), arguments);
+
+    private static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, string[] arguments)
+    {
+        var output = new StringBuilder();
+        var watch = Stopwatch.StartNew();
+        int exitCode = Execute(Start(fileName, workingDirectory, arguments, environment), timeout, output, output);
+        return new ProcessResult(exitCode, output.ToString(), watch.Elapsed);
+    }
+
+    /// <summary>
+    /// Runs the process to its end, its standard output and error lines appended as they come (the two builders may be
+    /// one); killed with its children at <paramref name="timeout"/>, which gives -1 and a note on the error side.
+    /// </summary>
+    private static int Execute(ProcessStartInfo start, TimeSpan timeout, StringBuilder stdout, StringBuilder stderr)
+    {
         using var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
         process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
@@ -45,37 +65,12 @@ internal static class ProcessRun
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            return new SplitProcessResult(-1, stdout.ToString(), stderr + $"[killed after {timeout.TotalSeconds:F0} s]");
+            Append(stderr, $"[killed after {timeout.TotalSeconds:F0} s]");
+            return -1;
         }
 
         process.WaitForExit();
-        return new SplitProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString());
-    }
-
-    public static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, params string[] arguments) =>
-        Run(fileName, workingDirectory, timeout, new Dictionary<string, string?>(), arguments);
-
-    private static ProcessResult Run(string fileName, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string?> environment, string[] arguments)
-    {
-        var start = Start(fileName, workingDirectory, arguments, environment);
-        var output = new StringBuilder();
-        var watch = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            Append(output, $"[killed after {timeout.TotalSeconds:F0} s]");
-            return new ProcessResult(-1, output.ToString(), watch.Elapsed);
-        }
-
-        process.WaitForExit();
-        return new ProcessResult(process.ExitCode, output.ToString(), watch.Elapsed);
+        return process.ExitCode;
     }
 
     private static ProcessStartInfo Start(string fileName, string workingDirectory, string[] arguments, IReadOnlyDictionary<string, string?> environment)
