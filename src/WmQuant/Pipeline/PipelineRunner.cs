@@ -88,46 +88,14 @@ public sealed class PipelineRunner
         }
 
         using var networkOwned = network;
-        var planner = recipe.Evaluation.Planner;
 
         EvaluationRecord? baseline = null;
         if (!options.SkipEvaluation && fp is not null)
         {
-            var settings = RecipePlannerSettings.For(fp, planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
-            baseline = ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(
-                fp.Sha256, recipe.Environment, PlannerRecord.From(settings), recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind,
-                precision);
-            if (baseline is not null)
-            {
-                Record(hits, timings, "evaluate-fp", hit: true, baseline.Seconds);
-                LogEvaluation($"FP baseline (from {ModelBaselineFile.FileName})", baseline, cached: true);
-            }
-            else
-            {
-                var inputs = EvaluationStage.InputsFor(recipe, fp.Sha256, "fp32", context);
-                ModelBundle? cast = null;
-                try
-                {
-                    (baseline, bool hit) = EvaluationStage.Run(context.Cache, inputs, fp, () =>
-                    {
-                        if (precision.ModelDtype() == ScalarType.Float32)
-                        {
-                            return fp.CreateAdapter();
-                        }
-
-                        // The FP model stays float32 for quantization; a bf16 evaluation plans with a cast copy.
-                        cast = ModelBundle.Load(fp.CheckpointPath, recipe.Model.Config).Model!;
-                        cast.Model.MoveTo(context.Device, precision.ModelDtype());
-                        return fp.CreateAdapter(cast.Model);
-                    }, EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
-                    Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
-                    LogEvaluation("FP baseline", baseline, hit);
-                }
-                finally
-                {
-                    cast?.Dispose();
-                }
-            }
+            (baseline, bool hit, bool fromFile) = EvaluationStage.RunFp(
+                recipe, fp, context, boundary, EvaluationStage.EpisodeProgress(progress, "evaluate-fp"), cancellationToken);
+            Record(hits, timings, "evaluate-fp", hit, baseline.Seconds);
+            LogEvaluation(fromFile ? $"FP baseline (from {ModelBaselineFile.FileName})" : "FP baseline", baseline, hit);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -169,7 +137,7 @@ public sealed class PipelineRunner
 
                     reloaded = QuantizationStage.Reload(quantizedModel, context.Device, precision.ModelDtype());
                     return fp!.CreateAdapter(reloaded);
-                }, EpisodeProgress(progress, "evaluate"), cancellationToken);
+                }, EvaluationStage.EpisodeProgress(progress, "evaluate"), cancellationToken);
                 Record(hits, timings, "evaluate", hit, quantized.Seconds);
                 LogEvaluation("quantized", quantized, hit);
             }
@@ -222,14 +190,6 @@ public sealed class PipelineRunner
 
         timings[stage] = Math.Round(seconds, 3);
     }
-
-    private static SynchronousProgress<EvaluationProgress>? EpisodeProgress(IProgress<PipelineProgress>? progress, string stage) => progress is null
-        ? null
-        : new SynchronousProgress<EvaluationProgress>(p => progress.Report(new PipelineProgress(
-            stage,
-            $"MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes} succeeded, {p.ActiveEpisodes} planning",
-            p.TotalEpisodes - p.ActiveEpisodes,
-            p.TotalEpisodes)));
 
     private void LogEvaluation(string what, EvaluationRecord record, bool cached)
     {

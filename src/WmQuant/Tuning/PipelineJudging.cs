@@ -103,7 +103,7 @@ public sealed class PipelineCandidateJudge : ICandidateJudge
             {
                 reloaded.Model = QuantizationStage.Reload(quantized, context.Device, candidateRecipe.Evaluation.Precision.ModelDtype());
                 return fp.CreateAdapter(reloaded.Model);
-            }, Episodes(progress), cancellationToken);
+            }, EvaluationStage.EpisodeProgress(progress, "evaluate"), cancellationToken);
         }
         finally
         {
@@ -127,46 +127,8 @@ public sealed class PipelineCandidateJudge : ICandidateJudge
     /// the same evaluation, else through the evaluate stage (cached).
     /// </summary>
     public static EvaluationRecord Baseline(Recipe recipe, ModelBundle fp, RunContext context, RepositoryBoundary boundary,
-        IProgress<PipelineProgress>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(recipe);
-        ArgumentNullException.ThrowIfNull(fp);
-        ArgumentNullException.ThrowIfNull(context);
-        var precision = recipe.Evaluation.Precision;
-        var settings = RecipePlannerSettings.For(fp, recipe.Evaluation.Planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
-        if (ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(fp.Sha256, recipe.Environment, PlannerRecord.From(settings),
-            recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, precision) is { } stored)
-        {
-            return stored;
-        }
-
-        ModelBundle? cast = null;
-        try
-        {
-            var inputs = EvaluationStage.InputsFor(recipe, fp.Sha256, "fp32", context);
-            return EvaluationStage.Run(context.Cache, inputs, fp, () =>
-            {
-                if (precision.ModelDtype() == ScalarType.Float32)
-                {
-                    return fp.CreateAdapter();
-                }
-
-                cast = ModelBundle.Load(fp.CheckpointPath, recipe.Model.Config, boundary).Model!;
-                cast.Model.MoveTo(context.Device, precision.ModelDtype());
-                return fp.CreateAdapter(cast.Model);
-            }, Episodes(progress), cancellationToken).Record;
-        }
-        finally
-        {
-            cast?.Dispose();
-        }
-    }
-
-    private static SynchronousProgress<EvaluationProgress>? Episodes(IProgress<PipelineProgress>? progress) => progress is null
-        ? null
-        : new SynchronousProgress<EvaluationProgress>(p => progress.Report(new PipelineProgress(
-            "evaluate", $"MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes} succeeded, {p.ActiveEpisodes} planning",
-            p.TotalEpisodes - p.ActiveEpisodes, p.TotalEpisodes)));
+        IProgress<PipelineProgress>? progress, CancellationToken cancellationToken) =>
+        EvaluationStage.RunFp(recipe, fp, context, boundary, EvaluationStage.EpisodeProgress(progress, "evaluate"), cancellationToken).Record;
 
     /// <summary>Holds the reloaded model the adapter factory makes, so it is disposed after the evaluation whatever happens.</summary>
     private sealed class DinoWorldModelHolder

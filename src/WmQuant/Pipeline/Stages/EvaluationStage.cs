@@ -1,3 +1,4 @@
+using WmQuant.IO;
 using WmQuant.Models.Checkpoints;
 using WmQuant.Models.Config;
 using WmQuant.Pipeline.Caching;
@@ -103,4 +104,61 @@ public static class EvaluationStage
         });
         return (EvaluationRecord.Load(Path.Combine(directory, RecordFileName)), hit);
     }
+
+    /// <summary>
+    /// The FP model's evaluation on a recipe's seeds, as <c>wmq run</c> and <c>wmq tune</c> both take it: from the
+    /// model's baseline.json when that holds the same evaluation, else through the cache (planning in float32 with
+    /// <paramref name="fp"/> itself, or with a cast copy at the recipe's precision, since the FP model stays float32 for
+    /// quantization).
+    /// </summary>
+    /// <returns>The record, whether the cache held it, and whether it came from baseline.json.</returns>
+    public static (EvaluationRecord Record, bool Cached, bool FromBaselineFile) RunFp(
+        Recipe recipe,
+        ModelBundle fp,
+        RunContext context,
+        RepositoryBoundary? boundary,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(recipe);
+        ArgumentNullException.ThrowIfNull(fp);
+        ArgumentNullException.ThrowIfNull(context);
+        var precision = recipe.Evaluation.Precision;
+        var settings = RecipePlannerSettings.For(fp, recipe.Evaluation.Planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
+        if (ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(fp.Sha256, recipe.Environment, PlannerRecord.From(settings),
+            recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, precision) is { } stored)
+        {
+            return (stored, true, true);
+        }
+
+        ModelBundle? cast = null;
+        try
+        {
+            var (record, hit) = Run(context.Cache, InputsFor(recipe, fp.Sha256, "fp32", context), fp, () =>
+            {
+                if (precision.ModelDtype() == ScalarType.Float32)
+                {
+                    return fp.CreateAdapter();
+                }
+
+                cast = ModelBundle.Load(fp.CheckpointPath, recipe.Model.Config, boundary).Model!;
+                cast.Model.MoveTo(context.Device, precision.ModelDtype());
+                return fp.CreateAdapter(cast.Model);
+            }, progress, cancellationToken);
+            return (record, hit, false);
+        }
+        finally
+        {
+            cast?.Dispose();
+        }
+    }
+
+    /// <summary>Episode progress as pipeline progress lines of <paramref name="stage"/> (null when nobody listens).</summary>
+    internal static SynchronousProgress<EvaluationProgress>? EpisodeProgress(IProgress<PipelineProgress>? progress, string stage) => progress is null
+        ? null
+        : new SynchronousProgress<EvaluationProgress>(p => progress.Report(new PipelineProgress(
+            stage,
+            $"MPC iteration {p.Iteration}/{p.MaxIterations}: {p.SucceededEpisodes} succeeded, {p.ActiveEpisodes} planning",
+            p.TotalEpisodes - p.ActiveEpisodes,
+            p.TotalEpisodes)));
 }
