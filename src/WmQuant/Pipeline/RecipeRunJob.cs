@@ -81,9 +81,7 @@ public static class RecipeRunJob
         IReadOnlyList<Diagnostic> problems = [.. loaded.Problems, .. searchIgnored];
         var diagnostics = new List<Diagnostic>(problems);
         listener.Loaded(problems);
-        string root = request.Load.RepositoryRoot is { } r
-            ? Path.GetFullPath(r)
-            : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(request.RecipePath))!).Root;
+        string root = RootOf(request.Load, request.RecipePath);
         string output = request.OutputDirectory ?? Path.Combine(root, "artifacts");
         RecipeRunOutcome Stop(RunStatus status, IReadOnlyList<RecipeRunEntry> entries) => new(status, diagnostics, entries, root, output);
         if (!loaded.IsValid)
@@ -148,7 +146,7 @@ public static class RecipeRunJob
             SkipEvaluation = request.SkipEvaluation,
             SkipGates = request.SkipGates,
         };
-        var cache = new StageCache(request.CacheDirectory is null ? null : request.CacheDirectory.Length == 0 ? Path.Combine(root, ".wmq", "cache") : request.CacheDirectory);
+        var cache = CacheOf(request.CacheDirectory, root);
         var runner = new PipelineRunner(options);
         var entries = new List<RecipeRunEntry>();
         foreach (var group in ByDevice(recipes, request.DeviceOverride))
@@ -191,6 +189,15 @@ public static class RecipeRunJob
 
         return Stop(RunStatuses.Worst(entries.Select(e => e.Result.Status)), entries);
     }
+
+    /// <summary>The repository a recipe runs in: <c>--repo-root</c> when given, else the nearest ancestor of the recipe with a .git entry.</summary>
+    internal static string RootOf(RecipeLoadOptions load, string recipePath) => load.RepositoryRoot is { } r
+        ? Path.GetFullPath(r)
+        : RepositoryBoundary.Find(Path.GetDirectoryName(Path.GetFullPath(recipePath))!).Root;
+
+    /// <summary>The stage cache a request names: none for null (<c>--no-cache</c>), <c>.wmq/cache</c> under the root for "", else the folder given.</summary>
+    internal static StageCache CacheOf(string? cacheDirectory, string root) =>
+        new(cacheDirectory is null ? null : cacheDirectory.Length == 0 ? Path.Combine(root, ".wmq", "cache") : cacheDirectory);
 
     /// <summary>Why a folder the run writes into cannot be used (it need not exist yet); <c>wmq tune</c> checks its folders the same way.</summary>
     internal static IEnumerable<Diagnostic> FolderProblems(string folder, string what)

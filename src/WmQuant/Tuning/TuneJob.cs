@@ -122,7 +122,7 @@ public static class TuneJob
             Budget = new SearchBudget(request.Evaluations ?? recipe.Search.Budget.Evaluations, request.Minutes ?? recipe.Search.Budget.Minutes),
         };
         recipe = recipe with { Search = search };
-        string root = request.Load.RepositoryRoot is { } r ? Path.GetFullPath(r) : RepositoryBoundary.Find(Path.GetDirectoryName(file)!).Root;
+        string root = RecipeRunJob.RootOf(request.Load, file);
         string output = request.OutputDirectory ?? Path.Combine(root, "artifacts");
         var boundary = new RepositoryBoundary(root);
         diagnostics.AddRange(RecipeRunJob.FolderProblems(output, "--out (the artifact folder)"));
@@ -157,7 +157,7 @@ public static class TuneJob
             return Stop(RunStatus.EnvironmentFailure);
         }
 
-        var cache = new StageCache(request.CacheDirectory is null ? null : request.CacheDirectory.Length == 0 ? Path.Combine(root, ".wmq", "cache") : request.CacheDirectory);
+        var cache = RecipeRunJob.CacheOf(request.CacheDirectory, root);
         var context = new RunContext(runtime, cache, request.ToolVersion);
         if (recipe.Evaluation.Precision.Problem(context.Device) is { } unusable)
         {
