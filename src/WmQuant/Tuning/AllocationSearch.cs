@@ -26,7 +26,12 @@ public enum SearchStop
 /// <param name="BitsPerWeight">Storage bits per searched weight.</param>
 /// <param name="Outcome">How it fared.</param>
 /// <param name="Cached">The outcome came from the cache (an earlier, interrupted or finished, run).</param>
-public sealed record EvaluatedCandidate(int Number, Candidate Candidate, string Phase, long StorageBits, double BitsPerWeight, CandidateOutcome Outcome, bool Cached);
+/// <param name="Rejected">
+/// It passed on the search seeds but failed its confirmation on the held-out seeds, so the search treats it as failing
+/// (<see cref="Outcome"/>'s Passed is false; its gate lines say why).
+/// </param>
+public sealed record EvaluatedCandidate(
+    int Number, Candidate Candidate, string Phase, long StorageBits, double BitsPerWeight, CandidateOutcome Outcome, bool Cached, bool Rejected = false);
 
 /// <summary>What the search reports as it goes.</summary>
 /// <param name="Message">One line for people.</param>
@@ -92,12 +97,27 @@ public sealed class AllocationSearch
     private readonly StageCache cache;
     private readonly IProgress<SearchProgress>? progress;
     private readonly TimeProvider clock;
+    private readonly IReadOnlySet<Candidate> rejected;
+    private readonly TimeSpan spentBefore;
     private readonly Dictionary<Candidate, EvaluatedCandidate> evaluated = [];
     private readonly List<EvaluatedCandidate> order = [];
     private long started;
     private SearchStop? stop;
 
     /// <summary>Creates a search.</summary>
+    /// <param name="space">The units and levels to allocate.</param>
+    /// <param name="strategy">How candidates are proposed.</param>
+    /// <param name="budget">Evaluations (cached ones counted) and minutes.</param>
+    /// <param name="judge">Quantizes, plans and gates one candidate.</param>
+    /// <param name="sensitivities">Ranks the units.</param>
+    /// <param name="cache">Where outcomes and sensitivity tables are kept, so a rerun resumes.</param>
+    /// <param name="progress">Told of every step.</param>
+    /// <param name="clock">Time source (tests pass a fake).</param>
+    /// <param name="rejected">
+    /// Candidates whose confirmation on held-out seeds failed in an earlier round (see <see cref="Confirmation"/>): the search
+    /// takes them as failing whatever the search seeds say, so its path moves past them to dearer candidates.
+    /// </param>
+    /// <param name="spentBefore">Time earlier rounds of the same tune spent, counted against the time budget.</param>
     public AllocationSearch(
         SearchSpace space,
         SearchStrategy strategy,
@@ -106,7 +126,9 @@ public sealed class AllocationSearch
         ISensitivitySource sensitivities,
         StageCache cache,
         IProgress<SearchProgress>? progress = null,
-        TimeProvider? clock = null)
+        TimeProvider? clock = null,
+        IReadOnlySet<Candidate>? rejected = null,
+        TimeSpan spentBefore = default)
     {
         ArgumentNullException.ThrowIfNull(space);
         ArgumentNullException.ThrowIfNull(budget);
@@ -121,7 +143,12 @@ public sealed class AllocationSearch
         this.cache = cache;
         this.progress = progress;
         this.clock = clock ?? TimeProvider.System;
+        this.rejected = rejected ?? new HashSet<Candidate>();
+        this.spentBefore = spentBefore;
     }
+
+    /// <summary>The gate line added to a candidate whose confirmation failed.</summary>
+    public const string RejectedLine = "confirmation: failed on the held-out seeds, so the search treats this candidate as failing";
 
     private EvaluatedCandidate? BestPassing => order.Where(e => e.Outcome.Passed).OrderBy(e => e.StorageBits).ThenBy(e => e.Number).FirstOrDefault();
 
@@ -268,14 +295,22 @@ public sealed class AllocationSearch
             File.WriteAllText(Path.Combine(f, "outcome.json"), JsonSerializer.Serialize(judge.Judge(candidate, cancellationToken), Json)));
         var outcome = JsonSerializer.Deserialize<CandidateOutcome>(File.ReadAllText(Path.Combine(folder, "outcome.json")), Json)
             ?? throw new InvalidDataException($"empty cached outcome in {folder}");
-        var entry = new EvaluatedCandidate(order.Count + 1, candidate, phase, space.StorageBits(candidate), space.BitsPerWeight(candidate), outcome, cached);
+        bool reject = rejected.Contains(candidate);
+        if (reject)
+        {
+            // The cache keeps what the search seeds said; only this search's view of the candidate changes.
+            outcome = outcome with { Passed = false, Gates = [.. outcome.Gates, RejectedLine] };
+        }
+
+        var entry = new EvaluatedCandidate(
+            order.Count + 1, candidate, phase, space.StorageBits(candidate), space.BitsPerWeight(candidate), outcome, cached, reject);
         evaluated[candidate] = entry;
         order.Add(entry);
         var best = BestPassing;
         var o = entry.Outcome;
         Report(string.Create(CultureInfo.InvariantCulture,
             $"candidate {entry.Number}/{budget.Evaluations} ({phase}): {entry.BitsPerWeight:F3} bits/weight, success {o.SuccessRate:F2} " +
-            $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] ({o.Successes}/{o.Episodes}), gates {(o.Passed ? "passed" : "failed")}" +
+            $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] ({o.Successes}/{o.Episodes}), gates {(o.Passed ? "passed" : reject ? "passed, but rejected by its confirmation" : "failed")}" +
             $"{(cached ? " (cached)" : "")} | best passing so far: {(best is null ? "none" : $"#{best.Number} {best.BitsPerWeight:F3} bits/weight")}"), entry);
         return entry;
     }
@@ -316,7 +351,7 @@ public sealed class AllocationSearch
 
     private bool TimeUp()
     {
-        if (budget.Minutes is { } minutes && clock.GetElapsedTime(started).TotalMinutes >= minutes)
+        if (budget.Minutes is { } minutes && (spentBefore + clock.GetElapsedTime(started)).TotalMinutes >= minutes)
         {
             stop = SearchStop.TimeUsedUp;
             return true;

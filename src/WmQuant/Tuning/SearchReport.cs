@@ -161,6 +161,7 @@ public static class SearchReport
                 bits_per_weight = Math.Round(e.BitsPerWeight, 4),
                 storage_bytes = (e.StorageBits + 7) / 8,
                 passed = e.Outcome.Passed,
+                rejected_by_confirmation = e.Rejected,
                 successes = e.Outcome.Successes,
                 episodes = e.Outcome.Episodes,
                 success_interval95 = new[] { e.Outcome.IntervalLower, e.Outcome.IntervalUpper },
@@ -185,7 +186,7 @@ public static class SearchReport
         {
             var o = e.Outcome;
             s.Append(inv, $"| {e.Number} | {e.Phase}{(e.Cached ? " (cached)" : "")} | {e.BitsPerWeight:F3} | {o.Successes}/{o.Episodes} = {o.SuccessRate:F2} | " +
-                $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] | {(o.Passed ? "passed" : "failed")} | {Allocation(space, e.Candidate)} |\n");
+                $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] | {(o.Passed ? "passed" : e.Rejected ? "passed, rejected by its confirmation" : "failed")} | {Allocation(space, e.Candidate)} |\n");
         }
 
         s.Append('\n');

@@ -68,7 +68,7 @@ public sealed record SearchBudget(int Evaluations, double? Minutes);
 /// <summary>The held-out run that decides: the winner (and its FP model) planned on fresh seeds.</summary>
 /// <param name="Episodes">Episodes.</param>
 /// <param name="SeedOffset">Episode n uses seed 99·n + offset; differs from the evaluation's and the calibration's.</param>
-/// <param name="Attempts">Passing candidates confirmed in turn, cheapest first, until one holds up.</param>
+/// <param name="Attempts">Confirmations at most; a candidate that fails one is rejected and the search goes on past it.</param>
 public sealed record ConfirmationSpec(int Episodes, int SeedOffset, int Attempts);
 
 /// <summary>

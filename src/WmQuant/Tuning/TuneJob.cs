@@ -195,8 +195,15 @@ public static class TuneJob
             var baseline = PipelineCandidateJudge.Baseline(recipe, fp, context, boundary, listener.Stages, cancellationToken);
             var judge = new PipelineCandidateJudge(recipe, space, fp, context, baseline, boundary, listener.Stages);
             var sensitivities = new PipelineSensitivitySource(recipe, space, fp, context, search.SensitivityEpisodes, listener.Stages);
-            var result = new AllocationSearch(space, search.Strategy, search.Budget, judge, sensitivities, cache, searchProgress).Run(cancellationToken);
-            var (confirmations, artifact, confirmed) = Confirm(recipe, space, result, loaded.SourceFiles, context, output, root, listener, cancellationToken);
+            var searchClock = System.Diagnostics.Stopwatch.StartNew();
+            SearchResult Round(IReadOnlySet<Candidate> rejected)
+            {
+                // Every round replays the earlier path from the cache; the time budget is the whole tune's.
+                return new AllocationSearch(space, search.Strategy, search.Budget, judge, sensitivities, cache, searchProgress,
+                    rejected: rejected, spentBefore: searchClock.Elapsed).Run(cancellationToken);
+            }
+
+            var (confirmations, artifact, confirmed, result) = Confirm(recipe, space, Round, loaded.SourceFiles, context, output, root, listener, cancellationToken);
             string report = WriteReport(recipe, space, result, confirmations, artifact, output, confirmed);
             diagnostics.AddRange(Verdict(search, result, confirmations, confirmed));
             return new TuneOutcome(confirmed is null ? RunStatus.GateFailed : RunStatus.Passed, diagnostics, result, confirmations, artifact, report,
@@ -217,17 +224,18 @@ public static class TuneJob
     }
 
     /// <summary>
-    /// Runs the passing candidates, cheapest first and at most <see cref="ConfirmationSpec.Attempts"/> of them, as <c>wmq run</c>
-    /// runs their resolved recipes with the confirmation seeds; the first that passes is the winner.
+    /// Runs the search and confirms its cheapest passing candidate as <c>wmq run</c> runs its resolved recipe with the
+    /// confirmation seeds; a candidate that fails there is rejected and the search goes on, at most
+    /// <see cref="ConfirmationSpec.Attempts"/> confirmations in all (<see cref="Confirmation.Run"/>).
     /// </summary>
-    private static (List<ConfirmationResult> Confirmations, string? Artifact, EvaluatedCandidate? Winner) Confirm(
-        Recipe recipe, SearchSpace space, SearchResult result, IReadOnlyList<string> sources, RunContext context, string output, string root,
-        ITuneListener listener, CancellationToken cancellationToken)
+    private static (List<ConfirmationResult> Confirmations, string? Artifact, EvaluatedCandidate? Winner, SearchResult Search) Confirm(
+        Recipe recipe, SearchSpace space, Func<IReadOnlySet<Candidate>, SearchResult> search, IReadOnlyList<string> sources, RunContext context,
+        string output, string root, ITuneListener listener, CancellationToken cancellationToken)
     {
         var confirmation = recipe.Search!.Confirmation;
         var runner = new PipelineRunner(new PipelineOptions { OutputDirectory = output, RepositoryRoot = root });
         string? artifact = null;
-        var (runs, winner) = Confirmation.Decide(result.Passing, confirmation.Attempts, candidate =>
+        var (runs, winner, result) = Confirmation.Run(search, confirmation.Attempts, candidate =>
         {
             var resolved = PipelineCandidateJudge.RecipeFor(recipe, space, candidate.Candidate) with
             {
@@ -245,7 +253,7 @@ public static class TuneJob
                 quantized.SuccessInterval95, quantized.EpisodeCount, [.. manifest.Gates.Select(g => $"{g.Metric} {g.Kind}: {g.Verdict} — {g.Message}")],
                 artifact!);
         }, listener.Confirming);
-        return ([.. runs], artifact, winner);
+        return ([.. runs], artifact, winner, result);
     }
 
     private static string WriteReport(

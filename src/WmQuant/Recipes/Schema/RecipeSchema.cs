@@ -195,7 +195,7 @@ public sealed class RecipeSchema
         "Confirmation episode n uses seed 99*n + seed_offset: 0-98, different from evaluation's and calibration's, so the seeds that chose the winner do not judge it.",
         3L);
     internal static readonly FieldDescriptor SearchConfirmAttempts = new("attempts", new IntegerType(1, 10),
-        "Passing candidates confirmed in turn, cheapest first, until one passes on the fresh seeds: 1-10 (each attempt is one more test on those seeds).", 1L);
+        "Confirmations at most: the cheapest passing candidate is confirmed; one that fails is rejected and the search goes on past it to the next. 1-10 (each attempt is one more test on those seeds).", 1L);
     internal static readonly FieldDescriptor SearchConfirmation = new("confirmation", new MapType([SearchConfirmEpisodes, SearchConfirmSeedOffset, SearchConfirmAttempts]),
         "The held-out run that decides: the gates judged again, for the winner against the FP model, on fresh seeds. Many candidates are tested on the search seeds, so one of them passing there is weak evidence; the confirmation is a single test.");
 
