@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Planning success of quantization methods on a bundled model, each combination its own `wmq run` (paired with the
-# FP32 evaluation in the model's baseline.json), several side by side on one GPU. Issue 18's table.
+# FP32 evaluation in the model's baseline.json), one after another (JOBS side by side) on one GPU. Issues 18 and 19.
 #
 #   TASK=wall|pusht METHODS="rtn omse awq gptq" SETTINGS="w4g128 w3g128" bash build/measurements/study-planning.sh
-# (EPISODES, PROFILE=cpu, DEVICE=cpu and WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" make a quick local check.)
+# MAX_ITERATIONS caps the MPC iterations (then the FP model is evaluated with the same cap, once, from the shared cache
+# instead of baseline.json). (EPISODES, PROFILE=cpu, DEVICE=cpu and WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" make a quick local check.)
 #
 # Run on the GPU machine through the device tool after ../shared/device/bundle.sh src/WmQuant.Cli/WmQuant.Cli.csproj
 # (carry [".device"]). Recipes are written into build/measurements/.study-tmp/ (inside the repository, as recipes must
@@ -62,7 +63,7 @@ quantization:
   method: $method
   weights: $(weights "$setting")
   activations: $(activations "$setting")
-evaluation: { episodes: ${EPISODES:-50}, planner: { profile: ${PROFILE:-default} } }
+evaluation: { episodes: ${EPISODES:-50}, planner: { profile: ${PROFILE:-default}${MAX_ITERATIONS:+, max_iterations: $MAX_ITERATIONS} } }
 gates:
   - { metric: success_rate, max_drop_vs_baseline: 0.0, confidence: 0.95 }
 artifact: { name: $task-$method-$setting }
@@ -74,16 +75,9 @@ wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
 # Calibrate once (quantize-only run of the first recipe fills the shared cache), then plan side by side.
 first=$(ls "$work"/*.yaml | head -n 1)
 wmq quantize "$first" --out "$work/artifacts" --cache "$work/cache" --quiet --threads 4 > "$work/logs/calibrate.log" 2>&1 || echo "quantize of $first failed (see logs/calibrate.log); the runs calibrate on their own" >&2
-start=$SECONDS
-for recipe in "$work"/*.yaml; do
-  name=$(basename "$recipe" .yaml)
-  # RUN_TIMEOUT (seconds) cuts a run short so that the others' results still come back; a cut run has no manifest.
-  timeout "${RUN_TIMEOUT:-86400}" ${WMQ:-bash "$root/.device/run.sh"} run "$recipe" --out "$work/artifacts" --cache "$work/cache" --quiet --threads 2 \
-    > "$work/logs/$name.log" 2>&1 &
-done
-wait || true
-echo "planning took $((SECONDS - start)) s for ${#combos[@]} combinations side by side" >&2
-python3 - "$work" "$task" > "$OUT/$task.tsv" <<'PY'
+# summarize: one TSV row per finished run, rewritten after every run so that a call cut short still returns them.
+summarize() {
+python3 - "$work" "$task" > "$OUT/$task.tsv.part" <<'PY'
 import json, os, sys
 work, task = sys.argv[1], sys.argv[2]
 print("method\tsetting\tsuccesses\trate\twilson95\tlost\tgained\tbits_per_weight\tmean_rel_output_error\tquantize_s\tevaluate_s")
@@ -105,5 +99,26 @@ for name in sorted(os.listdir(os.path.join(work, "artifacts"))):
           f'{m["sizes"]["effective_bits_per_quantized_weight"]:.3f}\t{sum(errors) / max(1, len(errors)):.3e}\t'
           f'{m["timings"].get("quantize", 0):.1f}\t{m["timings"].get("evaluate", 0):.1f}')
 PY
-tar -C "$work" -czf "$OUT/$task-records.tar.gz" logs $(cd "$work" && ls -d artifacts/*/manifest.json 2>/dev/null)
+  mv "$OUT/$task.tsv.part" "$OUT/$task.tsv"
+  tar -C "$work" -czf "$OUT/$task-records.tar.gz" logs $(cd "$work" && ls -d artifacts/*/manifest.json 2>/dev/null)
+}
+# JOBS runs side by side (default 1: on the H200 four PushT runs side by side each took longer than four in a row).
+# DEADLINE (seconds from here) cuts every run at that point and starts none after it; RUN_TIMEOUT cuts one run short
+# (a cut run has no manifest and no row). Runs start in COMBOS order, so put the ones that matter most first.
+start=$SECONDS
+deadline=${DEADLINE:-86400}
+running=0
+for combo in "${combos[@]}"; do
+  name=${combo%%:*}-${combo#*:} recipe=$work/${combo%%:*}-${combo#*:}.yaml
+  left=$((deadline - (SECONDS - start)))
+  limit=$(( left < ${RUN_TIMEOUT:-86400} ? left : ${RUN_TIMEOUT:-86400} ))
+  if ((limit <= 0)); then echo "not started (deadline): $name" >&2; continue; fi
+  timeout "$limit" ${WMQ:-bash "$root/.device/run.sh"} run "$recipe" --out "$work/artifacts" --cache "$work/cache" --quiet \
+    --threads "${THREADS:-$(( $(nproc) / ${JOBS:-1} ))}" > "$work/logs/$name.log" 2>&1 &
+  running=$((running + 1))
+  if ((running >= ${JOBS:-1})); then wait -n || true; running=$((running - 1)); summarize; fi
+done
+wait || true
+echo "planning took $((SECONDS - start)) s for ${#combos[@]} combinations, ${JOBS:-1} at a time" >&2
+summarize
 cat "$OUT/$task.tsv" >&2
