@@ -194,6 +194,12 @@ static class DiagnosticCodes
     /// <summary>An output file or folder cannot be written (no permission, disk full, a file where a folder should be).</summary>
     public const string OutputUnwritable = "WMQ3303";
 
+    /// <summary>
+    /// libtorch could not allocate memory (CPU or GPU): the machine is too small for the work asked, not a bug. The
+    /// message is the first line of libtorch's (e.g. "tried to allocate 33.6 GiB on cpu"), never its native stack trace.
+    /// </summary>
+    public const string OutOfMemory = "WMQ3304";
+
     /// <summary>An artifact folder does not match its manifest.</summary>
     public const string ArtifactMismatch = "WMQ3401";
 

@@ -19,7 +19,7 @@ static class ExitCodes
     /// <summary>Bad input of any kind (command line, recipe, option value, input file); nothing was written.</summary>
     public const int InvalidInput = 2;
 
-    /// <summary>The environment failed: device, file system, cancellation, or a bug (the message says which).</summary>
+    /// <summary>The environment failed: device, memory, file system, cancellation, or a bug (the message says which).</summary>
     public const int EnvironmentFailure = 3;
 
     /// <summary>
@@ -35,7 +35,7 @@ static class ExitCodes
             int exit = code switch
             {
                 DiagnosticCodes.DeviceUnavailable or DiagnosticCodes.StageFailed or DiagnosticCodes.InternalError
-                    or DiagnosticCodes.OutputUnwritable => EnvironmentFailure,
+                    or DiagnosticCodes.OutputUnwritable or DiagnosticCodes.OutOfMemory => EnvironmentFailure,
                 DiagnosticCodes.GateFailed or DiagnosticCodes.GateNotJudged => GateFailed,
                 _ => InvalidInput,
             };

@@ -3,6 +3,7 @@ using WmQuant.Cli.Commands;
 using WmQuant.Cli.Hosting;
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.Runtime;
 
 namespace WmQuant.Cli;
 
@@ -14,8 +15,8 @@ public static class Program
 
     /// <summary>
     /// Runs one wmq command writing to the given writers, so commands can be tested in process. Parse errors are bad
-    /// input (exit 2, WMQ2000); an exception that escapes a command is a bug, reported as WMQ3302 with exit 3, never
-    /// as an unhandled crash.
+    /// input (exit 2, WMQ2000); an exception that escapes a command is reported with exit 3, never as an unhandled
+    /// crash: as WMQ3304 when libtorch ran out of memory, else as a bug (WMQ3302).
     /// </summary>
     internal static int Run(string[] args, TextWriter output, TextWriter error, CliServices services)
     {
@@ -47,9 +48,20 @@ public static class Program
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            error.WriteLine(Diagnostic.Error(DiagnosticCodes.InternalError,
-                $"internal error in wmq ({e.GetType().Name}: {e.Message})", hint: "this is a bug; please report it with the command line").ToCanonicalString());
+            error.WriteLine(Escaped(e).ToCanonicalString());
             return ExitCodes.EnvironmentFailure;
         }
     }
+
+    /// <summary>
+    /// What an exception that escaped a command is reported as: libtorch failing to allocate memory is the machine
+    /// being too small (WMQ3304, with what to lower), anything else a bug (WMQ3302). Either way one line: only the
+    /// first line of the message, since libtorch appends its native stack trace to every message it raises.
+    /// </summary>
+    internal static Diagnostic Escaped(Exception exception) =>
+        AllocationFailure.Diagnose(exception)
+        ?? Diagnostic.Error(DiagnosticCodes.InternalError,
+            $"internal error in wmq ({exception.GetType().Name}: {FirstLine(exception.Message)})", hint: "this is a bug; please report it with the command line");
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
 }

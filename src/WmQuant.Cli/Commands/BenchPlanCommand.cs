@@ -48,7 +48,7 @@ internal static class BenchPlanCommand
         dtype.AcceptOnlyFromAmong([.. Names.All<BenchPrecision>()]);
         var maxBatch = new Option<int>("--max-batch")
         {
-            Description = "Largest rollout batch per model call (0: all episodes × samples at once).",
+            Description = "Largest rollout batch per model call (0: automatic, all episodes × samples at once when they fit in half the memory).",
             DefaultValueFactory = _ => 0,
         };
         var paths = new PredictorPathOptionSet();
@@ -104,7 +104,7 @@ internal static class BenchPlanCommand
         output.WriteLine($"config        {bench.Config.Name} ({bench.Config.PatchesPerFrame} tokens/frame, num_hist {bench.Config.NumHist})");
         output.WriteLine($"device        {info.Device} {Names.Of(request.Precision)}");
         output.WriteLine($"predictor     {PredictorPathOptionSet.Describe(request.Paths)}");
-        string maxBatch = cem.MaxModelBatch == 0 ? "all" : cem.MaxModelBatch.ToString(inv);
+        string maxBatch = cem.MaxModelBatch == 0 ? "auto" : cem.MaxModelBatch.ToString(inv);
         output.WriteLine($"planner       MPC-CEM horizon {cem.Horizon}, samples {cem.Samples}, top-k {cem.TopK}, opt steps {cem.OptSteps}, " +
             $"max batch {maxBatch}");
         output.WriteLine($"episodes      {request.Episodes} on {request.Environment}, {request.Iterations} MPC iteration(s)");

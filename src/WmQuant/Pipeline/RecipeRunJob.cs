@@ -179,6 +179,12 @@ public static class RecipeRunJob
                         $"{recipe.Name}: cancelled; finished stages stay cached, rerun the same command to resume", SourcePosition.InFile(recipe.SourceFile)));
                     return Stop(RunStatus.EnvironmentFailure, entries);
                 }
+                catch (Exception e) when (AllocationFailure.Diagnose(e, SourcePosition.InFile(recipe.SourceFile), recipe.Name) is { } outOfMemory)
+                {
+                    // The machine is too small for this recipe's planning (not a bug): say so at the recipe, in one line.
+                    diagnostics.Add(outOfMemory);
+                    return Stop(RunStatus.EnvironmentFailure, entries);
+                }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
                 {
                     diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", SourcePosition.InFile(recipe.SourceFile)));

@@ -18,6 +18,14 @@ public interface ILatentWorldModel
     /// <summary>Element type of the latents; planners keep their tensors in it.</summary>
     ScalarType DType { get; }
 
+    /// <summary>
+    /// Estimated peak bytes one row of <see cref="PredictFinal"/> needs on <see cref="Device"/> (see
+    /// <see cref="RolloutMemoryEstimate"/>), so a planner can split episodes × samples into calls that fit in memory;
+    /// 0 when unknown, and then every row goes in one call. Wrappers must pass it on: a wrapper that answered 0 would
+    /// let the model it wraps run out of memory.
+    /// </summary>
+    long BytesPerPredictRow { get; }
+
     /// <summary>Encodes frames.</summary>
     /// <param name="images">[B, T, 3, H, W], float in [0, 1].</param>
     /// <param name="proprio">[B, T, p], raw proprio as the environment reports it.</param>

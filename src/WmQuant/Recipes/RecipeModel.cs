@@ -80,7 +80,22 @@ public sealed record EvaluationSpec(int Episodes, int SeedOffset, PlannerSpec Pl
 /// <param name="MaxIterations">Cap on MPC iterations.</param>
 /// <param name="Alpha">Weight of the proprio term of the objective.</param>
 /// <param name="Sigma">CEM's initial standard deviation in normalised action units (study: 1).</param>
-public sealed record PlannerSpec(string Profile, PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, int MaxIterations, double Alpha, double Sigma = 1.0);
+/// <param name="MaxBatch">
+/// Most rollout rows (episodes × samples) per model call; 0: automatic (all at once when they fit in memory). Left out
+/// of the JSON the evaluation cache key hashes while 0, so recipes that do not set it keep the keys they had before the
+/// setting existed; a set value enters it (on a GPU the batch shape can change results in rounding).
+/// </param>
+public sealed record PlannerSpec(
+    string Profile,
+    PlannerKind Kind,
+    int Horizon,
+    int Samples,
+    int TopK,
+    int OptSteps,
+    int MaxIterations,
+    double Alpha,
+    double Sigma = 1.0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] int MaxBatch = 0);
 
 /// <summary>Artifact output formats; the names are the recipe's (<c>artifact.formats</c>).</summary>
 public enum ArtifactFormat

@@ -208,6 +208,7 @@ public static class RecipeWriter
         [S.PlannerMaxIterations.Name] = planner.MaxIterations,
         [S.PlannerAlpha.Name] = planner.Alpha,
         [S.PlannerSigma.Name] = planner.Sigma,
+        [S.PlannerMaxBatch.Name] = planner.MaxBatch,
     };
 
     private static JsonObject Gate(GateSpec gate, Func<string, string> relative) => new()

@@ -216,6 +216,12 @@ public static class TuneJob
                 new SourcePosition(file, 1, 1)));
             return Stop(RunStatus.EnvironmentFailure);
         }
+        catch (Exception e) when (AllocationFailure.Diagnose(e, new SourcePosition(file, 1, 1), recipe.Name) is { } outOfMemory)
+        {
+            // Too little memory for the search's planning is the machine's limit, not a bug; finished candidates stay cached.
+            diagnostics.Add(outOfMemory);
+            return Stop(RunStatus.EnvironmentFailure);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
         {
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", new SourcePosition(file, 1, 1)));

@@ -73,7 +73,7 @@ public sealed class BenchCommandTests
             Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Passed), result.ToString());
             Assert.That(result.Out, Does.Contain("config        reference-wall (16 tokens/frame, num_hist 1)"));
             Assert.That(result.Out, Does.Contain("predictor     full masked pass over every window, tensor-core padding on"));
-            Assert.That(result.Out, Does.Contain("planner       MPC-CEM horizon 2, samples 4, top-k 2, opt steps 1, max batch all"));
+            Assert.That(result.Out, Does.Contain("planner       MPC-CEM horizon 2, samples 4, top-k 2, opt steps 1, max batch auto"));
             Assert.That(result.Out, Does.Contain("episodes      1 on wall, 1 MPC iteration(s)"));
             Assert.That(result.Error, Is.Empty);
         });

@@ -175,6 +175,13 @@ public sealed class PipelineRunnerTests
         Assert.That(second.CacheHits, Is.EqualTo(new[] { "evaluate-fp" }));
         Assert.That(second.Manifest!.Baseline, Is.EqualTo(baseline).Using<EvaluationRecord>((a, b) => a.Episodes.SequenceEqual(b.Episodes) && a.Planner == b.Planner));
 
+        // A recipe that caps the model batch plans its FP evaluation anew (on a GPU the cap may change rounding), and on
+        // the CPU finds every episode as the file has it.
+        var capped = new PipelineRunner(Options(ws)).Run(
+            recipe with { Evaluation = recipe.Evaluation with { Planner = recipe.Evaluation.Planner with { MaxBatch = 7 } } }, Context(ws));
+        Assert.That(capped.CacheHits, Does.Not.Contain("evaluate-fp"));
+        Assert.That(capped.Manifest!.Baseline!.Episodes, Is.EqualTo(baseline.Episodes), "chunked CPU planning finds the same episodes");
+
         // A different planner setting does not match: the FP model is evaluated.
         var other = ws.Load(ws.WriteRecipe("reuse", weights: "{ bits: 8, granularity: channel }").Replace("x", "x", StringComparison.Ordinal));
         var third = new PipelineRunner(Options(ws)).Run(other with { Evaluation = other.Evaluation with { Planner = other.Evaluation.Planner with { TopK = 3 } } }, Context(ws));

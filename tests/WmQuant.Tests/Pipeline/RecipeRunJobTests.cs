@@ -27,6 +27,44 @@ public sealed class RecipeRunJobTests
         public PipelineResult Run(Recipe recipe, Func<IProgress<PipelineProgress>?, PipelineResult> run) => run(null);
     }
 
+    /// <summary>A front end whose recipe runs fail as libtorch fails when the machine is too small.</summary>
+    private sealed class OutOfMemoryRun : IRecipeRunListener
+    {
+        public void Loaded(IReadOnlyList<Diagnostics.Diagnostic> problems)
+        {
+        }
+
+        public void RuntimeReady(TorchRuntimeInfo runtime, IReadOnlyList<Recipe> recipes)
+        {
+        }
+
+        public PipelineResult Run(Recipe recipe, Func<IProgress<PipelineProgress>?, PipelineResult> run) =>
+            throw new Tests.Runtime.AllocationFailureTests.LibTorchError(Tests.Runtime.AllocationFailureTests.CpuMessage);
+    }
+
+    [Test]
+    public void A_recipe_that_runs_out_of_memory_stops_the_run_as_an_environment_failure_at_the_recipe_in_one_line()
+    {
+        using var ws = new PipelineWorkspace();
+        string path = ws.WriteRecipe("big");
+        var request = new RecipeRunRequest(path, new RecipeLoadOptions { RepositoryRoot = ws.Root }, ws.Output, null, SkipEvaluation: true,
+            SkipGates: false, new TorchRuntimeOptions(), DeviceOverride: "cpu", ArtifactVersion: null, "0.0.0-test", ws.Root);
+
+        var outcome = RecipeRunJob.Run(request, new OutOfMemoryRun());
+
+        var problem = outcome.Diagnostics.Single(d => d.IsError);
+        Assert.Multiple(() =>
+        {
+            Assert.That(outcome.Status, Is.EqualTo(RunStatus.EnvironmentFailure));
+            Assert.That(RunStatuses.ExitCode(outcome.Status), Is.EqualTo(ExitCodes.EnvironmentFailure));
+            Assert.That(problem.Code, Is.EqualTo(DiagnosticCodes.OutOfMemory));
+            Assert.That(problem.Position?.File, Is.EqualTo(path), "reported at the recipe");
+            Assert.That(problem.Message, Is.EqualTo("big: out of memory: tried to allocate 33.6 GiB on cpu"));
+            Assert.That(problem.ToCanonicalString(), Does.Not.Contain("frame #").And.Not.Contain("\\n"));
+            Assert.That(Directory.Exists(Path.Combine(ws.Output, "big")), Is.False, "nothing written");
+        });
+    }
+
     [Test]
     public void A_matrix_over_device_initialises_a_runtime_per_device_and_runs_each_combination_on_its_own()
     {

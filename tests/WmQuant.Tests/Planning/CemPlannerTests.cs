@@ -1,4 +1,8 @@
+using WmQuant.Models;
+using WmQuant.Models.Config;
 using WmQuant.Planning;
+using WmQuant.Planning.Adapters;
+using WmQuant.Planning.Evaluation;
 using WmQuant.Planning.Objectives;
 using WmQuant.Planning.Optimizers;
 using WmQuant.Tests.Planning.Toys;
@@ -95,6 +99,89 @@ public class CemPlannerTests
 
         Assert.That(model.PredictBatchSizes.Max(), Is.EqualTo(64));
         Assert.That((whole.Actions - chunked.Actions).abs().max().item<float>(), Is.LessThan(1e-5f));
+    }
+
+    [Test]
+    public void Automatic_chunking_splits_the_rows_only_when_they_do_not_fit_and_keeps_the_plan()
+    {
+        var model = new LinearLatentModel(tokens: 2, tokenDim: 3, proprioDim: 2, actionDim: 2, seed: 4) { BytesPerPredictRow = 1_000 };
+        var problem = new LinearProblem(model, episodes: 3, horizon: 3, alpha: 0.5, seed: 8);
+        var objective = new LastFrameObjective(new ObjectiveSettings(0.5));
+        var settings = Settings with { OptSteps = 5, Samples = 50, TopK = 5 };
+        PlanResult Plan(long available, CemSettings? with = null)
+        {
+            model.PredictBatchSizes.Clear();
+            return new CemPlanner(model, objective, with ?? settings, _ => available).Plan(new PlanRequest(problem.Start, problem.Goal, Seeds(3)));
+        }
+
+        var whole = Plan(available: 300_000);
+        var wholeBatches = model.PredictBatchSizes.ToList();
+        // 150 rows of 1,000 bytes; half of 120,000 bytes holds 60: three calls of 50.
+        var chunked = Plan(available: 120_000);
+        var chunkedBatches = model.PredictBatchSizes.ToList();
+        var capped = Plan(available: 120_000, settings with { MaxModelBatch = 100 });
+        var cappedBatches = model.PredictBatchSizes.ToList();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(wholeBatches, Is.All.EqualTo(150), "150 rows of 1,000 bytes fit in half of 300,000");
+            Assert.That(chunkedBatches, Is.EqualTo(Enumerable.Repeat(50L, 15)), "three equal calls per CEM step");
+            Assert.That(cappedBatches, Is.EqualTo(Enumerable.Repeat(new long[] { 100, 50 }, 5).SelectMany(b => b)), "an explicit cap wins over the estimate");
+            Assert.That((whole.Actions - chunked.Actions).abs().max().item<float>(), Is.Zero);
+            Assert.That((whole.Actions - capped.Actions).abs().max().item<float>(), Is.Zero);
+        });
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public void Chunked_and_whole_planning_with_a_dino_world_model_on_the_cpu_give_identical_plans(bool incremental)
+    {
+        // num_hist 3 with a one-frame start: the rollout fills the key/value cache, then slides its window.
+        var config = new WorldModelConfig
+        {
+            Name = "tiny-chunks",
+            ImageSize = 16,
+            PatchSize = 8,
+            Encoder = new EncoderConfig { Dim = 16, Depth = 1, Heads = 2, MlpDim = 32, PosEmbedGrid = 2 },
+            Predictor = new PredictorConfig { Depth = 2, Heads = 2, DimHead = 8, MlpDim = 32, Dropout = 0 },
+            Decoder = new DecoderConfig { Enabled = false },
+            NumHist = 3,
+            ProprioDim = 2,
+        };
+        using var network = new DinoWorldModel(config, seed: 7);
+        network.Predictor.IncrementalInference = incremental; // false: the full masked pass calibration plans with
+        var adapter = new DinoWorldModelPlanningAdapter(network);
+        var batches = new List<long>();
+        var model = new ObservedWorldModel(adapter, call => batches.Add(call.BatchSize));
+        var generator = new Generator(3);
+        var start = adapter.Encode(rand([4, 1, 3, 16, 16], generator: generator), randn([4, 1, 2], generator: generator));
+        var goal = adapter.Encode(rand([4, 1, 3, 16, 16], generator: generator), randn([4, 1, 2], generator: generator));
+        var objective = new LastFrameObjective(new ObjectiveSettings(1.0));
+        var settings = new CemSettings(Horizon: 5, Samples: 30, TopK: 5, OptSteps: 3);
+        long perRow = adapter.BytesPerPredictRow;
+        (PlanResult Result, List<long> Batches) Plan(CemSettings cem, long available)
+        {
+            batches.Clear();
+            var result = new CemPlanner(model, objective, cem, _ => available).Plan(new PlanRequest(start, goal, Seeds(4)));
+            return (result, [.. batches]);
+        }
+
+        var whole = Plan(settings, available: 1L << 40);
+        var automatic = Plan(settings, available: 2 * 50 * perRow);
+        var capped = Plan(settings with { MaxModelBatch = 7 }, available: 1L << 40);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(perRow, Is.EqualTo(3L * 4 * 48 * 4 * RolloutMemoryEstimate.SafetyFactor), "3 frames × 4 patches × qkv 48 × float32");
+            Assert.That(whole.Batches, Is.All.EqualTo(120L));
+            Assert.That(automatic.Batches, Is.All.EqualTo(40L), "120 rows, 50 fit: three calls of 40");
+            Assert.That(capped.Batches.Max(), Is.EqualTo(7L));
+            foreach (var (name, other) in new[] { ("automatic", automatic.Result), ("capped", capped.Result) })
+            {
+                Assert.That(other.Actions.data<float>().ToArray(), Is.EqualTo(whole.Result.Actions.data<float>().ToArray()), $"{name}: bit-identical plan");
+                Assert.That(other.LossPerStep, Is.EqualTo(whole.Result.LossPerStep), $"{name}: bit-identical losses");
+            }
+        });
     }
 
     [Test]

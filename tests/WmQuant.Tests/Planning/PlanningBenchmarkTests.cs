@@ -56,6 +56,8 @@ public class PlanningBenchmarkTests
         public Device Device => CPU;
         public ScalarType DType => ScalarType.Float32;
 
+        public long BytesPerPredictRow => 0;
+
         public LatentObservation Encode(Tensor images, Tensor proprio) => throw new NotSupportedException();
 
         public LatentObservation PredictFinal(LatentObservation start, Tensor actions)

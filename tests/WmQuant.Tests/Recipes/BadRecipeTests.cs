@@ -106,6 +106,12 @@ public class BadRecipeTests
             "r.yaml(6,5): error WMQ1206: unknown module group 'encodr' in quantization.modules; did you mean 'encoder'? allowed: encoder, predictor, action_encoder, proprio_encoder, decoder, or a glob on layer names such as 'predictor.transformer.layers.*.0.to_qkv'");
         yield return Case("boolean spelt yes", R(V + "quantization:\n  weights: { symmetric: yes }\n"),
             "r.yaml(5,25): error WMQ1103: quantization.weights.symmetric must be true or false, got 'yes'");
+        yield return Case("planner max_batch negative", R(V + "evaluation:\n  planner: { max_batch: -1 }\n"),
+            "r.yaml(5,25): error WMQ1104: evaluation.planner.max_batch is -1; allowed: 0-1000000000");
+        yield return Case("planner max_batch not an integer", R(V + "evaluation:\n  planner:\n    max_batch: 2.5\n"),
+            "r.yaml(6,16): error WMQ1103: evaluation.planner.max_batch must be an integer (0-1000000000), got '2.5'");
+        yield return Case("planner max_batch a word", R(V + "evaluation:\n  planner: { max_batch: auto }\n"),
+            "r.yaml(5,25): error WMQ1103: evaluation.planner.max_batch must be an integer (0-1000000000), got 'auto'");
         yield return Case("top_k above samples", R(V + "evaluation:\n  planner: { samples: 10 }\n"),
             "r.yaml(5,12): error WMQ1208: evaluation.planner.top_k is 30, more than samples (10); allowed: 1-10");
         yield return Case("several problems at once", R(V + "seed: x\ndevice: tpu\nquantization:\n  method: awk\n"),

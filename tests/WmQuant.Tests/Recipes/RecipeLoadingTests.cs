@@ -1,7 +1,12 @@
 using WmQuant.Contract;
 using WmQuant.Diagnostics;
+using WmQuant.Models.Checkpoints;
 using WmQuant.Models.Config;
+using WmQuant.Pipeline.Caching;
+using WmQuant.Pipeline.Inputs;
 using WmQuant.Planning;
+using WmQuant.Planning.Optimizers;
+using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Recipes;
@@ -79,6 +84,38 @@ public class RecipeLoadingTests
             Assert.That(pusht, Is.EqualTo(new PlannerSpec("default", PlannerKind.MpcCem, 5, 300, 30, 30, 30, 1.0)));
             Assert.That(cpu, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGradient, 5, 100, 8, 5, 50, 1.0)));
             Assert.That(cpuTuned, Is.EqualTo(new PlannerSpec("cpu", PlannerKind.OpenLoopGradient, 4, 100, 4, 3, 20, 1.0)));
+        });
+    }
+
+    /// <summary>PlannerSpec as it was before max_batch existed: what evaluation cache keys hashed until then.</summary>
+    private sealed record PlannerSpecBeforeMaxBatch(string Profile, PlannerKind Kind, int Horizon, int Samples, int TopK, int OptSteps, int MaxIterations, double Alpha, double Sigma);
+
+    [Test]
+    public void Planner_max_batch_reaches_the_planner_settings_and_enters_cache_keys_only_when_set()
+    {
+        using var ws = new RecipeWorkspace();
+        ws.Write("set.yaml", V + "evaluation:\n  planner: { max_batch: 2000 }\n");
+        ws.Write("zero.yaml", V + "evaluation:\n  planner: { max_batch: 0 }\n");
+        ws.Write("unset.yaml", V);
+        var set = Single(ws.Load("set.yaml")).Evaluation.Planner;
+        var zero = Single(ws.Load("zero.yaml")).Evaluation.Planner;
+        var unset = Single(ws.Load("unset.yaml")).Evaluation.Planner;
+        var normalization = new NormalizationRecord([0, 0], [1, 1], [0, 0], [1, 1]);
+        CemSettings Cem(PlannerSpec planner) => RecipePlannerSettings.For(normalization, planner, 50, 1, 0).Cem!;
+        string CalibrationJson(PlannerSpec planner) =>
+            new CalibrationSettings("wall", new PlanningNormalization([0f, 0f], [1f, 1f], [0f, 0f], [1f, 1f]), Cem(planner)).ToCanonicalJson();
+        var legacy = new PlannerSpecBeforeMaxBatch(unset.Profile, unset.Kind, unset.Horizon, unset.Samples, unset.TopK, unset.OptSteps, unset.MaxIterations, unset.Alpha, unset.Sigma);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(set.MaxBatch, Is.EqualTo(2000));
+            Assert.That(Cem(set).MaxModelBatch, Is.EqualTo(2000), "the planner is given the cap");
+            Assert.That((unset.MaxBatch, zero.MaxBatch, Cem(unset).MaxModelBatch), Is.EqualTo((0, 0, 0)), "absent and 0 both mean automatic");
+            Assert.That(StageCache.KeyOf("evaluate", unset), Is.EqualTo(StageCache.KeyOf("evaluate", legacy)), "evaluation keys of recipes without it are unchanged");
+            Assert.That(StageCache.KeyOf("evaluate", zero), Is.EqualTo(StageCache.KeyOf("evaluate", unset)));
+            Assert.That(StageCache.KeyOf("evaluate", set), Is.Not.EqualTo(StageCache.KeyOf("evaluate", unset)), "a cap may change GPU rounding: its own entries");
+            Assert.That(CalibrationJson(unset), Does.Not.Contain("max_batch"), "calibration keys of recipes without it are unchanged");
+            Assert.That(CalibrationJson(set), Does.Contain("\"max_batch\":2000"));
         });
     }
 

@@ -28,7 +28,7 @@ public static class RecipePlannerSettings
             episodes,
             seedOffset == EpisodeSeeds.Offset(EpisodeSeedSet.Calibration) ? EpisodeSeedSet.Calibration : EpisodeSeedSet.Evaluation,
             Seed: seed,
-            Cem: new CemSettings(planner.Horizon, planner.Samples, planner.TopK, planner.OptSteps, planner.Sigma),
+            Cem: new CemSettings(planner.Horizon, planner.Samples, planner.TopK, planner.OptSteps, planner.Sigma, planner.MaxBatch),
             Gradient: new GradientSettings(planner.Horizon, planner.OptSteps),
             Objective: new ObjectiveSettings(planner.Alpha),
             SeedOffset: seedOffset);

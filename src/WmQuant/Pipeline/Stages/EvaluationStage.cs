@@ -107,7 +107,7 @@ public static class EvaluationStage
 
     /// <summary>
     /// The FP model's evaluation on a recipe's seeds, as <c>wmq run</c> and <c>wmq tune</c> both take it: from the
-    /// model's baseline.json when that holds the same evaluation, else through the cache (planning in float32 with
+    /// model's baseline.json when that holds the same evaluation (and the recipe leaves max_batch automatic), else through the cache (planning in float32 with
     /// <paramref name="fp"/> itself, or with a cast copy at the recipe's precision, since the FP model stays float32 for
     /// quantization).
     /// </summary>
@@ -125,7 +125,10 @@ public static class EvaluationStage
         ArgumentNullException.ThrowIfNull(context);
         var precision = recipe.Evaluation.Precision;
         var settings = RecipePlannerSettings.For(fp, recipe.Evaluation.Planner, recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed);
-        if (ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(fp.Sha256, recipe.Environment, PlannerRecord.From(settings),
+        // baseline.json's evaluations were planned with every row in one call; a recipe that caps the batch (which on a GPU
+        // may change rounding) gets an FP evaluation planned like its quantized one, as its cache key already keeps apart.
+        if (recipe.Evaluation.Planner.MaxBatch == 0
+            && ModelBaselineFile.TryLoadBeside(fp.CheckpointPath, boundary)?.Find(fp.Sha256, recipe.Environment, PlannerRecord.From(settings),
             recipe.Evaluation.Episodes, recipe.Evaluation.SeedOffset, recipe.Seed, context.DeviceKind, precision) is { } stored)
         {
             return (stored, true, true);

@@ -48,6 +48,9 @@ public sealed class DinoWorldModelPlanningAdapter : ILatentWorldModel
     public ScalarType DType => model.Dtype;
 
     /// <inheritdoc />
+    public long BytesPerPredictRow => RolloutMemoryEstimate.BytesPerRow(model.Config, model.Dtype);
+
+    /// <inheritdoc />
     public LatentObservation Encode(Tensor images, Tensor proprio)
     {
         ArgumentNullException.ThrowIfNull(images);

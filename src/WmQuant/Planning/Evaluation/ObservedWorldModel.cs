@@ -31,6 +31,9 @@ public sealed class ObservedWorldModel : ILatentWorldModel
     /// <inheritdoc/>
     public ScalarType DType => _inner.DType;
 
+    /// <inheritdoc/>
+    public long BytesPerPredictRow => _inner.BytesPerPredictRow;
+
     /// <summary>Calls made through the wrapper so far.</summary>
     public long Calls => _calls;
 

@@ -7,8 +7,11 @@ namespace WmQuant.Planning.Optimizers;
 /// <param name="OptSteps">Refit rounds (30 for PushT, 10 for Wall).</param>
 /// <param name="InitialSigma">Starting standard deviation around the zero mean.</param>
 /// <param name="MaxModelBatch">
-/// Upper bound on rows per model call; 0 means one call for all episodes × samples. Lower it only
-/// when the device runs out of memory: results do not depend on it.
+/// Upper bound on rows (episodes × samples) per model call; 0 means automatic: one call for all of them
+/// when they fit in half the device's memory by the model's estimate, else the fewest equal calls that
+/// fit (<see cref="RolloutMemoryEstimate"/>). On the CPU results do not depend on it (a test checks
+/// bit-identical plans); on a GPU the batch shape may pick other kernels, so plans may differ in
+/// rounding, which is why a recipe's explicit value enters the cache keys.
 /// </param>
 public sealed record CemSettings(
     int Horizon = 5,

@@ -122,6 +122,12 @@ public sealed record CalibrationSettings(
             json.WriteNumber("top_k", Cem.TopK);
             json.WriteNumber("opt_steps", Cem.OptSteps);
             json.WriteNumber("initial_sigma", Cem.InitialSigma);
+            if (Cem.MaxModelBatch > 0)
+            {
+                // Only when set: keys of settings that leave it automatic stay what they were before it existed.
+                json.WriteNumber("max_batch", Cem.MaxModelBatch);
+            }
+
             json.WriteEndObject();
             if (Gradient is { } g)
             {

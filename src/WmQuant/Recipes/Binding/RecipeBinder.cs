@@ -185,6 +185,7 @@ internal sealed class RecipeBinder(S schema, RecipePathResolver paths, RecipeLoa
             MaxIterations = (int)(IntegerOrNull(planner, S.PlannerMaxIterations) ?? defaults.MaxIterations),
             Alpha = NumberOrNull(planner, S.PlannerAlpha) ?? defaults.Alpha,
             Sigma = NumberOrNull(planner, S.PlannerSigma) ?? defaults.Sigma,
+            MaxBatch = (int)(IntegerOrNull(planner, S.PlannerMaxBatch) ?? defaults.MaxBatch),
         };
     }
 

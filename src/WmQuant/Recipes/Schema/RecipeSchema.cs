@@ -125,8 +125,10 @@ public sealed class RecipeSchema
         "Weight of the proprio term in the planning objective: 0-1000000 (a finite weight). Default from the profile (1 wall/pusht, 0 pointmaze).");
     internal static readonly FieldDescriptor PlannerSigma = new("sigma", new NumberType(0, 100, MinExclusive: true),
         "CEM's initial standard deviation in normalised action units: > 0 and <= 100 (the study uses 1; actions are clipped to a few units). Default from the profile.");
+    internal static readonly FieldDescriptor PlannerMaxBatch = new("max_batch", new IntegerType(0, 1_000_000_000),
+        "Most rollout rows (episodes x samples) per model call: 0-1000000000. 0 = automatic: all rows at once when the model's memory estimate for them fits in half of what is available (CPU: available memory; GPU: its total), else the fewest equal calls that fit. On a CPU plans do not depend on it; on a GPU they may differ in rounding, so a value set here is part of the evaluation and calibration cache keys.", 0L);
     internal static readonly FieldDescriptor Planner = new("planner",
-        new MapType([PlannerProfile, PlannerKind, PlannerHorizon, PlannerSamples, PlannerTopK, PlannerOptSteps, PlannerMaxIterations, PlannerAlpha, PlannerSigma]),
+        new MapType([PlannerProfile, PlannerKind, PlannerHorizon, PlannerSamples, PlannerTopK, PlannerOptSteps, PlannerMaxIterations, PlannerAlpha, PlannerSigma, PlannerMaxBatch]),
         "The planner used for evaluation (and calibration).");
     internal static readonly FieldDescriptor EvaluationEpisodes = new("episodes", EpisodeRange,
         "Evaluation episodes, paired by seed between the FP and quantized models: 1-10000 (the study uses 50; 10000 narrows the success-rate interval to about one point).", 50L);

@@ -35,6 +35,9 @@ internal sealed class LinearLatentModel : ILatentWorldModel
     public Device Device => CPU;
     public ScalarType DType { get; }
 
+    /// <summary>What the model tells planners one row costs (0: unknown); tests set it to make automatic chunking engage.</summary>
+    public long BytesPerPredictRow { get; set; }
+
     /// <summary>A (float64, [D, D]).</summary>
     public Tensor Transition { get; set; }
 

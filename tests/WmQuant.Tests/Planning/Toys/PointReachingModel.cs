@@ -14,6 +14,8 @@ internal sealed class PointReachingModel(int frameskip, float actionMean, float 
     public Device Device => CPU;
     public ScalarType DType => ScalarType.Float32;
 
+    public long BytesPerPredictRow => 0;
+
     public LatentObservation Encode(Tensor images, Tensor proprio)
     {
         long b = images.shape[0], t = images.shape[1];
