@@ -57,7 +57,7 @@ RECIPE
   t0=$SECONDS
   wmq quantize "$work/$setting.yaml" --out "$work/artifacts" --cache "$work/cache-$setting" >> "$log" 2>&1
   wall=$((SECONDS - t0))
-  manifest=$(ls "$work"/artifacts/fullsize-omniquant-$setting/quantized/*/manifest.json)
+  manifest=$work/artifacts/fullsize-omniquant-$setting/manifest.json
   mkdir -p "$work/manifests" && cp "$manifest" "$work/manifests/$setting.manifest.json"
   python3 - "$manifest" "$setting" "$wall" >> "$OUT/fullsize-omniquant.tsv" <<'PY'
 import json, sys
