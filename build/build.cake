@@ -7,7 +7,7 @@
 //
 // Arguments:
 //   --target         Clean | Restore | Build | Test | Data | Train | Calibrate | Quantize | Evaluate | Gate |
-//                    Package | Release (default) | Doctor
+//                    Package | Release (default) | Doctor | Tune (wmq tune, e.g. --recipes="pipelines/tune/*.yaml")
 //   --recipes        glob(s), comma-separated, relative to the repository root, of the recipes to run
 //                    (default pipelines/**/*-cpu.yaml: the recipes sized for a CPU agent); base*.yaml are skipped
 //   --device         auto | cpu | cuda | cuda:N for every wmq command (default: each recipe's own device)
@@ -164,6 +164,27 @@ Task("Gate")
     {
         throw new Exception($"{failed.Count} recipe(s) failed their gates or could not run: {string.Join(", ", failed.Select(f => f.RecipeFile))}");
     }
+});
+
+Task("Tune")
+    .Description("wmq tune every selected recipe (--recipes, e.g. pipelines/tune/*.yaml; each needs a search: section): the cheapest per-layer precision that passes its gates, confirmed on held-out seeds; its artifact and <name>.search.md go to the output folder. Fails when a search finds no confirmed candidate. Not part of Release.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    EnsureDirectoryExists(artifactFolders);
+    var caching = noCache ? " --no-cache" : $" --cache {Quote(cache.FullPath)}";
+    var failed = new List<string>();
+    foreach (var recipe in SelectedRecipes())
+    {
+        string relative = root.GetRelativePath(recipe).FullPath;
+        Information("{0}", $"== tune: {relative}");
+        int exit = Wmq($"tune {Quote(recipe.FullPath)} --out {Quote(artifactFolders.FullPath)}{caching}{DeviceSwitch()}{ThreadsSwitch()}", allowFailure: true);
+        // 1: no candidate held up (reported, judged after the others ran); 2 and 3: bad input or environment stop the flow.
+        if (exit is 2 or 3 or < 0 or > 3) throw new Exception($"wmq tune {relative} failed with exit code {exit}");
+        if (exit == 1) failed.Add(relative);
+    }
+
+    if (failed.Count > 0) throw new Exception($"{failed.Count} search(es) found no confirmed candidate: {string.Join(", ", failed)}");
 });
 
 Task("Package")
