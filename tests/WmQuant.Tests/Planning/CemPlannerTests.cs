@@ -137,17 +137,8 @@ public class CemPlannerTests
     public void Chunked_and_whole_planning_with_a_dino_world_model_on_the_cpu_give_identical_plans(bool incremental)
     {
         // num_hist 3 with a one-frame start: the rollout fills the key/value cache, then slides its window.
-        var config = new WorldModelConfig
-        {
-            Name = "tiny-chunks",
-            ImageSize = 16,
-            PatchSize = 8,
-            Encoder = new EncoderConfig { Dim = 16, Depth = 1, Heads = 2, MlpDim = 32, PosEmbedGrid = 2 },
-            Predictor = new PredictorConfig { Depth = 2, Heads = 2, DimHead = 8, MlpDim = 32, Dropout = 0 },
-            Decoder = new DecoderConfig { Enabled = false },
-            NumHist = 3,
-            ProprioDim = 2,
-        };
+        var tiny = Adapters.PlanningAdapterTests.TinyWallConfig();
+        var config = tiny with { Name = "tiny-chunks", Predictor = tiny.Predictor with { Depth = 2 }, NumHist = 3 };
         using var network = new DinoWorldModel(config, seed: 7);
         network.Predictor.IncrementalInference = incremental; // false: the full masked pass calibration plans with
         var adapter = new DinoWorldModelPlanningAdapter(network);

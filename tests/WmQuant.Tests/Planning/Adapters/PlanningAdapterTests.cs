@@ -14,7 +14,8 @@ namespace WmQuant.Tests.Planning.Adapters;
 
 public class PlanningAdapterTests
 {
-    private static WorldModelConfig TinyWallConfig() => new()
+    /// <summary>The smallest DINO-WM the planning tests run (one encoder and one predictor layer, 2×2 patches).</summary>
+    internal static WorldModelConfig TinyWallConfig() => new()
     {
         Name = "tiny-wall",
         ImageSize = 16,
