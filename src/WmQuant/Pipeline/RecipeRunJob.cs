@@ -151,14 +151,11 @@ public static class RecipeRunJob
         var entries = new List<RecipeRunEntry>();
         foreach (var group in ByDevice(recipes, request.DeviceOverride))
         {
-            TorchRuntimeInfo runtime;
-            try
+            var (runtime, unusable) = EnvironmentFailures.Initialize(
+                request.Runtime with { Device = group.Key, Seed = group.First().Seed }, SourcePosition.InFile(group.First().SourceFile));
+            if (runtime is null)
             {
-                runtime = TorchRuntime.Initialize(request.Runtime with { Device = group.Key, Seed = group.First().Seed });
-            }
-            catch (TorchRuntimeException e)
-            {
-                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message, SourcePosition.InFile(group.First().SourceFile)));
+                diagnostics.Add(unusable!);
                 return Stop(RunStatus.EnvironmentFailure, entries);
             }
 
@@ -173,21 +170,10 @@ public static class RecipeRunJob
                     var result = listener.Run(recipe, progress => runner.Run(recipe, context, loaded.SourceFiles, progress, cancellationToken));
                     entries.Add(new RecipeRunEntry(recipe, result));
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (EnvironmentFailures.Diagnose(e, SourcePosition.InFile(recipe.SourceFile), recipe.Name,
+                    "cancelled; finished stages stay cached, rerun the same command to resume") is { } failure)
                 {
-                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed,
-                        $"{recipe.Name}: cancelled; finished stages stay cached, rerun the same command to resume", SourcePosition.InFile(recipe.SourceFile)));
-                    return Stop(RunStatus.EnvironmentFailure, entries);
-                }
-                catch (Exception e) when (AllocationFailure.Diagnose(e, SourcePosition.InFile(recipe.SourceFile), recipe.Name) is { } outOfMemory)
-                {
-                    // The machine is too small for this recipe's planning (not a bug): say so at the recipe, in one line.
-                    diagnostics.Add(outOfMemory);
-                    return Stop(RunStatus.EnvironmentFailure, entries);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
-                {
-                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", SourcePosition.InFile(recipe.SourceFile)));
+                    diagnostics.Add(failure);
                     return Stop(RunStatus.EnvironmentFailure, entries);
                 }
             }

@@ -146,14 +146,11 @@ public static class TuneJob
             return Stop(RunStatus.InvalidInput);
         }
 
-        TorchRuntimeInfo runtime;
-        try
+        var (runtime, deviceProblem) = EnvironmentFailures.Initialize(
+            request.Runtime with { Device = request.DeviceOverride ?? recipe.Device.ToString(), Seed = recipe.Seed }, new SourcePosition(file, 1, 1));
+        if (runtime is null)
         {
-            runtime = TorchRuntime.Initialize(request.Runtime with { Device = request.DeviceOverride ?? recipe.Device.ToString(), Seed = recipe.Seed });
-        }
-        catch (TorchRuntimeException e)
-        {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DeviceUnavailable, e.Message, new SourcePosition(file, 1, 1)));
+            diagnostics.Add(deviceProblem!);
             return Stop(RunStatus.EnvironmentFailure);
         }
 
@@ -209,22 +206,10 @@ public static class TuneJob
             return new TuneOutcome(confirmed is null ? RunStatus.GateFailed : RunStatus.Passed, diagnostics, result, confirmations, artifact, report,
                 clock.Elapsed.TotalSeconds);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (EnvironmentFailures.Diagnose(e, new SourcePosition(file, 1, 1), recipe.Name,
+            $"interrupted after {evaluations} candidate evaluation(s); everything finished is cached: rerun the same command to resume") is { } failure)
         {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed,
-                $"{recipe.Name}: interrupted after {evaluations} candidate evaluation(s); everything finished is cached: rerun the same command to resume",
-                new SourcePosition(file, 1, 1)));
-            return Stop(RunStatus.EnvironmentFailure);
-        }
-        catch (Exception e) when (AllocationFailure.Diagnose(e, new SourcePosition(file, 1, 1), recipe.Name) is { } outOfMemory)
-        {
-            // Too little memory for the search's planning is the machine's limit, not a bug; finished candidates stay cached.
-            diagnostics.Add(outOfMemory);
-            return Stop(RunStatus.EnvironmentFailure);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or TorchRuntimeException or InvalidDataException)
-        {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.StageFailed, $"{recipe.Name} failed: {e.Message}", new SourcePosition(file, 1, 1)));
+            diagnostics.Add(failure);
             return Stop(RunStatus.EnvironmentFailure);
         }
     }
