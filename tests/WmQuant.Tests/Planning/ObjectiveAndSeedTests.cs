@@ -65,4 +65,30 @@ public class ObjectiveAndSeedTests
             g.Dispose();
         }
     }
+
+    [Test]
+    public void Noise_drawn_for_every_step_up_front_equals_noise_drawn_step_by_step()
+    {
+        // The CEM planner draws all its steps' noise before its loop (one copy to the device); the values must be those
+        // of the per-step draws its recorded baselines were planned with. One long draw per generator would not do: it
+        // gives other values (checked by swapping DrawSteps for it, which fails this test).
+        long[] seeds = [PlanningNoise.StreamSeed(0, 1, 0), PlanningNoise.StreamSeed(0, 100, 0)];
+        var perStep = PlanningNoise.Generators(seeds);
+        var upFront = PlanningNoise.Generators(seeds);
+        try
+        {
+            var expected = stack(Enumerable.Range(0, 4).Select(_ => PlanningNoise.Draw(perStep, 299, 5, 2, ScalarType.Float32, CPU)).ToList(), 0);
+            var actual = PlanningNoise.DrawSteps(upFront, 4, 299, 5, 2, ScalarType.Float32, CPU);
+
+            Assert.That(actual.shape, Is.EqualTo(new long[] { 4, 2, 299, 5, 2 }));
+            Assert.That(actual.eq(expected).all().item<bool>(), Is.True, "bit-identical to drawing step by step");
+        }
+        finally
+        {
+            foreach (var g in perStep.Concat(upFront))
+            {
+                g.Dispose();
+            }
+        }
+    }
 }

@@ -65,22 +65,26 @@ public sealed class CemPlanner : IActionPlanner
             using var noGrad = no_grad();
             var mean = zeros([episodes, h, a], dtype, device);
             var sigma = full([episodes, h, a], _settings.InitialSigma, dtype, device);
+            // Every step's noise is drawn up front, step by step in the same generator order as before, and moved to the
+            // device in one copy; the best loss per step stays there until the end. Inside the loop nothing then waits
+            // for the host, so a GPU is never idle between steps (the values are the same as drawing per step).
+            var noiseSteps = PlanningNoise.DrawSteps(generators, _settings.OptSteps, s - 1, h, a, dtype, device);
             var bestPerStep = new List<Tensor>(_settings.OptSteps);
             for (int step = 0; step < _settings.OptSteps; step++)
             {
                 using var scope = NewDisposeScope();
                 // Row 0 of every episode is the mean itself, so the incumbent is always re-scored.
-                var noise = cat([zeros([episodes, 1, h, a], dtype, device), PlanningNoise.Draw(generators, s - 1, h, a, dtype, device)], 1);
+                var noise = cat([zeros([episodes, 1, h, a], dtype, device), noiseSteps[step]], 1);
                 var samples = mean.unsqueeze(1) + sigma.unsqueeze(1) * noise;
                 var loss = LossPerSample(request, samples.reshape(episodes * s, h, a), s).reshape(episodes, s);
                 var (eliteLoss, eliteIndex) = loss.topk(k, dim: 1, largest: false, sorted: true);
                 var elites = samples.gather(1, eliteIndex.reshape(episodes, k, 1, 1).expand(episodes, k, h, a));
                 mean = elites.mean([1]).MoveToOuterDisposeScope();
                 sigma = elites.std(1).MoveToOuterDisposeScope();
-                bestPerStep.Add(eliteLoss.select(1, 0).to(ScalarType.Float32, CPU).MoveToOuterDisposeScope());
+                bestPerStep.Add(eliteLoss.select(1, 0).MoveToOuterDisposeScope());
             }
 
-            var losses = stack(bestPerStep, 1);
+            var losses = stack(bestPerStep, 1).to(ScalarType.Float32, CPU);
             var perEpisode = Enumerable.Range(0, (int)episodes).Select(e => losses[e].data<float>().ToArray()).ToList();
             return new PlanResult(mean.MoveToOuterDisposeScope(), perEpisode);
         }

@@ -40,6 +40,21 @@ public static class PlanningNoise
         return noise.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The noise of <paramref name="steps"/> consecutive <see cref="Draw"/> calls, [steps, E, rows, H, A], drawn on the
+    /// CPU in the same order (step by step, generator by generator), so the values are those of drawing per step, and
+    /// moved to <paramref name="device"/> in one copy.
+    /// </summary>
+    public static Tensor DrawSteps(torch.Generator[] generators, int steps, long rows, long horizon, long actionDim, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(generators);
+        using var scope = NewDisposeScope();
+        var perStep = Enumerable.Range(0, steps)
+            .Select(_ => stack(generators.Select(g => randn([rows, horizon, actionDim], ScalarType.Float32, CPU, generator: g)).ToList(), 0))
+            .ToList();
+        return stack(perStep, 0).to(dtype, device).MoveToOuterDisposeScope();
+    }
+
     private static ulong Mix(ulong z)
     {
         z += 0x9E3779B97F4A7C15UL;
