@@ -172,13 +172,12 @@ Task("Tune")
     .Does(() =>
 {
     EnsureDirectoryExists(artifactFolders);
-    var caching = noCache ? " --no-cache" : $" --cache {Quote(cache.FullPath)}";
     var failed = new List<string>();
     foreach (var recipe in SelectedRecipes())
     {
         string relative = root.GetRelativePath(recipe).FullPath;
         Information("{0}", $"== tune: {relative}");
-        int exit = Wmq($"tune {Quote(recipe.FullPath)} --out {Quote(artifactFolders.FullPath)}{caching}{DeviceSwitch()}{ThreadsSwitch()}", allowFailure: true);
+        int exit = Wmq($"tune {Quote(recipe.FullPath)} --out {Quote(artifactFolders.FullPath)}{CacheSwitch()}{DeviceSwitch()}{ThreadsSwitch()}", allowFailure: true);
         // 1: no candidate held up (reported, judged after the others ran); 2 and 3: bad input or environment stop the flow.
         if (exit is 2 or 3 or < 0 or > 3) throw new Exception($"wmq tune {relative} failed with exit code {exit}");
         if (exit == 1) failed.Add(relative);
@@ -307,6 +306,8 @@ string Display(DirectoryPath path) => path.FullPath.StartsWith(root.FullPath + "
 
 static string Quote(string value) => "\"" + value + "\"";
 
+string CacheSwitch() => noCache ? " --no-cache" : $" --cache {Quote(cache.FullPath)}";
+
 string DeviceSwitch() => device is null ? "" : " --device " + device;
 
 string ThreadsSwitch() => threads is null ? "" : " --threads " + threads;
@@ -324,7 +325,6 @@ int Wmq(string arguments, bool allowFailure = false)
 void RunRecipes(string step, string flags)
 {
     EnsureDirectoryExists(artifactFolders);
-    var caching = noCache ? " --no-cache" : $" --cache {Quote(cache.FullPath)}";
     var versioning = artifactVersion is null ? "" : $" --artifact-version {artifactVersion}";
     string command = step == "quantize" ? "quantize" : "run";
     foreach (var recipe in SelectedRecipes())
@@ -335,7 +335,7 @@ void RunRecipes(string step, string flags)
         var watch = System.Diagnostics.Stopwatch.StartNew();
         int exit = StartProcess("dotnet", new ProcessSettings
         {
-            Arguments = $"exec {Quote(wmqDll.FullPath)} {command} {Quote(recipe.FullPath)} --json --quiet --out {Quote(artifactFolders.FullPath)}{caching}{versioning} {recipeFlags}{DeviceSwitch()}{ThreadsSwitch()}",
+            Arguments = $"exec {Quote(wmqDll.FullPath)} {command} {Quote(recipe.FullPath)} --json --quiet --out {Quote(artifactFolders.FullPath)}{CacheSwitch()}{versioning} {recipeFlags}{DeviceSwitch()}{ThreadsSwitch()}",
             WorkingDirectory = root,
             RedirectStandardOutput = true,
             // One consolidated table (WriteSummary) instead of one per wmq process and pass.

@@ -17,13 +17,11 @@
 # make a quick local check. What comes back under $OUT: fullsize-omniquant.tsv, fullsize-omniquant.log and
 # fullsize-omniquant-manifests.tar.gz (each run's manifest.json).
 set -euo pipefail
-: "${OUT:?OUT must name the output folder (the device tool sets it)}"
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/device-env.sh"
 work=$root/build/measurements/.study-tmp/fullsize
 rm -rf "$work" && mkdir -p "$work"
 device=${DEVICE:-cuda}
 settings=(${SETTINGS:-w4a8k w4g128})
-wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
 log=$OUT/fullsize-omniquant.log
 start=$SECONDS
 wmq data generate --env pusht --out "$work/data" --trajectories ${TRAJECTORIES:-16} --steps 30 --seed 0 >> "$log" 2>&1

@@ -14,11 +14,9 @@
 # Every recipe matrix entry of the job: pipelines/*.yaml except base*.yaml. RECIPES overrides the list.
 #   bash build/measurements/gpu-job.sh [recipe ...]
 set -uo pipefail
-: "${OUT:?OUT must name the output folder (the device tool sets it)}"
+source "$(dirname "$0")/device-env.sh"
 export CI=true DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
-root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
 recipes=("$@")
 if ((${#recipes[@]} == 0)); then
   for f in pipelines/*.yaml; do

@@ -15,15 +15,13 @@
 # make a quick local check. What comes back under $OUT: precision-planning.tsv (part 1), precision-fullsize.tsv
 # (part 2), precision-planning.log and precision-results.tar.gz (every result JSON).
 set -euo pipefail
-: "${OUT:?OUT must name the output folder (the device tool sets it)}"
-root=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/device-env.sh"
 work=$root/build/measurements/.study-tmp/precision
 rm -rf "$work" && mkdir -p "$work"
 device=${DEVICE:-cuda}
 precisions=(${PRECISIONS:-fp32 tf32 bf16})
 models=(${MODELS:-wall pusht})
 log=$OUT/precision-planning.log
-wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
 
 # peak: runs a command while sampling device memory; the peak in MiB goes to $work/<name>.peak ("n/a" without nvidia-smi).
 peak() {

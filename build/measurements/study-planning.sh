@@ -12,12 +12,11 @@
 # <task>.tsv (method, setting, successes, rate, Wilson interval, lost/gained vs FP, bits/weight, mean relative output
 # error, seconds) and <task>-records.tar.gz (manifests and logs).
 set -euo pipefail
-: "${OUT:?OUT must name the output folder (the device tool sets it)}"
+source "$(dirname "$0")/device-env.sh"
 task=${TASK:-wall}
 methods=(${METHODS:-rtn omse awq gptq})
 settings=(${SETTINGS:-w4g128 w3g128})
 device=${DEVICE:-cuda}
-root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$root/build/measurements/.study-tmp/$task
 rm -rf "$work" && mkdir -p "$work/artifacts" "$work/logs"
 # A setting names weights and (optionally) activations: w4g128, w3g128, w4ch, w8ch (weight-only), and
@@ -70,8 +69,6 @@ artifact: { name: $task-$method-$setting }
 RECIPE
   }
 done
-# WMQ: how to start wmq (default: the device bundle); e.g. WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" here.
-wmq() { ${WMQ:-bash "$root/.device/run.sh"} "$@"; }
 # The first combination runs alone first: it fills the shared cache with the calibration and the FP evaluation (when
 # baseline.json does not match the planner), so the runs side by side do not each compute them.
 first=$work/${combos[0]%%:*}-${combos[0]#*:}.yaml
@@ -114,7 +111,7 @@ for combo in "${combos[@]}"; do
   left=$((deadline - (SECONDS - start)))
   limit=$(( left < ${RUN_TIMEOUT:-86400} ? left : ${RUN_TIMEOUT:-86400} ))
   if ((limit <= 0)); then echo "not started (deadline): $name" >&2; continue; fi
-  timeout "$limit" ${WMQ:-bash "$root/.device/run.sh"} run "$recipe" --out "$work/artifacts" --cache "$work/cache" --quiet \
+  timeout "$limit" "${wmq_command[@]}" run "$recipe" --out "$work/artifacts" --cache "$work/cache" --quiet \
     --threads "${THREADS:-$(( $(nproc) / ${JOBS:-1} ))}" > "$work/logs/$name.log" 2>&1 &
   running=$((running + 1))
   if ((running >= ${JOBS:-1})); then wait -n || true; running=$((running - 1)); summarize; fi
