@@ -150,6 +150,9 @@ public sealed class AllocationSearch
     /// <summary>The gate line added to a candidate whose confirmation failed.</summary>
     public const string RejectedLine = "confirmation: failed on the held-out seeds, so the search treats this candidate as failing";
 
+    /// <summary>How a search sees an outcome whose candidate failed its confirmation: failing, with the reason in its gate lines.</summary>
+    public static CandidateOutcome AsRejected(CandidateOutcome outcome) => outcome with { Passed = false, Gates = [.. outcome.Gates, RejectedLine] };
+
     private EvaluatedCandidate? BestPassing => order.Where(e => e.Outcome.Passed).OrderBy(e => e.StorageBits).ThenBy(e => e.Number).FirstOrDefault();
 
     /// <summary>Runs the search. Cancellation throws <see cref="OperationCanceledException"/>; what finished stays cached.</summary>
@@ -299,7 +302,7 @@ public sealed class AllocationSearch
         if (reject)
         {
             // The cache keeps what the search seeds said; only this search's view of the candidate changes.
-            outcome = outcome with { Passed = false, Gates = [.. outcome.Gates, RejectedLine] };
+            outcome = AsRejected(outcome);
         }
 
         var entry = new EvaluatedCandidate(

@@ -181,10 +181,15 @@ public static class TuneJob
 
         var space = SearchSpace.For(scope, search.Unit, search.Levels(recipe.Quantization.Weights), [.. search.Methods.Select(m => m.Name)]);
         listener.Ready(runtime, recipe, space);
-        int evaluations = 0;
+        // Distinct candidates: a round after a rejected confirmation replays the earlier rounds' candidates.
+        var evaluated = new HashSet<Candidate>();
         var searchProgress = new SynchronousProgress<SearchProgress>(p =>
         {
-            evaluations += p.Latest is null ? 0 : 1;
+            if (p.Latest is { } latest)
+            {
+                evaluated.Add(latest.Candidate);
+            }
+
             listener.Searching(p);
         });
         try
@@ -207,7 +212,7 @@ public static class TuneJob
                 clock.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (EnvironmentFailures.Diagnose(e, new SourcePosition(file, 1, 1), recipe.Name,
-            $"interrupted after {evaluations} candidate evaluation(s); everything finished is cached: rerun the same command to resume") is { } failure)
+            $"interrupted after {evaluated.Count} candidate evaluation(s); everything finished is cached: rerun the same command to resume") is { } failure)
         {
             diagnostics.Add(failure);
             return Stop(RunStatus.EnvironmentFailure);
