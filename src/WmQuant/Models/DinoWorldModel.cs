@@ -147,6 +147,10 @@ public sealed class DinoWorldModel : nn.Module
             .Append((action_encoder.FullName, action_encoder))
             .Append((proprio_encoder.FullName, proprio_encoder));
 
+    /// <summary><see cref="NamedQuantizableLayers"/> keyed by full name (ordinal), as methods and packing look layers up.</summary>
+    public Dictionary<string, IQuantizableLayer> QuantizableLayersByName() =>
+        NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+
     /// <summary>Parameter count of one group (e.g. 22,056,576 for the full-size encoder).</summary>
     public long ParameterCount(ModuleGroup group) =>
         named_parameters().Where(p => ModuleGroups.Of(p.name) == group).Sum(p => p.parameter.numel());

@@ -34,6 +34,37 @@ public class ModelMethodTests
     }
 
     [Test]
+    public void A_layer_that_throws_frees_the_codes_of_the_layers_made_before_it()
+    {
+        var scope = new ResolvedQuantizationScope([Settings("a"), Settings("b"), Settings("c")], []);
+        var made = new List<QuantizedWeight>();
+        LayerQuantizationRecord Record(LayerQuantSettings settings)
+        {
+            if (settings.Name == "c")
+            {
+                throw new InvalidOperationException("layer c fails");
+            }
+
+            var codes = WeightQuantizer.Quantize(randn(2, 128, generator: new TorchSharp.torch.Generator(1)), W4g);
+            made.Add(codes);
+            return new LayerQuantizationRecord(settings, codes, null, new ModelLayerReport(settings.Name, null, "W4", null, null, null, 0));
+        }
+
+        Assert.Throws<InvalidOperationException>(() => LayerRecords.Build(scope, Record));
+        Assert.That(made, Has.Count.EqualTo(2));
+        Assert.That(made.Select(w => w.Codes.IsInvalid), Is.All.True, "the codes of layers a and b are freed");
+
+        made.Clear();
+        var records = LayerRecords.Build(new ResolvedQuantizationScope([Settings("a"), Settings("b")], []), Record);
+        Assert.That(records.Select(r => r.Settings.Name), Is.EqualTo(new[] { "a", "b" }));
+        Assert.That(made.Select(w => w.Codes.IsInvalid), Is.All.False, "a successful build keeps every record's codes");
+        LayerRecords.Free(records);
+        Assert.That(made.Select(w => w.Codes.IsInvalid), Is.All.True);
+
+        static LayerQuantSettings Settings(string name) => new(name, null, 128, 2, W4g, null);
+    }
+
+    [Test]
     public void Static_activation_ranges_without_calibration_are_an_error_and_leave_the_model_unchanged()
     {
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 3);

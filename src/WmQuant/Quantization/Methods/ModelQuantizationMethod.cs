@@ -33,30 +33,14 @@ public sealed class ModelQuantizationMethod(string name, IWeightQuantMethod weig
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(plan);
         var scope = plan.Resolve(model);
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         if (Check(scope, layers, calibration) is { } error)
         {
             return new QuantizationOutcome(null, error);
         }
 
-        var records = new List<LayerQuantizationRecord>(scope.Layers.Count);
-        try
-        {
-            foreach (var settings in scope.Layers)
-            {
-                records.Add(settings.IsFloat ? FloatRecord(settings, calibration) : Quantize(settings, layers[settings.Name], calibration));
-            }
-        }
-        catch
-        {
-            foreach (var record in records)
-            {
-                record.Codes?.Dispose();
-            }
-
-            throw;
-        }
-
+        var records = LayerRecords.Build(
+            scope, settings => settings.IsFloat ? FloatRecord(settings, calibration) : Quantize(settings, layers[settings.Name], calibration));
         return new QuantizationOutcome(new ModelQuantizationResult(Name, plan, scope, records), null);
     }
 

@@ -145,7 +145,7 @@ public static class QuantizedModelArtifact
         ArgumentNullException.ThrowIfNull(result);
         options ??= new ArtifactWriteOptions();
         using var scope = NewDisposeScope();
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var replacedWeights = new HashSet<string>(StringComparer.Ordinal);
         var layerSizes = new List<ArtifactLayerSize>();
@@ -394,7 +394,7 @@ public static class QuantizedModelArtifact
             return [$"{path}: not readable safetensors weights: {e.Message}"];
         }
 
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         var problems = new List<string>();
         foreach (var unknown in quantization.Layers.Select(l => l.Name).Concat(quantization.Ignore).Where(n => !layers.ContainsKey(n)))
         {

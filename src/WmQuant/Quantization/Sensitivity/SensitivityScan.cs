@@ -67,7 +67,7 @@ public static partial class SensitivityScan
 
         var clock = Stopwatch.StartNew();
         var units = Units(plan.Resolve(model), settings.Unit);
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         var adapter = new DinoWorldModelPlanningAdapter(model, settings.Normalization.ProprioMean, settings.Normalization.ProprioStd);
         var objective = new LastFrameObjective(settings.Objective ?? new ObjectiveSettings());
         var planner = new CemPlanner(adapter, objective, settings.Cem);

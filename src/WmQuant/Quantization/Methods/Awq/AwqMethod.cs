@@ -58,13 +58,13 @@ public sealed class AwqMethod(AwqOptions options, Action<string>? log = null) : 
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(plan);
-        if (Options.Problem() is { } problem)
+        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
         {
-            return new QuantizationOutcome(null, new QuantizationError(QuantizationError.InvalidRequest, problem));
+            return refused;
         }
 
         var scope = plan.Resolve(model);
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         if (WeightOnlyChecks.Check(Name, scope, layers, calibration) is { } error)
         {
             return new QuantizationOutcome(null, error);
@@ -72,28 +72,14 @@ public sealed class AwqMethod(AwqOptions options, Action<string>? log = null) : 
 
         var layout = AwqModelLayout.Of(model);
         using var folding = Fold(layout, scope, calibration!);
-        var records = new List<LayerQuantizationRecord>(scope.Layers.Count);
-        try
+        var records = LayerRecords.Build(scope, settings =>
         {
-            foreach (var settings in scope.Layers)
-            {
-                var statistics = calibration!.TryGet(settings.Name);
-                long queryKeyRows = layout.QueryKeyRows.GetValueOrDefault(settings.Name);
-                records.Add(settings.Weights is not { } config
-                    ? FloatRecord(settings, statistics)
-                    : Quantize(settings, config, layers[settings.Name], statistics!, folding[settings.Name], queryKeyRows));
-            }
-        }
-        catch
-        {
-            foreach (var record in records)
-            {
-                record.Codes?.Dispose();
-            }
-
-            throw;
-        }
-
+            var statistics = calibration!.TryGet(settings.Name);
+            long queryKeyRows = layout.QueryKeyRows.GetValueOrDefault(settings.Name);
+            return settings.Weights is not { } config
+                ? FloatRecord(settings, statistics)
+                : Quantize(settings, config, layers[settings.Name], statistics!, folding[settings.Name], queryKeyRows);
+        });
         return new QuantizationOutcome(new ModelQuantizationResult(Name, plan, scope, records), null);
     }
 

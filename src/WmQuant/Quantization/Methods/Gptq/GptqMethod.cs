@@ -41,39 +41,25 @@ public sealed class GptqMethod(GptqOptions options, Action<string>? log = null) 
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(plan);
-        if (Options.Problem() is { } problem)
+        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
         {
-            return new QuantizationOutcome(null, new QuantizationError(QuantizationError.InvalidRequest, problem));
+            return refused;
         }
 
         var scope = plan.Resolve(model);
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         if (WeightOnlyChecks.Check(Name, scope, layers, calibration) is { } error)
         {
             return new QuantizationOutcome(null, error);
         }
 
-        var records = new List<LayerQuantizationRecord>(scope.Layers.Count);
-        try
+        var records = LayerRecords.Build(scope, settings =>
         {
-            foreach (var settings in scope.Layers)
-            {
-                var statistics = calibration!.TryGet(settings.Name);
-                records.Add(settings.Weights is null
-                    ? new LayerQuantizationRecord(settings, null, null, FloatReport(settings, statistics))
-                    : Quantize(settings, settings.Weights, layers[settings.Name], statistics!));
-            }
-        }
-        catch
-        {
-            foreach (var record in records)
-            {
-                record.Codes?.Dispose();
-            }
-
-            throw;
-        }
-
+            var statistics = calibration!.TryGet(settings.Name);
+            return settings.Weights is null
+                ? new LayerQuantizationRecord(settings, null, null, FloatReport(settings, statistics))
+                : Quantize(settings, settings.Weights, layers[settings.Name], statistics!);
+        });
         return new QuantizationOutcome(new ModelQuantizationResult(Name, plan, scope, records), null);
     }
 

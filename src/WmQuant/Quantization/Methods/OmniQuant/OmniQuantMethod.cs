@@ -69,13 +69,13 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(plan);
         blocks = [];
-        if (Options.Problem() is { } problem)
+        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
         {
-            return new QuantizationOutcome(null, new QuantizationError(QuantizationError.InvalidRequest, problem));
+            return refused;
         }
 
         var scope = plan.Resolve(model);
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         var all = TransformerBlock.Of(model);
         var chains = new[] { all.Where(b => !b.IsPredictor).ToList(), all.Where(b => b.IsPredictor).ToList() }
             .Where(chain => chain.Any(b => b.Linears.Any(l => !scope[l.FullName].IsFloat)))
@@ -104,11 +104,7 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
         }
         catch
         {
-            foreach (var record in records.Values)
-            {
-                record.Codes?.Dispose();
-            }
-
+            LayerRecords.Free(records.Values);
             throw;
         }
 

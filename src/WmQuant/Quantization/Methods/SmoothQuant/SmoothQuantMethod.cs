@@ -53,45 +53,34 @@ public sealed class SmoothQuantMethod(SmoothQuantOptions options, Action<string>
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(plan);
-        if (Options.Problem() is { } problem)
+        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
         {
-            return new QuantizationOutcome(null, new QuantizationError(QuantizationError.InvalidRequest, problem));
+            return refused;
         }
 
         var scope = plan.Resolve(model);
-        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer, StringComparer.Ordinal);
+        var layers = model.QuantizableLayersByName();
         if (WeightOnlyChecks.CheckCalibrated(Name, scope, layers, calibration) is { } error)
         {
             return new QuantizationOutcome(null, error);
         }
 
         var transforms = Smooth(model, scope, calibration!);
-        var records = new List<LayerQuantizationRecord>(scope.Layers.Count);
+        List<LayerQuantizationRecord> records;
         try
         {
-            foreach (var settings in scope.Layers)
+            records = LayerRecords.Build(scope, settings =>
             {
                 var statistics = calibration!.TryGet(settings.Name);
                 if (settings.IsFloat)
                 {
-                    records.Add(SmoothedLayers.FloatRecord(settings, statistics));
-                    continue;
+                    return SmoothedLayers.FloatRecord(settings, statistics);
                 }
 
                 var smoothing = transforms.GetValueOrDefault(settings.Name);
                 string description = smoothing?.Description ?? "smoothquant unsmoothed";
-                records.Add(SmoothedLayers.Quantize(
-                    Name, settings, layers[settings.Name], statistics!, smoothing?.Transform, null, description, 1));
-            }
-        }
-        catch
-        {
-            foreach (var record in records)
-            {
-                record.Codes?.Dispose();
-            }
-
-            throw;
+                return SmoothedLayers.Quantize(Name, settings, layers[settings.Name], statistics!, smoothing?.Transform, null, description, 1);
+            });
         }
         finally
         {
