@@ -48,6 +48,10 @@ internal static class BenchCommand
             Description = "Also roll out this many batch entries with an fp32 CPU copy of the model and report the difference (0: skip).",
             DefaultValueFactory = _ => 0,
         };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "After timing, run one more call that waits for the device around each phase and print each phase's share of it.",
+        };
         var finalOnly = new Option<bool>("--final-only")
         {
             Description = "Time PredictFinal (only the last frame returned, as CEM calls it) instead of the full rollout.",
@@ -58,7 +62,7 @@ internal static class BenchCommand
             "Time batched latent rollouts (encode once, predict over the horizon) and report ms per rollout and effective TFLOP/s.");
         runtime.AddTo(command);
         paths.AddTo(command);
-        foreach (var option in new Option[] { config, checkpoint, dtype, batch, horizon, observed, repeat, warmup, json, compare, finalOnly })
+        foreach (var option in new Option[] { config, checkpoint, dtype, batch, horizon, observed, repeat, warmup, json, compare, finalOnly, profile })
         {
             command.Options.Add(option);
         }
@@ -68,7 +72,7 @@ internal static class BenchCommand
             var precision = Names.Parse<BenchPrecision>(parse.GetValue(dtype))!.Value;
             var settings = new RolloutBenchmarkSettings(
                 parse.GetValue(batch), parse.GetValue(horizon), parse.GetValue(observed), parse.GetValue(repeat), parse.GetValue(warmup),
-                FinalOnly: parse.GetValue(finalOnly));
+                FinalOnly: parse.GetValue(finalOnly), Profile: parse.GetValue(profile));
             var request = new RolloutBenchRequest(
                 parse.GetValue(config)!, parse.GetValue(checkpoint), precision, settings, parse.GetValue(compare), paths.Read(parse));
             return Handle(parse, new Options(request, parse.GetValue(json), precision.Runtime(runtime.Read(parse))));
@@ -133,6 +137,13 @@ internal static class BenchCommand
                 map["cpu_fp32_final_relative_error"] = a.RelativeError;
             }
 
+            if (r.Phases is { } profiled)
+            {
+                map["profiled_ms"] = r.ProfiledMilliseconds;
+                map["phases"] = profiled.Select(p => new Dictionary<string, object> { ["phase"] = p.Phase, ["calls"] = p.Calls, ["ms"] = p.Milliseconds })
+                    .ToList();
+            }
+
             output.WriteLine(JsonSerializer.Serialize(map));
             return;
         }
@@ -155,5 +166,24 @@ internal static class BenchCommand
             output.WriteLine(string.Create(inv,
                 $"vs fp32 on cpu   max abs error {a.MaxAbsoluteError:E2}, final-frame relative error {a.RelativeError:E2}"));
         }
+
+        if (r.Phases is { } phases)
+        {
+            PrintPhases(output, phases, r.ProfiledMilliseconds);
+        }
+    }
+
+    private static void PrintPhases(TextWriter output, IReadOnlyList<PhaseTime> phases, double total)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(inv, $"profile          one more call, {total:F2} ms with a device wait around every phase (own time, share):"));
+        foreach (var phase in phases.OrderByDescending(p => p.Milliseconds))
+        {
+            output.WriteLine(string.Create(inv,
+                $"  {phase.Phase,-24} {phase.Milliseconds,10:F2} ms {100 * phase.Milliseconds / total,6:F1}%  ({phase.Calls} calls)"));
+        }
+
+        double rest = total - phases.Sum(p => p.Milliseconds);
+        output.WriteLine(string.Create(inv, $"  {"(outside the phases)",-24} {rest,10:F2} ms {100 * rest / total,6:F1}%"));
     }
 }

@@ -7,6 +7,7 @@ using WmQuant.Models.Encoder;
 using WmQuant.Models.Layers;
 using WmQuant.Models.Predictor;
 using static TorchSharp.torch;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models;
 
@@ -336,7 +337,9 @@ public sealed class DinoWorldModel : nn.Module
             var next = cache is null ? PredictNext(Window(frames, Config.NumHist))[.., ^1..] : PredictLastFrame(frames, dropped, cache);
             if (t < horizon)
             {
-                next = cat([next[.., .., .., ..(int)(Config.TokenDim - Config.ActionTokenDim)], actionTokens(t)], 3);
+                var predicted = next;
+                next = PhaseProfile.Time("rollout action tokens", () =>
+                    cat([predicted[.., .., .., ..(int)(Config.TokenDim - Config.ActionTokenDim)], actionTokens(t)], 3));
             }
 
             frames.Add(next);
@@ -364,13 +367,15 @@ public sealed class DinoWorldModel : nn.Module
         if (from + dropped == 0)
         {
             var cached = (int)cache.Frames;
-            var fresh = Window(frames.GetRange(cached, frames.Count - cached), frames.Count - cached);
-            output = predictor.ForwardLastFrame(fresh.reshape(b, -1, d), cache, extendCache: frames.Count < Config.NumHist);
+            var fresh = PhaseProfile.Time("rollout window", () =>
+                Window(frames.GetRange(cached, frames.Count - cached), frames.Count - cached).reshape(b, -1, d));
+            output = predictor.ForwardLastFrame(fresh, cache, extendCache: frames.Count < Config.NumHist);
         }
         else
         {
             using var scratch = new PredictorKeyValueCache(Config.Predictor.Depth);
-            output = predictor.ForwardLastFrame(Window(frames, Config.NumHist).reshape(b, -1, d), scratch, extendCache: false);
+            var window = PhaseProfile.Time("rollout window", () => Window(frames, Config.NumHist).reshape(b, -1, d));
+            output = predictor.ForwardLastFrame(window, scratch, extendCache: false);
         }
 
         return output.reshape(b, 1, p, d).MoveToOuterDisposeScope();

@@ -62,6 +62,28 @@ public sealed class BenchCommandTests
     }
 
     [Test]
+    public void bench_rollout_profile_lists_the_phases_of_one_more_call_in_text_and_json()
+    {
+        string[] options = ["bench", "rollout", "--config", WallConfig, "--batch", "2", "--horizon", "2", "--repeat", "1", "--warmup", "0",
+            "--final-only", "--device", "cpu", "--profile"];
+        var text = WmqResult.Run(options);
+        var json = WmqResult.Run([.. options, "--json"]);
+
+        Assert.That(text.ExitCode, Is.EqualTo(ExitCodes.Passed), text.ToString());
+        Assert.That(json.ExitCode, Is.EqualTo(ExitCodes.Passed), json.ToString());
+        using var document = JsonDocument.Parse(json.Out);
+        var phases = document.RootElement.GetProperty("phases").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("phase").GetString()!, p => p.GetProperty("calls").GetInt32());
+        Assert.Multiple(() =>
+        {
+            Assert.That(text.Out, Does.Contain("profile          one more call, ").And.Contain("predictor qkv").And.Contain("(outside the phases)"));
+            Assert.That(document.RootElement.GetProperty("profiled_ms").GetDouble(), Is.GreaterThan(0));
+            Assert.That(phases["predictor qkv"], Is.EqualTo(2 * 3), "reference-wall: predictor depth 3, one predictor call per predicted frame");
+            Assert.That(phases["predictor attention"], Is.EqualTo(phases["predictor qkv"]));
+        });
+    }
+
+    [Test]
     public void bench_plan_times_one_small_episode()
     {
         var result = WmqResult.Run(

@@ -12,7 +12,9 @@ namespace WmQuant.Models.Benchmarks;
 /// <param name="Warmup">Untimed calls first (kernel selection, allocator).</param>
 /// <param name="Seed">Seed of the random observations and actions.</param>
 /// <param name="FinalOnly">Time <see cref="DinoWorldModel.PredictFinal"/> (what CEM calls) instead of <see cref="DinoWorldModel.Rollout"/>.</param>
-public sealed record RolloutBenchmarkSettings(int Batch, int Horizon, int Observed = 1, int Repeat = 5, int Warmup = 2, int Seed = 0, bool FinalOnly = false);
+/// <param name="Profile">After the timed calls, run one more under a <see cref="PhaseProfile"/> and report its phases.</param>
+public sealed record RolloutBenchmarkSettings(
+    int Batch, int Horizon, int Observed = 1, int Repeat = 5, int Warmup = 2, int Seed = 0, bool FinalOnly = false, bool Profile = false);
 
 /// <summary>Timings of one rollout benchmark.</summary>
 /// <param name="MillisecondsPerRollout">Mean wall time of one batched rollout call.</param>
@@ -20,7 +22,14 @@ public sealed record RolloutBenchmarkSettings(int Batch, int Horizon, int Observ
 /// <param name="MaxMilliseconds">Slowest call.</param>
 /// <param name="FlopsPerCall">Predictor FLOPs of one call (all batch entries) as the full masked pass does them; the incremental path does less, so its TFLOP/s is the upstream-equivalent rate.</param>
 /// <param name="EffectiveTflops">FlopsPerCall / mean time, in TFLOP/s.</param>
-public sealed record RolloutBenchmarkResult(double MillisecondsPerRollout, double MinMilliseconds, double MaxMilliseconds, double FlopsPerCall, double EffectiveTflops);
+public sealed record RolloutBenchmarkResult(double MillisecondsPerRollout, double MinMilliseconds, double MaxMilliseconds, double FlopsPerCall, double EffectiveTflops)
+{
+    /// <summary>The profiled call's phases (own time each), when <see cref="RolloutBenchmarkSettings.Profile"/> asked for them.</summary>
+    public IReadOnlyList<PhaseTime>? Phases { get; init; }
+
+    /// <summary>The profiled call's wall time, waits included; the phases' times add up to at most this.</summary>
+    public double ProfiledMilliseconds { get; init; }
+}
 
 /// <summary>Times <see cref="DinoWorldModel.Rollout"/> (or <see cref="DinoWorldModel.PredictFinal"/>) from pre-encoded observations, as a planner calls it.</summary>
 public static class RolloutBenchmark
@@ -63,7 +72,18 @@ public static class RolloutBenchmark
 
         var flops = RolloutFlops.Rollout(config, settings.Observed, settings.Horizon) * settings.Batch;
         var mean = times.Average();
-        return new RolloutBenchmarkResult(mean, times.Min(), times.Max(), flops, flops / (mean / 1e3) / 1e12);
+        var result = new RolloutBenchmarkResult(mean, times.Min(), times.Max(), flops, flops / (mean / 1e3) / 1e12);
+        if (!settings.Profile)
+        {
+            return result;
+        }
+
+        using var profiled = NewDisposeScope();
+        using var profile = PhaseProfile.Start(device);
+        var clock = Stopwatch.StartNew();
+        Call(model, start, actions, settings.FinalOnly);
+        Synchronize(device);
+        return result with { Phases = profile.Phases, ProfiledMilliseconds = clock.Elapsed.TotalMilliseconds };
     }
 
     private static LatentObservation Call(DinoWorldModel model, LatentObservation start, Tensor actions, bool finalOnly) =>

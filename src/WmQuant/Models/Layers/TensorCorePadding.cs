@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Layers;
 
@@ -53,8 +54,8 @@ public static class TensorCorePadding
         }
 
         using var scope = NewDisposeScope();
-        var x = paddedInputs > inputs ? nn.functional.pad(input, [0, paddedInputs - inputs]) : input;
-        var w = nn.functional.pad(weight, [0, paddedInputs - inputs, 0, paddedOutputs - outputs]);
+        var x = paddedInputs > inputs ? PhaseProfile.Time("tensor-core padding", () => nn.functional.pad(input, [0, paddedInputs - inputs])) : input;
+        var w = PhaseProfile.Time("tensor-core padding", () => nn.functional.pad(weight, [0, paddedInputs - inputs, 0, paddedOutputs - outputs]));
         var b = bias is null || paddedOutputs == outputs ? bias : nn.functional.pad(bias, [0, paddedOutputs - outputs]);
         var y = nn.functional.linear(x, w, b);
         return (paddedOutputs > outputs ? y.narrow(-1, 0, outputs) : y).MoveToOuterDisposeScope();

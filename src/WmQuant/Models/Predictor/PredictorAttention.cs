@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 
@@ -48,7 +49,7 @@ public sealed class PredictorAttention : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor input, Tensor? allowed)
     {
         using var scope = NewDisposeScope();
-        var (q, k, v) = Attention.SplitHeads(_toQkv.forward(_norm.forward(input)), _heads);
+        var (q, k, v) = Attention.SplitHeads(Project(input), _heads);
         Tensor attended;
         if (training && Dropout > 0)
         {
@@ -57,10 +58,10 @@ public sealed class PredictorAttention : nn.Module<Tensor, Tensor?, Tensor>
         }
         else
         {
-            attended = Attention.Compute(q, k, v, allowed, Kernel);
+            attended = PhaseProfile.Time("predictor attention", () => Attention.Compute(q, k, v, allowed, Kernel));
         }
 
-        var output = _toOut.forward(Attention.MergeHeads(attended));
+        var output = PhaseProfile.Time("predictor out", () => _toOut.forward(Attention.MergeHeads(attended)));
         if (training && Dropout > 0)
         {
             output = nn.functional.dropout(output, Dropout, true);
@@ -78,19 +79,33 @@ public sealed class PredictorAttention : nn.Module<Tensor, Tensor?, Tensor>
     internal Tensor ForwardAppended(Tensor input, PredictorKeyValueCache cache, int layer, long patchesPerFrame, bool lastFrameOnly, bool store)
     {
         using var scope = NewDisposeScope();
-        var (q, k, v) = Attention.SplitHeads(_toQkv.forward(_norm.forward(input)), _heads);
-        var (keys, values) = cache.Extend(layer, k, v, store);
+        var (q, k, v) = Attention.SplitHeads(Project(input), _heads);
+        Tensor values = v;
+        var keys = PhaseProfile.Time("predictor kv cache", () =>
+        {
+            (var cachedKeys, values) = cache.Extend(layer, k, v, store);
+            return cachedKeys;
+        });
         var newFrames = input.shape[1] / patchesPerFrame;
         var first = lastFrameOnly ? newFrames - 1 : 0;
-        var parts = new List<Tensor>();
-        for (var j = first; j < newFrames; j++)
+        var attended = PhaseProfile.Time("predictor attention", () =>
         {
-            var visible = (cache.Frames + j + 1) * patchesPerFrame;
-            var queries = q.narrow(2, j * patchesPerFrame, patchesPerFrame);
-            parts.Add(Attention.Compute(queries, keys.narrow(2, 0, visible), values.narrow(2, 0, visible), null, Kernel));
-        }
+            var parts = new List<Tensor>();
+            for (var j = first; j < newFrames; j++)
+            {
+                var visible = (cache.Frames + j + 1) * patchesPerFrame;
+                var queries = q.narrow(2, j * patchesPerFrame, patchesPerFrame);
+                parts.Add(Attention.Compute(queries, keys.narrow(2, 0, visible), values.narrow(2, 0, visible), null, Kernel));
+            }
 
-        var attended = parts.Count == 1 ? parts[0] : cat(parts, 2);
-        return _toOut.forward(Attention.MergeHeads(attended)).MoveToOuterDisposeScope();
+            return parts.Count == 1 ? parts[0] : cat(parts, 2);
+        });
+        return PhaseProfile.Time("predictor out", () => _toOut.forward(Attention.MergeHeads(attended))).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Project(Tensor input)
+    {
+        var normed = PhaseProfile.Time("predictor norm", () => _norm.forward(input));
+        return PhaseProfile.Time("predictor qkv", () => _toQkv.forward(normed));
     }
 }

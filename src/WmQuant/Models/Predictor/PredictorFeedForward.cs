@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 
@@ -42,13 +43,15 @@ public sealed class PredictorFeedForward : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var dropping = training && Dropout > 0;
-        var h = nn.functional.gelu(_fc1.forward(_norm.forward(input)));
+        var normed = PhaseProfile.Time("predictor norm", () => _norm.forward(input));
+        var hidden = PhaseProfile.Time("predictor fc1", () => _fc1.forward(normed));
+        var h = PhaseProfile.Time("predictor gelu", () => nn.functional.gelu(hidden));
         if (dropping)
         {
             h = nn.functional.dropout(h, Dropout, true);
         }
 
-        var output = _fc2.forward(h);
+        var output = PhaseProfile.Time("predictor fc2", () => _fc2.forward(h));
         if (dropping)
         {
             output = nn.functional.dropout(output, Dropout, true);

@@ -1,5 +1,6 @@
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 
@@ -43,8 +44,9 @@ public sealed class PredictorLayer : nn.Module<Tensor, Tensor?, Tensor>
     {
         using var scope = NewDisposeScope();
         var residual = lastFrameOnly ? input.narrow(1, input.shape[1] - patchesPerFrame, patchesPerFrame) : input;
-        var x = residual + _attention.ForwardAppended(input, cache, layer, patchesPerFrame, lastFrameOnly, store);
-        x = x + _feedForward.forward(x);
-        return x.MoveToOuterDisposeScope();
+        var attended = _attention.ForwardAppended(input, cache, layer, patchesPerFrame, lastFrameOnly, store);
+        var x = PhaseProfile.Time("predictor residual", () => residual + attended);
+        var fed = _feedForward.forward(x);
+        return PhaseProfile.Time("predictor residual", () => x + fed).MoveToOuterDisposeScope();
     }
 }

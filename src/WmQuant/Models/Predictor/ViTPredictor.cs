@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using WmQuant.Models.Config;
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
+using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 
@@ -103,7 +104,7 @@ public sealed class ViTPredictor : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"{cache.Frames} cached and {frames} new frames exceed the positional embedding's {pos_embedding.shape[1] / _patchesPerFrame}", nameof(newTokens));
         }
 
-        var x = newTokens + pos_embedding.narrow(1, offset, n);
+        var x = PhaseProfile.Time("predictor position", () => newTokens + pos_embedding.narrow(1, offset, n));
         var layers = transformer.Layers;
         for (var i = 0; i < layers.Count; i++)
         {
@@ -115,7 +116,7 @@ public sealed class ViTPredictor : nn.Module<Tensor, Tensor>
             cache.Advance(frames);
         }
 
-        return transformer.Norm.forward(x).MoveToOuterDisposeScope();
+        return PhaseProfile.Time("predictor final norm", () => transformer.Norm.forward(x)).MoveToOuterDisposeScope();
     }
 
     private Tensor MaskFor(long tokens, Device device)
