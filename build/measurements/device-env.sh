@@ -1,5 +1,5 @@
 # Sourced by the measurement scripts that run on the GPU machine through the device tool (gpu-job.sh,
-# study-planning.sh, fullsize-omniquant.sh, precision-planning.sh): what each needs the same way.
+# study-planning.sh, fullsize-omniquant.sh, precision-planning.sh, rollout-profile.sh): what each needs the same way.
 #   OUT   the folder whose files come back (the device tool sets it); required.
 #   root  the repository root.
 #   wmq   starts wmq: the device bundle (bash .device/run.sh, from ../shared/device/bundle.sh) unless WMQ names
