@@ -207,15 +207,7 @@ public class AwqTests
 
             var quantized = QuantModelTestSupport.Outputs(model, inputs);
             var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
-            double awqEncoder = WeightOnlyTestSupport.RelativeError(fp.Visual, quantized.Visual);
-            double rtnEncoder = WeightOnlyTestSupport.RelativeError(fp.Visual, rounded.Visual);
-            double awqRollout = WeightOnlyTestSupport.RelativeError(fp.Rollout, quantized.Rollout);
-            double rtnRollout = WeightOnlyTestSupport.RelativeError(fp.Rollout, rounded.Rollout);
-            TestContext.Out.WriteLine(
-                $"W3 g128 asym rel err on Wall frames: encoder RTN {rtnEncoder:E3}, AWQ {awqEncoder:E3}; " +
-                $"rollout RTN {rtnRollout:E3}, AWQ {awqRollout:E3}");
-            Assert.That(awqEncoder, Is.LessThan(rtnEncoder * 0.8));
-            Assert.That(awqRollout, Is.LessThan(rtnRollout * 0.8));
+            WeightOnlyTestSupport.AssertCloserThanRtn(fp, quantized, rounded, "AWQ", "W3 g128 asym", factor: 0.8);
 
             QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "awq", inputs, quantized);
         }

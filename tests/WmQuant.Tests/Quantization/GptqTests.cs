@@ -174,15 +174,7 @@ public class GptqTests
 
             var expected = QuantModelTestSupport.Outputs(model, inputs);
             var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
-            double gptqEncoder = WeightOnlyTestSupport.RelativeError(fp.Visual, expected.Visual);
-            double rtnEncoder = WeightOnlyTestSupport.RelativeError(fp.Visual, rounded.Visual);
-            double gptqRollout = WeightOnlyTestSupport.RelativeError(fp.Rollout, expected.Rollout);
-            double rtnRollout = WeightOnlyTestSupport.RelativeError(fp.Rollout, rounded.Rollout);
-            TestContext.Out.WriteLine(
-                $"W4 g128 asym rel err on Wall frames: encoder RTN {rtnEncoder:E3}, GPTQ {gptqEncoder:E3}; " +
-                $"rollout RTN {rtnRollout:E3}, GPTQ {gptqRollout:E3}");
-            Assert.That(gptqEncoder, Is.LessThan(rtnEncoder * 0.8));
-            Assert.That(gptqRollout, Is.LessThan(rtnRollout * 0.8));
+            WeightOnlyTestSupport.AssertCloserThanRtn(fp, expected, rounded, "GPTQ", "W4 g128 asym", factor: 0.8);
             QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "gptq", inputs, expected);
         }
         finally

@@ -113,6 +113,33 @@ internal static class WeightOnlyTestSupport
         }
     }
 
+    /// <summary>
+    /// Asserts that <paramref name="quantized"/>'s encoder features (and, with <paramref name="rollout"/>, its rollout)
+    /// are closer to <paramref name="fp"/> than <paramref name="rtn"/>'s: relative error below <paramref name="factor"/>
+    /// times RTN's. Prints both, labelled with <paramref name="method"/> and <paramref name="setting"/>.
+    /// </summary>
+    public static void AssertCloserThanRtn(
+        (Tensor Visual, Tensor Proprio, Tensor Rollout) fp,
+        (Tensor Visual, Tensor Proprio, Tensor Rollout) quantized,
+        (Tensor Visual, Tensor Proprio, Tensor Rollout) rtn,
+        string method,
+        string setting,
+        double factor,
+        bool rollout = true)
+    {
+        double encoder = RelativeError(fp.Visual, quantized.Visual);
+        double rtnEncoder = RelativeError(fp.Visual, rtn.Visual);
+        double rolled = RelativeError(fp.Rollout, quantized.Rollout);
+        double rtnRolled = RelativeError(fp.Rollout, rtn.Rollout);
+        TestContext.Out.WriteLine(
+            $"{setting} rel err on Wall frames: encoder RTN {rtnEncoder:E3}, {method} {encoder:E3}; rollout RTN {rtnRolled:E3}, {method} {rolled:E3}");
+        Assert.That(encoder, Is.LessThan(rtnEncoder * factor), $"{method} encoder error against RTN's");
+        if (rollout)
+        {
+            Assert.That(rolled, Is.LessThan(rtnRolled * factor), $"{method} rollout error against RTN's");
+        }
+    }
+
     /// <summary>‖A − B‖²_F / ‖A‖²_F in float64: the relative output error of a quantized layer.</summary>
     public static double RelativeError(Tensor reference, Tensor actual)
     {
