@@ -50,15 +50,15 @@ public class ModelMethodTests
             return new LayerQuantizationRecord(settings, codes, null, new ModelLayerReport(settings.Name, null, "W4", null, null, null, 0));
         }
 
-        Assert.Throws<InvalidOperationException>(() => LayerRecords.Build(scope, Record));
+        Assert.Throws<InvalidOperationException>(() => MethodSteps.Records(scope, Record));
         Assert.That(made, Has.Count.EqualTo(2));
         Assert.That(made.Select(w => w.Codes.IsInvalid), Is.All.True, "the codes of layers a and b are freed");
 
         made.Clear();
-        var records = LayerRecords.Build(new ResolvedQuantizationScope([Settings("a"), Settings("b")], []), Record);
+        var records = MethodSteps.Records(new ResolvedQuantizationScope([Settings("a"), Settings("b")], []), Record);
         Assert.That(records.Select(r => r.Settings.Name), Is.EqualTo(new[] { "a", "b" }));
         Assert.That(made.Select(w => w.Codes.IsInvalid), Is.All.False, "a successful build keeps every record's codes");
-        LayerRecords.Free(records);
+        MethodSteps.Free(records);
         Assert.That(made.Select(w => w.Codes.IsInvalid), Is.All.True);
 
         static LayerQuantSettings Settings(string name) => new(name, null, 128, 2, W4g, null);

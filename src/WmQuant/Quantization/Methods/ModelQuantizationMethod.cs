@@ -39,7 +39,7 @@ public sealed class ModelQuantizationMethod(string name, IWeightQuantMethod weig
             return new QuantizationOutcome(null, error);
         }
 
-        var records = LayerRecords.Build(
+        var records = MethodSteps.Records(
             scope, settings => settings.IsFloat ? FloatRecord(settings, calibration) : Quantize(settings, layers[settings.Name], calibration));
         return new QuantizationOutcome(new ModelQuantizationResult(Name, plan, scope, records), null);
     }

@@ -39,21 +39,12 @@ public sealed class GptqMethod(GptqOptions options, Action<string>? log = null) 
     /// <inheritdoc/>
     public QuantizationOutcome Apply(DinoWorldModel model, CalibrationSet? calibration, ModelQuantizationPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(plan);
-        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
+        if (MethodSteps.Begin(Name, Options.Problem(), model, plan, calibration, weightOnly: true, out var scope, out var layers) is { } refused)
         {
             return refused;
         }
 
-        var scope = plan.Resolve(model);
-        var layers = model.QuantizableLayersByName();
-        if (WeightOnlyChecks.Check(Name, scope, layers, calibration) is { } error)
-        {
-            return new QuantizationOutcome(null, error);
-        }
-
-        var records = LayerRecords.Build(scope, settings =>
+        var records = MethodSteps.Records(scope, settings =>
         {
             var statistics = calibration!.TryGet(settings.Name);
             return settings.Weights is null

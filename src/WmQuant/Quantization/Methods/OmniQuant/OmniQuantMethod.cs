@@ -66,21 +66,17 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
     internal QuantizationOutcome Run(
         DinoWorldModel model, CalibrationSet? calibration, ModelQuantizationPlan plan, out IReadOnlyList<OmniQuantBlockReport> blocks)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(plan);
         blocks = [];
-        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
+        if (MethodSteps.Begin(Name, Options.Problem(), model, plan, calibration, weightOnly: false, out var scope, out var layers) is { } refused)
         {
             return refused;
         }
 
-        var scope = plan.Resolve(model);
-        var layers = model.QuantizableLayersByName();
         var all = TransformerBlock.Of(model);
         var chains = new[] { all.Where(b => !b.IsPredictor).ToList(), all.Where(b => b.IsPredictor).ToList() }
             .Where(chain => chain.Any(b => b.Linears.Any(l => !scope[l.FullName].IsFloat)))
             .ToList();
-        if ((WeightOnlyChecks.CheckCalibrated(Name, scope, layers, calibration) ?? CheckBlockInputs(model, chains, calibration!)) is { } error)
+        if (CheckBlockInputs(model, chains, calibration!) is { } error)
         {
             return new QuantizationOutcome(null, error);
         }
@@ -104,7 +100,7 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
         }
         catch
         {
-            LayerRecords.Free(records.Values);
+            MethodSteps.Free(records.Values);
             throw;
         }
 

@@ -51,25 +51,16 @@ public sealed class SmoothQuantMethod(SmoothQuantOptions options, Action<string>
     /// <inheritdoc/>
     public QuantizationOutcome Apply(DinoWorldModel model, CalibrationSet? calibration, ModelQuantizationPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(plan);
-        if (LayerRecords.RefuseOptions(Options.Problem()) is { } refused)
+        if (MethodSteps.Begin(Name, Options.Problem(), model, plan, calibration, weightOnly: false, out var scope, out var layers) is { } refused)
         {
             return refused;
-        }
-
-        var scope = plan.Resolve(model);
-        var layers = model.QuantizableLayersByName();
-        if (WeightOnlyChecks.CheckCalibrated(Name, scope, layers, calibration) is { } error)
-        {
-            return new QuantizationOutcome(null, error);
         }
 
         var transforms = Smooth(model, scope, calibration!);
         List<LayerQuantizationRecord> records;
         try
         {
-            records = LayerRecords.Build(scope, settings =>
+            records = MethodSteps.Records(scope, settings =>
             {
                 var statistics = calibration!.TryGet(settings.Name);
                 if (settings.IsFloat)
