@@ -151,7 +151,8 @@ internal static class BenchCommand
         string call = s.FinalOnly ? "PredictFinal (last frame only, as CEM)" : "Rollout (every frame)";
         output.WriteLine($"model            {config.Name} ({config.PatchesPerFrame} tokens/frame, token dim {config.TokenDim}, " +
             $"num_hist {config.NumHist})");
-        output.WriteLine($"device           {info.Device} ({info.Reason}), dtype {dtype}, threads {info.Threads}");
+        output.WriteLine($"device           {info.Device} ({info.Reason}), dtype {bench.Request.Precision.Describe(info.Device.type)}, " +
+            $"threads {info.Threads}");
         output.WriteLine($"rollout          batch {s.Batch} × horizon {s.Horizon} from {s.Observed} observed frame(s), " +
             $"{s.Repeat} timed after {s.Warmup} warm-up");
         output.WriteLine($"call             {call}, predictor {PredictorPathOptionSet.Describe(paths)}");

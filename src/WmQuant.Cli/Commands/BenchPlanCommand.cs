@@ -102,7 +102,7 @@ internal static class BenchPlanCommand
         var cem = request.Cem;
         var output = parse.Out();
         output.WriteLine($"config        {bench.Config.Name} ({bench.Config.PatchesPerFrame} tokens/frame, num_hist {bench.Config.NumHist})");
-        output.WriteLine($"device        {info.Device} {Names.Of(request.Precision)}");
+        output.WriteLine($"device        {info.Device} {request.Precision.Describe(info.Device.type)}");
         output.WriteLine($"predictor     {PredictorPathOptionSet.Describe(request.Paths)}");
         string maxBatch = cem.MaxModelBatch == 0 ? "auto" : cem.MaxModelBatch.ToString(inv);
         output.WriteLine($"planner       MPC-CEM horizon {cem.Horizon}, samples {cem.Samples}, top-k {cem.TopK}, opt steps {cem.OptSteps}, " +

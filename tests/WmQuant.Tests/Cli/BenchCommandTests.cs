@@ -84,6 +84,25 @@ public sealed class BenchCommandTests
     }
 
     [Test]
+    public void bench_says_that_tf32_on_a_cpu_times_fp32_matmuls()
+    {
+        var rollout = WmqResult.Run(
+            "bench", "rollout", "--config", WallConfig, "--batch", "1", "--horizon", "2", "--repeat", "1", "--warmup", "0", "--device", "cpu",
+            "--dtype", "tf32");
+        var plan = WmqResult.Run(
+            "bench", "plan", "--config", WallConfig, "--env", "wall", "--episodes", "1", "--samples", "4", "--top-k", "2",
+            "--opt-steps", "1", "--horizon", "2", "--device", "cpu", "--dtype", "tf32");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(rollout.ExitCode, Is.EqualTo(ExitCodes.Passed), rollout.ToString());
+            Assert.That(plan.ExitCode, Is.EqualTo(ExitCodes.Passed), plan.ToString());
+            Assert.That(rollout.Out, Does.Contain("dtype tf32 (a CUDA matmul mode: on this device the matmuls run in fp32)"));
+            Assert.That(plan.Out, Does.Contain("device        cpu tf32 (a CUDA matmul mode: on this device the matmuls run in fp32)"));
+        });
+    }
+
+    [Test]
     public void bench_plan_times_one_small_episode()
     {
         var result = WmqResult.Run(

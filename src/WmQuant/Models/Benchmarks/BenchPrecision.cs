@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using WmQuant.Naming;
 using WmQuant.Runtime;
 using static TorchSharp.torch;
 
@@ -26,6 +27,15 @@ public static class BenchPrecisions
     /// <summary>The dtype the model's weights are cast to.</summary>
     public static ScalarType WeightType(this BenchPrecision precision) =>
         precision == BenchPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+
+    /// <summary>
+    /// The precision's name as a benchmark prints it for <paramref name="device"/>: TF32 is a CUDA matmul mode, so on
+    /// a CPU the name says that fp32 is what gets timed (a CPU agent's tf32 figure is not a TF32 figure).
+    /// </summary>
+    public static string Describe(this BenchPrecision precision, TorchSharp.DeviceType device) =>
+        precision == BenchPrecision.Tf32 && device != TorchSharp.DeviceType.CUDA
+            ? "tf32 (a CUDA matmul mode: on this device the matmuls run in fp32)"
+            : Names.Of(precision);
 
     /// <summary>Runtime options for timing: TF32 when asked, and the fastest kernels rather than reproducible ones.</summary>
     public static TorchRuntimeOptions Runtime(this BenchPrecision precision, TorchRuntimeOptions options)
