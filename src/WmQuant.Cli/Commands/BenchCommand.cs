@@ -4,6 +4,7 @@ using System.Text.Json;
 using WmQuant.Cli.Hosting;
 using WmQuant.Contract;
 using WmQuant.Models.Benchmarks;
+using WmQuant.Models.Diagnostics;
 using WmQuant.Naming;
 using WmQuant.Runtime;
 

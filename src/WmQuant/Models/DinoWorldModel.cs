@@ -2,12 +2,12 @@ using TorchSharp;
 using TorchSharp.Modules;
 using WmQuant.Models.Config;
 using WmQuant.Models.Decoder;
+using WmQuant.Models.Diagnostics;
 using WmQuant.Models.Embeddings;
 using WmQuant.Models.Encoder;
 using WmQuant.Models.Layers;
 using WmQuant.Models.Predictor;
 using static TorchSharp.torch;
-using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models;
 

@@ -1,6 +1,6 @@
 using TorchSharp;
 using WmQuant.Models;
-using WmQuant.Models.Benchmarks;
+using WmQuant.Models.Diagnostics;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Models;

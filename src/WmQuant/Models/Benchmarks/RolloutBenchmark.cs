@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using WmQuant.Models.Diagnostics;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Benchmarks;

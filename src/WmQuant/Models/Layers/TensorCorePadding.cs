@@ -1,6 +1,6 @@
 using TorchSharp;
+using WmQuant.Models.Diagnostics;
 using static TorchSharp.torch;
-using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Layers;
 

@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
+using WmQuant.Models.Diagnostics;
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
-using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 

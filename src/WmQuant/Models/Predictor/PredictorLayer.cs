@@ -1,6 +1,6 @@
+using WmQuant.Models.Diagnostics;
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
-using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 

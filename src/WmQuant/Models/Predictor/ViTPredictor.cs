@@ -1,9 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using WmQuant.Models.Config;
+using WmQuant.Models.Diagnostics;
 using WmQuant.Models.Layers;
 using static TorchSharp.torch;
-using WmQuant.Models.Benchmarks;
 
 namespace WmQuant.Models.Predictor;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace WmQuant.Models.Benchmarks;
+namespace WmQuant.Models.Diagnostics;
 
 /// <summary>One phase of a profiled call: how often it ran and its own wall time (phases inside it excluded).</summary>
 /// <param name="Phase">The phase's name, e.g. "predictor qkv".</param>
