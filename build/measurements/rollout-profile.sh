@@ -5,7 +5,8 @@
 # weights) with what CEM calls (--final-only, horizon 5 from one observed frame), at BATCHES rows per call (300: one
 # episode's samples; 1500: what a 50-episode plan sends per chunk on the H100 before it ran out of memory at 6000).
 # Each run times REPEAT calls after 2 warm-ups, then profiles one more call that waits for the device around every
-# phase (PhaseProfile): read the shares, since the waits make that call slower than the timed ones.
+# phase (PhaseProfile): read the shares, since the waits make that call slower than the timed ones. Last, bf16 once more
+# with --no-math-attention, to see whether the default path's attention already runs on the fused kernels.
 #
 #   bash build/measurements/rollout-profile.sh        (through the device tool, carry [".device"]; about a minute)
 # PRECISIONS="fp32", BATCHES="8", DEVICE=cpu and WMQ="dotnet src/WmQuant.Cli/bin/Release/net10.0/wmq.dll" make a quick
@@ -29,6 +30,17 @@ for precision in "${precisions[@]}"; do
     fi
   done
 done
+# Does the default path get the fused attention kernels? The same bf16 call with the unfused (math) kernel forbidden:
+# the same time means yes; WMQ3301 "no fused attention kernel" means no (and says where the bf16 time goes).
+if [[ " ${precisions[*]} " == *" bf16 "* ]]; then
+  if wmq bench rollout --config "$root/models/configs/dinov2-vits14.yaml" --device "$device" --dtype bf16 \
+      --batch "${batches[0]}" --horizon 5 --final-only --repeat "${REPEAT:-3}" --warmup 2 --profile --json --no-math-attention \
+      > "$OUT/run.json" 2>> "$log"; then
+    cat "$OUT/run.json" >> "$OUT/rollout-profile.jsonl"
+  else
+    echo "== bf16 batch ${batches[0]} with --no-math-attention failed (exit $?): see the error above" >> "$log"
+  fi
+fi
 rm -f "$OUT/run.json"
 
 python3 - "$OUT/rollout-profile.jsonl" > "$OUT/rollout-profile.md" <<'PY'
@@ -36,7 +48,8 @@ import json, sys
 for line in open(sys.argv[1]):
     run = json.loads(line)
     total = run["profiled_ms"]
-    print(f'## {run["dtype"]}, batch {run["batch"]} on {run["device"]}: timed {run["ms_per_rollout"]:.1f} ms per call, '
+    fused = "" if run.get("math_attention", True) else ", math attention off"
+    print(f'## {run["dtype"]}, batch {run["batch"]}{fused} on {run["device"]}: timed {run["ms_per_rollout"]:.1f} ms per call, '
           f'profiled call {total:.1f} ms\n')
     print("| phase | calls | own ms | share |\n|---|---|---|---|")
     phases = sorted(run["phases"], key=lambda p: -p["ms"])

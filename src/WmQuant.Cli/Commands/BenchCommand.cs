@@ -94,7 +94,16 @@ internal static class BenchCommand
             return ExitCodes.EnvironmentFailure;
         }
 
-        var outcome = bench.Run(info.Device);
+        RolloutBenchOutcome outcome;
+        try
+        {
+            outcome = bench.Run(info.Device);
+        }
+        catch (Exception e) when (options.Request.Paths.FusedAttentionRefusal(e) is { } refusal)
+        {
+            return parse.ExitWith([refusal]);
+        }
+
         if (outcome.Timing is not { } timing)
         {
             return parse.ExitWith(outcome.Problems);
@@ -126,6 +135,7 @@ internal static class BenchCommand
                 ["call"] = s.FinalOnly ? "predict_final" : "rollout",
                 ["predictor"] = paths.Incremental ? "incremental" : "full",
                 ["tensor_core_padding"] = paths.TensorCorePadding,
+                ["math_attention"] = paths.MathAttention,
                 ["ms_per_rollout"] = r.MillisecondsPerRollout,
                 ["ms_min"] = r.MinMilliseconds,
                 ["ms_max"] = r.MaxMilliseconds,

@@ -98,7 +98,16 @@ internal static class BenchPlanCommand
             return ExitCodes.EnvironmentFailure;
         }
 
-        var result = bench.Run(info.Device);
+        PlanningBenchResult result;
+        try
+        {
+            result = bench.Run(info.Device);
+        }
+        catch (Exception e) when (request.Paths.FusedAttentionRefusal(e) is { } refusal)
+        {
+            return parse.ExitWith([refusal]);
+        }
+
         var cem = request.Cem;
         var output = parse.Out();
         output.WriteLine($"config        {bench.Config.Name} ({bench.Config.PatchesPerFrame} tokens/frame, num_hist {bench.Config.NumHist})");

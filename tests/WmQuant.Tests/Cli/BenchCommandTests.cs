@@ -107,13 +107,14 @@ public sealed class BenchCommandTests
     {
         var result = WmqResult.Run(
             "bench", "plan", "--config", WallConfig, "--env", "wall", "--episodes", "1", "--samples", "4", "--top-k", "2",
-            "--opt-steps", "1", "--horizon", "2", "--device", "cpu", "--full-predictor");
+            "--opt-steps", "1", "--horizon", "2", "--device", "cpu", "--full-predictor", "--no-math-attention");
 
         Assert.Multiple(() =>
         {
             Assert.That(result.ExitCode, Is.EqualTo(ExitCodes.Passed), result.ToString());
             Assert.That(result.Out, Does.Contain("config        reference-wall (16 tokens/frame, num_hist 1)"));
-            Assert.That(result.Out, Does.Contain("predictor     full masked pass over every window, tensor-core padding on"));
+            Assert.That(result.Out, Does.Contain(
+                "predictor     full masked pass over every window, tensor-core padding on, math attention off (fused kernels only, CUDA)"));
             Assert.That(result.Out, Does.Contain("planner       MPC-CEM horizon 2, samples 4, top-k 2, opt steps 1, max batch auto"));
             Assert.That(result.Out, Does.Contain("episodes      1 on wall, 1 MPC iteration(s)"));
             Assert.That(result.Error, Is.Empty);

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using WmQuant.Contract;
+using WmQuant.Diagnostics;
 using WmQuant.Naming;
 using WmQuant.Runtime;
 using static TorchSharp.torch;
@@ -47,17 +49,46 @@ public static class BenchPrecisions
 
 /// <summary>
 /// Which inference paths a timed model takes, so the earlier paths can be timed against the defaults: the incremental
-/// predictor (cached growing window) and tensor-core padding of half-precision CUDA matmuls.
+/// predictor (cached growing window) and tensor-core padding of half-precision CUDA matmuls; and whether libtorch may
+/// fall back to its unfused (math) attention on CUDA, to find out whether the default path gets the fused kernels.
 /// </summary>
 /// <param name="Incremental">Incremental predictor inference (off: the masked full pass over every window frame).</param>
 /// <param name="TensorCorePadding">Pad half-precision CUDA matmuls to tensor-core widths.</param>
-public sealed record InferencePaths(bool Incremental = true, bool TensorCorePadding = true)
+/// <param name="MathAttention">
+/// Let scaled-dot-product attention on CUDA use the unfused math kernel (off: only the flash or memory-efficient
+/// kernels may run it, and a call they cannot take fails). libtorch's switch is process-wide; CPUs ignore it.
+/// </param>
+public sealed record InferencePaths(bool Incremental = true, bool TensorCorePadding = true, bool MathAttention = true)
 {
-    /// <summary>Sets the model's paths.</summary>
+    /// <summary>Sets the model's paths (and, on CUDA, libtorch's math-attention switch).</summary>
     public void Apply(DinoWorldModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         model.Predictor.IncrementalInference = Incremental;
         model.PadForTensorCores = TensorCorePadding;
+        if (model.Device.type == TorchSharp.DeviceType.CUDA)
+        {
+            backends.cuda.enable_math_sdp(MathAttention);
+        }
+    }
+
+    /// <summary>
+    /// The WMQ3301 error for <paramref name="exception"/> when it is libtorch finding no fused kernel for an attention
+    /// call after <see cref="MathAttention"/> turned the unfused one off, which is what the switch is there to find
+    /// out; null for anything else.
+    /// </summary>
+    public Diagnostic? FusedAttentionRefusal(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (MathAttention || !exception.Message.Contains("No available kernel", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string first = exception.Message.Split('\n', 2)[0].TrimEnd('\r', ' ');
+        return Diagnostic.Error(
+            DiagnosticCodes.StageFailed,
+            $"no fused attention kernel takes this model's attention with the math kernel off ({first})",
+            hint: "so the default path runs this attention unfused; drop --no-math-attention to time it");
     }
 }
