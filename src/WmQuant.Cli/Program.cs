@@ -61,7 +61,5 @@ public static class Program
     internal static Diagnostic Escaped(Exception exception) =>
         AllocationFailure.Diagnose(exception)
         ?? Diagnostic.Error(DiagnosticCodes.InternalError,
-            $"internal error in wmq ({exception.GetType().Name}: {FirstLine(exception.Message)})", hint: "this is a bug; please report it with the command line");
-
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', ' ');
+            $"internal error in wmq ({exception.GetType().Name}: {NativeMessage.FirstLine(exception.Message)})", hint: "this is a bug; please report it with the command line");
 }

@@ -79,7 +79,7 @@ public static partial class AllocationFailure
             return $"tried to allocate {cuda.Groups["size"].Value} on {device}{free}";
         }
 
-        string first = message.Split('\n', 2)[0].Trim();
+        string first = NativeMessage.FirstLine(message);
         first = EnforcePrefix().Replace(first, string.Empty);
         return first.Length <= MaxSummaryLength ? first : first[..MaxSummaryLength] + "…";
     }

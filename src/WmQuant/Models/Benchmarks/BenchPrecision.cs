@@ -85,10 +85,9 @@ public sealed record InferencePaths(bool Incremental = true, bool TensorCorePadd
             return null;
         }
 
-        string first = exception.Message.Split('\n', 2)[0].TrimEnd('\r', ' ');
         return Diagnostic.Error(
             DiagnosticCodes.StageFailed,
-            $"no fused attention kernel takes this model's attention with the math kernel off ({first})",
+            $"no fused attention kernel takes this model's attention with the math kernel off ({NativeMessage.FirstLine(exception.Message)})",
             hint: "so the default path runs this attention unfused; drop --no-math-attention to time it");
     }
 }
