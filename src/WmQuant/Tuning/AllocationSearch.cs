@@ -31,7 +31,17 @@ public enum SearchStop
 /// (<see cref="Outcome"/>'s Passed is false; its gate lines say why).
 /// </param>
 public sealed record EvaluatedCandidate(
-    int Number, Candidate Candidate, string Phase, long StorageBits, double BitsPerWeight, CandidateOutcome Outcome, bool Cached, bool Rejected = false);
+    int Number, Candidate Candidate, string Phase, long StorageBits, double BitsPerWeight, CandidateOutcome Outcome, bool Cached, bool Rejected = false)
+{
+    /// <summary>The gate line added to a candidate whose confirmation failed.</summary>
+    public const string RejectedLine = "confirmation: failed on the held-out seeds, so the search treats this candidate as failing";
+
+    /// <summary>How the search's progress and report word the outcome.</summary>
+    public string Verdict => Outcome.Passed ? "passed" : Rejected ? "passed, rejected by its confirmation" : "failed";
+
+    /// <summary>This candidate as a search sees it once its confirmation failed: failing, with the reason in its gate lines.</summary>
+    public EvaluatedCandidate AsRejected() => this with { Rejected = true, Outcome = Outcome with { Passed = false, Gates = [.. Outcome.Gates, RejectedLine] } };
+}
 
 /// <summary>What the search reports as it goes.</summary>
 /// <param name="Message">One line for people.</param>
@@ -146,12 +156,6 @@ public sealed class AllocationSearch
         this.rejected = rejected ?? new HashSet<Candidate>();
         this.spentBefore = spentBefore;
     }
-
-    /// <summary>The gate line added to a candidate whose confirmation failed.</summary>
-    public const string RejectedLine = "confirmation: failed on the held-out seeds, so the search treats this candidate as failing";
-
-    /// <summary>How a search sees an outcome whose candidate failed its confirmation: failing, with the reason in its gate lines.</summary>
-    public static CandidateOutcome AsRejected(CandidateOutcome outcome) => outcome with { Passed = false, Gates = [.. outcome.Gates, RejectedLine] };
 
     private EvaluatedCandidate? BestPassing => order.Where(e => e.Outcome.Passed).OrderBy(e => e.StorageBits).ThenBy(e => e.Number).FirstOrDefault();
 
@@ -298,22 +302,21 @@ public sealed class AllocationSearch
             File.WriteAllText(Path.Combine(f, "outcome.json"), JsonSerializer.Serialize(judge.Judge(candidate, cancellationToken), Json)));
         var outcome = JsonSerializer.Deserialize<CandidateOutcome>(File.ReadAllText(Path.Combine(folder, "outcome.json")), Json)
             ?? throw new InvalidDataException($"empty cached outcome in {folder}");
-        bool reject = rejected.Contains(candidate);
-        if (reject)
+        var entry = new EvaluatedCandidate(
+            order.Count + 1, candidate, phase, space.StorageBits(candidate), space.BitsPerWeight(candidate), outcome, cached);
+        if (rejected.Contains(candidate))
         {
             // The cache keeps what the search seeds said; only this search's view of the candidate changes.
-            outcome = AsRejected(outcome);
+            entry = entry.AsRejected();
         }
 
-        var entry = new EvaluatedCandidate(
-            order.Count + 1, candidate, phase, space.StorageBits(candidate), space.BitsPerWeight(candidate), outcome, cached, reject);
         evaluated[candidate] = entry;
         order.Add(entry);
         var best = BestPassing;
         var o = entry.Outcome;
         Report(string.Create(CultureInfo.InvariantCulture,
             $"candidate {entry.Number}/{budget.Evaluations} ({phase}): {entry.BitsPerWeight:F3} bits/weight, success {o.SuccessRate:F2} " +
-            $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] ({o.Successes}/{o.Episodes}), gates {(o.Passed ? "passed" : reject ? "passed, but rejected by its confirmation" : "failed")}" +
+            $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] ({o.Successes}/{o.Episodes}), gates {entry.Verdict}" +
             $"{(cached ? " (cached)" : "")} | best passing so far: {(best is null ? "none" : $"#{best.Number} {best.BitsPerWeight:F3} bits/weight")}"), entry);
         return entry;
     }

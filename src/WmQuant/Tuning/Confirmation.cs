@@ -63,6 +63,6 @@ public static class Confirmation
     /// <summary>The result as the next round would see <paramref name="candidate"/>: failing, with the reason in its gate lines.</summary>
     private static SearchResult MarkRejected(SearchResult result, EvaluatedCandidate candidate) => result with
     {
-        Evaluated = [.. result.Evaluated.Select(e => e.Number != candidate.Number ? e : e with { Rejected = true, Outcome = AllocationSearch.AsRejected(e.Outcome) })],
+        Evaluated = [.. result.Evaluated.Select(e => e.Number != candidate.Number ? e : e.AsRejected())],
     };
 }

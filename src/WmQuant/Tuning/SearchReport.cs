@@ -186,7 +186,7 @@ public static class SearchReport
         {
             var o = e.Outcome;
             s.Append(inv, $"| {e.Number} | {e.Phase}{(e.Cached ? " (cached)" : "")} | {e.BitsPerWeight:F3} | {o.Successes}/{o.Episodes} = {o.SuccessRate:F2} | " +
-                $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] | {(o.Passed ? "passed" : e.Rejected ? "passed, rejected by its confirmation" : "failed")} | {Allocation(space, e.Candidate)} |\n");
+                $"[{o.IntervalLower:F2}, {o.IntervalUpper:F2}] | {e.Verdict} | {Allocation(space, e.Candidate)} |\n");
         }
 
         s.Append('\n');

@@ -63,7 +63,7 @@ public sealed class ConfirmationTests
             var rejected = outcome.Search.Evaluated.Single(e => e.Candidate == cheapest.Candidate);
             Assert.That(rejected.Rejected, Is.True, "the last round shows the rejected candidate as such");
             Assert.That(rejected.Outcome.Passed, Is.False);
-            Assert.That(rejected.Outcome.Gates, Has.Member(AllocationSearch.RejectedLine));
+            Assert.That(rejected.Outcome.Gates, Has.Member(EvaluatedCandidate.RejectedLine));
         });
     }
 

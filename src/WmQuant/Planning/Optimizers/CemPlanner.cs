@@ -112,7 +112,7 @@ public sealed class CemPlanner : IActionPlanner
             arange(first, first + length, 1, ScalarType.Int64, start.Visual.device).div(samplesPerEpisode, RoundingMode.floor);
         if (chunk >= rows)
         {
-            var predicted = _model.PredictFinal(start.Rows(EpisodeOfRow(0, rows)), actions).LastFrame();
+            var predicted = _model.PredictFinal(start.Rows(EpisodeOfRow(0, rows)), actions);
             return _objective.Loss(predicted, request.Goal);
         }
 
