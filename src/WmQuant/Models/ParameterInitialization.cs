@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using WmQuant.Models.Encoder;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models;
@@ -15,7 +16,7 @@ internal static class ParameterInitialization
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
 
-        Tensor Normal(Tensor like, double std) => randn(like.shape, generator: generator) * std;
+        Tensor Normal(Tensor like, double std) => randn(like.shape, generator: generator).Mul(std);
 
         foreach (var (_, module) in model.named_modules())
         {
@@ -26,7 +27,7 @@ internal static class ParameterInitialization
                     linear.Bias?.zero_();
                     break;
                 case LayerNorm norm:
-                    norm.weight!.fill_(1.0);
+                    norm.weight!.FillInPlace(1.0);
                     norm.bias!.zero_();
                     break;
                 case Conv1d conv:

@@ -122,7 +122,7 @@ public static class MachineCheck
             double seconds = watch.Elapsed.TotalSeconds / reps;
 
             // Check a 64-row slice against float64 computed from the same rounded inputs.
-            var rows = arange(0, n, n / 64, dtype: ScalarType.Int64);
+            var rows = ScalarOps.Arange(0, n, n / 64, dtype: ScalarType.Int64);
             var reference = onDevice.Item1.to(CPU).to(ScalarType.Float64).index_select(0, rows)
                 .matmul(onDevice.Item2.to(CPU).to(ScalarType.Float64));
             var got = result.to(CPU).to(ScalarType.Float64).index_select(0, rows);

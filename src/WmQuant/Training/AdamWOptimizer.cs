@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Training;
@@ -6,7 +7,9 @@ namespace WmQuant.Training;
 /// <summary>
 /// Adam with optional decoupled weight decay (AdamW; PyTorch's update rule and defaults β = (0.9, 0.999),
 /// ε = 1e-8). Written here rather than taken from TorchSharp so its moments can be saved by parameter
-/// name into a checkpoint and restored exactly, which makes a resumed run identical to an uninterrupted one.
+/// name into a checkpoint and restored exactly, which makes a resumed run identical to an uninterrupted one, and
+/// because TorchSharp's optimizers step with Scalars they leave to the finalizer (analyzer rule WQA0002). The update is
+/// TorchSharp's AdamW operation for operation, so OmniQuant's results did not change when it moved here.
 /// </summary>
 public sealed class AdamWOptimizer : IDisposable
 {
@@ -59,13 +62,23 @@ public sealed class AdamWOptimizer : IDisposable
 
             if (WeightDecay != 0)
             {
-                parameter.mul_(1 - (LearningRate * WeightDecay));
+                parameter.MulInPlace(1 - (LearningRate * WeightDecay));
             }
 
-            moments.M.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            moments.V.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-            var denominator = (moments.V.sqrt() / Math.Sqrt(correction2)).add_(Epsilon);
-            parameter.addcdiv_(moments.M, denominator, value: -LearningRate / correction1);
+            moments.M.MulInPlace(Beta1).AddInPlace(grad, alpha: 1 - Beta1);
+            moments.V.MulInPlace(Beta2).AddcmulInPlace(grad, grad, value: 1 - Beta2);
+            var denominator = moments.V.sqrt().Div(Math.Sqrt(correction2)).AddInPlace(Epsilon);
+            parameter.AddcdivInPlace(moments.M, denominator, value: -LearningRate / correction1);
+        }
+    }
+
+    /// <summary>Zeroes the parameters' gradients in place (the ones that have one), as TorchSharp's optimizers do.</summary>
+    public void ZeroGrad()
+    {
+        foreach (var (_, parameter) in _parameters)
+        {
+            using var grad = parameter.grad;
+            grad?.zero_();
         }
     }
 

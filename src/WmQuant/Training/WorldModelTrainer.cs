@@ -9,6 +9,7 @@ using WmQuant.Models.Checkpoints;
 using WmQuant.Models.Config;
 using WmQuant.Models.Encoder;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
 
@@ -120,7 +121,7 @@ public sealed class WorldModelTrainer
             using var noGrad = no_grad();
             foreach (var parameter in model.ProprioEncoder.parameters())
             {
-                parameter.mul_(_settings.ProprioInitScale);
+                parameter.MulInPlace(_settings.ProprioInitScale);
             }
         }
 
@@ -295,14 +296,14 @@ public sealed class WorldModelTrainer
         var reachability = _settings.ReachabilityWeight > 0;
         var items = reachability ? PairedFrames(run.Data, random) : RandomFrames(run.Data, random);
         var model = run.Model;
-        var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32) / 255.0;
+        var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32).Div(255.0);
         var visual = model.Encoder.forward(ImagePreprocessing.ToEncoderInput(images, _config.ImageSize, model.Dtype));
         var reconstruction = model.Decoder!.forward(visual);
         var loss = nn.functional.mse_loss(reconstruction, images);
         if (reachability)
         {
             var paths = _settings.ReachabilityMetric == ReachabilityMetric.PushTPose ? PushTPoseDistance.Pairwise(images) : PixelGeodesics.Pairwise(images);
-            loss = loss + (ReachabilityLoss.Compute(visual, paths, _settings.ReachabilityScale) * _settings.ReachabilityWeight);
+            loss = loss + ReachabilityLoss.Compute(visual, paths, _settings.ReachabilityScale).Mul(_settings.ReachabilityWeight);
         }
 
         model.zero_grad();
@@ -372,7 +373,7 @@ public sealed class WorldModelTrainer
         }
 
         var model = run.Model;
-        var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32) / 255.0;
+        var images = run.Data.Frames(items).to(_device).to_type(ScalarType.Float32).Div(255.0);
         var visual = model.EncodeVisual(images);
         visual = visual.reshape(b, frames, visual.shape[1], visual.shape[2]);
         // clone(): a tensor made from a managed array can sit on its (varying) alignment, and CPU kernels
@@ -385,7 +386,7 @@ public sealed class WorldModelTrainer
         var target = z[.., _config.NumPred..(_config.NumHist + _config.NumPred)].detach();
         var loss = nn.functional.mse_loss(prediction[.., .., .., ..observed], target[.., .., .., ..observed]);
         var trainDecoder = _settings.DecoderWithPredictor && model.Decoder is not null;
-        var total = _settings.RolloutSteps > 0 ? loss + (_settings.RolloutWeight * OpenLoopRolloutLoss.Compute(model, z, _settings.RolloutSteps)) : loss;
+        var total = _settings.RolloutSteps > 0 ? loss + OpenLoopRolloutLoss.Compute(model, z, _settings.RolloutSteps).Mul(_settings.RolloutWeight) : loss;
         if (trainDecoder)
         {
             // As upstream: the decoder also learns on the frozen encoder's (detached) latents of the same frames.
@@ -423,8 +424,8 @@ public sealed class WorldModelTrainer
         }
 
         using var noGrad = no_grad();
-        model.Encoder.Norm.weight!.mul_(scale);
-        model.Encoder.Norm.bias!.mul_(scale);
+        model.Encoder.Norm.weight!.MulInPlace(scale);
+        model.Encoder.Norm.bias!.MulInPlace(scale);
     }
 
     private static void SetTrainable(nn.Module module, bool trainable)

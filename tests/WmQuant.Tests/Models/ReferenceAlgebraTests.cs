@@ -2,6 +2,7 @@ using TorchSharp;
 using WmQuant.Models;
 using WmQuant.Models.Config;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Models;
@@ -16,10 +17,10 @@ public class ReferenceAlgebraTests
 
     private static Tensor LayerNorm(Tensor x, Tensor w, Tensor b, double eps)
     {
-        var mean = x.sum(-1, keepdim: true) / x.shape[^1];
+        var mean = x.sum(-1, keepdim: true).Div(x.shape[^1]);
         var centred = x - mean;
-        var variance = (centred * centred).sum(-1, keepdim: true) / x.shape[^1];
-        return centred / (variance + eps).sqrt() * w + b;
+        var variance = (centred * centred).sum(-1, keepdim: true).Div(x.shape[^1]);
+        return centred / variance.Add(eps).sqrt() * w + b;
     }
 
     private static Tensor Linear(Tensor x, Tensor w, Tensor? b = null)
@@ -28,7 +29,7 @@ public class ReferenceAlgebraTests
         return b is null ? y : y + b;
     }
 
-    private static Tensor Gelu(Tensor x) => 0.5 * x * (1.0 + special.erf(x / Math.Sqrt(2.0)));
+    private static Tensor Gelu(Tensor x) => x.Mul(0.5) * special.erf(x.Div(Math.Sqrt(2.0))).Add(1.0);
 
     private static Tensor Softmax(Tensor x)
     {
@@ -47,7 +48,7 @@ public class ReferenceAlgebraTests
             var q = qkv[.., .., (int)(h * d)..(int)((h + 1) * d)];
             var k = qkv[.., .., (int)(width + (h * d))..(int)(width + ((h + 1) * d))];
             var v = qkv[.., .., (int)((2 * width) + (h * d))..(int)((2 * width) + ((h + 1) * d))];
-            var scores = q.matmul(k.transpose(1, 2)) / Math.Sqrt(d);
+            var scores = q.matmul(k.transpose(1, 2)).Div(Math.Sqrt(d));
             if (additiveMask is not null)
             {
                 scores = scores + additiveMask;
@@ -61,7 +62,7 @@ public class ReferenceAlgebraTests
 
     private static Tensor ReferenceEncoder(Dictionary<string, Tensor> sd, EncoderConfig c, int patch, Tensor images01)
     {
-        var x = (images01.to_type(ScalarType.Float64) * 2.0) - 1.0;
+        var x = images01.to_type(ScalarType.Float64).Mul(2.0).Sub(1.0);
         var (n, s) = (x.shape[0], x.shape[2]);
         var g = s / patch;
         // Cut patches by hand: [N,3,g,p,g,p] → [N, g·g, 3·p·p] in (channel, row, column) order like the conv weight.
@@ -119,7 +120,7 @@ public class ReferenceAlgebraTests
         using var noGrad = no_grad();
         foreach (var (_, p) in model.named_parameters())
         {
-            p.add_(randn(p.shape, generator: g) * 0.1);
+            p.add_(randn(p.shape, generator: g).Mul(0.1));
         }
 
         return model;

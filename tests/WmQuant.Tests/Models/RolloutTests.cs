@@ -1,5 +1,6 @@
 using TorchSharp;
 using WmQuant.Models;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Models;
@@ -148,7 +149,7 @@ public class RolloutTests
         var z = model.ComposeTokens(latent.Visual, latent.Proprio, model.EncodeActions(Actions(model, 2, 4, 13)));
         var predicted = model.PredictNext(z[.., ..3]);
         var target = z[.., 1..];
-        var loss = (predicted[.., .., .., ..106] - target[.., .., .., ..106]).pow(2).mean();
+        var loss = (predicted[.., .., .., ..106] - target[.., .., .., ..106]).Pow(2).mean();
         loss.backward();
         Assert.That(model.Predictor.PosEmbedding.grad, Is.Not.Null);
         Assert.That(model.ProprioEncoder.PatchEmbed.weight!.grad, Is.Not.Null);

@@ -1,4 +1,5 @@
 using WmQuant.Planning.Evaluation;
+using WmQuant.Runtime;
 using WmQuant.Tests.Planning.Toys;
 using static TorchSharp.torch;
 
@@ -24,7 +25,7 @@ public class LatentDriftTests
     {
         var reference = new LinearLatentModel(tokens: 2, tokenDim: 3, proprioDim: 2, actionDim: 2, seed: 34, transitionDiagonal: 1.0, transitionNoise: 0.05);
         var perturbed = new LinearLatentModel(tokens: 2, tokenDim: 3, proprioDim: 2, actionDim: 2, seed: 34, dtype: ScalarType.Float64, transitionDiagonal: 1.0, transitionNoise: 0.05);
-        perturbed.Transition = reference.Transition * 1.02;
+        perturbed.Transition = reference.Transition.Mul(1.02);
         var (images, proprio) = reference.RandomFrames(3, seed: 35);
         var actions = randn([3, 4, 2], generator: new TorchSharp.torch.Generator(36));
 

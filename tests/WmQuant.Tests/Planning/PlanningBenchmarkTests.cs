@@ -2,6 +2,7 @@ using System.Diagnostics;
 using WmQuant.Planning;
 using WmQuant.Planning.Objectives;
 using WmQuant.Planning.Optimizers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Planning;
@@ -45,9 +46,9 @@ public class PlanningBenchmarkTests
         public MlpLatentModel(int tokens, int dim, int actionDim, int hidden, int seed)
         {
             var g = new TorchSharp.torch.Generator((ulong)seed);
-            _w1 = randn([dim, hidden], generator: g) / Math.Sqrt(dim);
-            _w2 = randn([hidden, dim], generator: g) / Math.Sqrt(hidden);
-            _wa = randn([actionDim, dim], generator: g) / Math.Sqrt(actionDim);
+            _w1 = randn([dim, hidden], generator: g).Div(Math.Sqrt(dim));
+            _w2 = randn([hidden, dim], generator: g).Div(Math.Sqrt(hidden));
+            _wa = randn([actionDim, dim], generator: g).Div(Math.Sqrt(actionDim));
             ActionDim = actionDim;
             _ = tokens;
         }

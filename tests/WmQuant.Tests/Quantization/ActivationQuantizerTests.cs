@@ -1,5 +1,6 @@
 using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -13,7 +14,7 @@ public class ActivationQuantizerTests
     public void Per_token_equals_per_tensor_on_a_single_token(int bits, bool symmetric)
     {
         using var scope = NewDisposeScope();
-        var token = QuantTestData.HeavyTailed(1, 404, bits) + 0.01f;
+        var token = QuantTestData.HeavyTailed(1, 404, bits).Add(0.01f);
         var dynamicConfig = new ActivationQuantConfig(bits, ActivationGranularity.PerTokenDynamic, symmetric);
         var staticConfig = dynamicConfig with { Granularity = ActivationGranularity.PerTensorStatic };
         var perToken = ActivationQuantizer.FakeQuantizePerToken(token, dynamicConfig);
@@ -28,13 +29,13 @@ public class ActivationQuantizerTests
     {
         using var scope = NewDisposeScope();
         var x = QuantTestData.HeavyTailed(2 * 30, 64, 9).reshape(2, 30, 64);
-        x[0, 3] = x[0, 3] * 1000; // an outlier token must not coarsen the others
+        x[0, 3] = x[0, 3].Mul(1000); // an outlier token must not coarsen the others
         var config = new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic);
         var fake = new ActivationFakeQuantizer(config).Apply(x);
-        var lo = x.amin([-1], keepdim: true).clamp_max(0);
-        var hi = x.amax([-1], keepdim: true).clamp_min(0);
-        var step = (hi - lo) / 255;
-        Assert.That((fake - x).abs().le((step / 2 * (1 + 1e-5)) + 1e-9).all().item<bool>(), Is.True);
+        var lo = x.amin([-1], keepdim: true).ClampMax(0);
+        var hi = x.amax([-1], keepdim: true).ClampMin(0);
+        var step = (hi - lo).Div(255);
+        Assert.That((fake - x).abs().le(step.Div(2).Mul(1 + 1e-5).Add(1e-9)).all().item<bool>(), Is.True);
         Assert.That(QuantTestData.Same(fake[1], ActivationQuantizer.FakeQuantizePerToken(x[1], config)), Is.True);
     }
 

@@ -1,6 +1,7 @@
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -12,7 +13,7 @@ public class ActivationStatisticsTests
     {
         using var scope = NewDisposeScope();
         var stats = new ActivationStatistics(reservoirCapacity: 64, seed: 1);
-        var batches = Enumerable.Range(0, 5).Select(i => QuantTestData.HeavyTailed(3 * 7, 12, 100 + i).reshape(3, 7, 12) - 0.01f).ToList();
+        var batches = Enumerable.Range(0, 5).Select(i => QuantTestData.HeavyTailed(3 * 7, 12, 100 + i).reshape(3, 7, 12).Sub(0.01f)).ToList();
         Action<string, Tensor> observer = stats.AsObserver();
         foreach (var batch in batches)
         {
@@ -37,8 +38,8 @@ public class ActivationStatisticsTests
         using var scope = NewDisposeScope();
         // Token t carries its index in channel 0, so the sample can be traced back.
         const int tokens = 10_000;
-        var indices = arange(tokens, ScalarType.Float32).unsqueeze(1);
-        var input = cat(new[] { indices, indices * 2 }, 1);
+        var indices = ScalarOps.Arange(tokens, ScalarType.Float32).unsqueeze(1);
+        var input = cat(new[] { indices, indices.Mul(2) }, 1);
         int[] Sample(ulong seed)
         {
             var stats = new ActivationStatistics(reservoirCapacity: 1000, seed: seed);
@@ -49,7 +50,7 @@ public class ActivationStatisticsTests
 
             var sampled = stats["qkv"].AllSampledTokens();
             Assert.That(sampled.shape, Is.EqualTo(new long[] { 1000, 2 }));
-            Assert.That(QuantTestData.Same(sampled[TensorIndex.Colon, 1], sampled[TensorIndex.Colon, 0] * 2), Is.True, "rows are whole input tokens");
+            Assert.That(QuantTestData.Same(sampled[TensorIndex.Colon, 1], sampled[TensorIndex.Colon, 0].Mul(2)), Is.True, "rows are whole input tokens");
             return [.. sampled[TensorIndex.Colon, 0].data<float>().ToArray().Select(v => (int)v)];
         }
 
@@ -82,7 +83,7 @@ public class ActivationStatisticsTests
         foreach (var b in batches.Take(3))
         {
             original.Observe("transformer.layers.0.0.to_qkv", b);
-            original.Observe("transformer.layers.0.1.net.1", b * 3);
+            original.Observe("transformer.layers.0.1.net.1", b.Mul(3));
         }
 
         var saved = original.ToTensors();

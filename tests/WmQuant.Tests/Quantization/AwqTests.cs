@@ -5,6 +5,7 @@ using WmQuant.Quantization.Methods.Awq;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -67,13 +68,13 @@ public class AwqTests
                 var x = tokens.narrow(1, start, length);
                 var clippedError = x.matmul((clipped - weight).narrow(1, start, length).t()).square().sum([0]);
                 var plainError = x.matmul((plain - weight).narrow(1, start, length).t()).square().sum([0]);
-                Assert.That(clippedError.le(plainError * (1 + 1e-5)).all().item<bool>(), Is.True, $"{config}: group at {start}");
+                Assert.That(clippedError.le(plainError.Mul(1 + 1e-5)).all().item<bool>(), Is.True, $"{config}: group at {start}");
             }
 
             Assert.That(ratios.min().item<float>(), Is.GreaterThanOrEqualTo(0.55f - 1e-6f), "1 − i/20 for i < 10");
-            Assert.That(ratios.lt(1).any().item<bool>(), Is.True, $"{config}: some groups clip");
+            Assert.That(ratios.Lt(1).any().item<bool>(), Is.True, $"{config}: some groups clip");
             var unclipped = AwqSearch.SearchClipRatios(weight, tokens, config, options.ClipRatios, unclippedRows: 128);
-            Assert.That(unclipped.narrow(0, 0, 128).eq(1).all().item<bool>(), Is.True, "query and key rows keep their full range");
+            Assert.That(unclipped.narrow(0, 0, 128).Eq(1).all().item<bool>(), Is.True, "query and key rows keep their full range");
             var valueRows = unclipped.narrow(0, 128, 64);
             Assert.That(QuantModelTestSupport.Identical(valueRows, ratios.narrow(0, 128, 64)), Is.True, "value rows are searched");
         }
@@ -117,7 +118,7 @@ public class AwqTests
 
         // The folds really moved parameters: gains, norms, value rows and the Linears' columns.
         var blocks = model.Encoder.Blocks;
-        Assert.That(blocks.All(b => b.Ls1.Gamma.eq(1).all().item<bool>() && b.Ls2.Gamma.eq(1).all().item<bool>()), Is.True);
+        Assert.That(blocks.All(b => b.Ls1.Gamma.Eq(1).all().item<bool>() && b.Ls2.Gamma.Eq(1).all().item<bool>()), Is.True);
         foreach (string name in new[]
         {
             "encoder.blocks.0.norm1.weight", "encoder.blocks.0.norm2.bias", "encoder.blocks.1.attn.qkv.bias",
@@ -159,7 +160,7 @@ public class AwqTests
                 Assert.That(QuantModelTestSupport.Identical(now, before[$"{block}.{name}"]), Is.True, name);
             }
 
-            Assert.That(model.Encoder.Blocks[i].Ls2.Gamma.eq(1).all().item<bool>(), Is.True, "fc2 is quantized: ls2 folded");
+            Assert.That(model.Encoder.Blocks[i].Ls2.Gamma.Eq(1).all().item<bool>(), Is.True, "fc2 is quantized: ls2 folded");
         }
 
         var qkv = result.Layers.Single(l => l.Name == "encoder.blocks.0.attn.qkv");

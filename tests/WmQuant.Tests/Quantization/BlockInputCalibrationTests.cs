@@ -1,5 +1,6 @@
 using WmQuant.Models;
 using WmQuant.Quantization.Calibration;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -80,7 +81,7 @@ public class BlockInputCalibrationTests
     public void Block_input_sample_keeps_a_uniform_reservoir_of_sequences_per_length()
     {
         using var sample = new BlockInputSample(capacity: 3, seed: 9);
-        var batch = arange(10 * 2 * 4, dtype: ScalarType.Float32).reshape(10, 2, 4);
+        var batch = ScalarOps.Arange(10 * 2 * 4, dtype: ScalarType.Float32).reshape(10, 2, 4);
         sample.Observe("b", batch);
         sample.Observe("b", ones(2, 6, 4));
         var streams = sample.Of("b");

@@ -8,6 +8,7 @@ using WmQuant.Quantization.Methods.SmoothQuant;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -81,8 +82,8 @@ public class OmniQuantTests
                 foreach (var group in block.Groups)
                 {
                     long width = group.Linears[0].InFeatures;
-                    var shift = group.CanShift ? randn([width], generator: generator) * 0.1 : null;
-                    state.AddLet(group, rand([width], generator: generator) + 0.5, shift);
+                    var shift = group.CanShift ? randn([width], generator: generator).Mul(0.1) : null;
+                    state.AddLet(group, rand([width], generator: generator).Add(0.5), shift);
                 }
 
                 foreach (var linear in block.Linears.Where(l => scope[l.FullName].Weights is not null))

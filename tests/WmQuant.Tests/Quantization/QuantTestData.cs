@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.FSharp.Core;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -14,8 +15,8 @@ internal static class QuantTestData
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
         var gaussian = randn([rows, columns], generator: generator);
-        var spread = (randn([rows, columns], generator: generator) * 0.75).exp();
-        return (gaussian * spread * 0.02).MoveToOuterDisposeScope();
+        var spread = randn([rows, columns], generator: generator).Mul(0.75).exp();
+        return (gaussian * spread).Mul(0.02).MoveToOuterDisposeScope();
     }
 
     /// <summary>Gaussian weights (σ 0.02) where 0.5% of entries are ±20σ outliers: the case range clipping is for.</summary>
@@ -23,9 +24,9 @@ internal static class QuantTestData
     {
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
-        var weights = randn([rows, columns], generator: generator) * 0.02;
-        var mask = rand([rows, columns], generator: generator).lt(0.005);
-        return where(mask, weights.sign() * 0.4, weights).MoveToOuterDisposeScope();
+        var weights = randn([rows, columns], generator: generator).Mul(0.02);
+        var mask = rand([rows, columns], generator: generator).Lt(0.005);
+        return where(mask, weights.sign().Mul(0.4), weights).MoveToOuterDisposeScope();
     }
 
     /// <summary>Same shape and bit-for-bit equal values.</summary>

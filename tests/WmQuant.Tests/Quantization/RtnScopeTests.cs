@@ -3,6 +3,7 @@ using WmQuant.Models.Config;
 using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -61,7 +62,7 @@ public class RtnScopeTests
             var actions = randn(new long[] { 4, 3, 10 }, generator: new Generator(5));
             var a = reference.PredictFinal(reference.EncodeObservations(images, proprio), actions).Visual;
             var b = quantized.PredictFinal(quantized.EncodeObservations(images, proprio), actions).Visual;
-            return (a - b).pow(2).mean().item<float>();
+            return (a - b).Pow(2).mean().item<float>();
         }
 
         double w8 = Error(8), w4 = Error(4), w3 = Error(3);

@@ -6,6 +6,7 @@ using WmQuant.Quantization.Methods.SmoothQuant;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -48,7 +49,7 @@ public class SmoothQuantTests
 
         // Every observed token (not only the reservoir's sample) taken to the folded basis: the range is its min/max.
         var scales = SmoothedLayers.MigrationScales(statistics.MaxAbs(), [layer.Linear.Weight.detach()], 0.5);
-        var shifts = randn(SyntheticNormLinear.Inputs, generator: new Generator(13)) * 0.3;
+        var shifts = randn(SyntheticNormLinear.Inputs, generator: new Generator(13)).Mul(0.3);
         foreach (var shifted in new[] { false, true })
         {
             using var transform = new ChannelTransform(scales.clone(), shifted ? shifts.clone() : null);

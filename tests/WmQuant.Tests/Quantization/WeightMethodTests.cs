@@ -1,5 +1,6 @@
 using WmQuant.Quantization.Methods;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -68,7 +69,7 @@ public class WeightMethodTests
     {
         using var scope = NewDisposeScope();
         var w = QuantTestData.HeavyTailed(40, 70, 2);
-        var x = QuantTestData.HeavyTailed(3 * 50, 70, 3).reshape(3, 50, 70) * 10;
+        var x = QuantTestData.HeavyTailed(3 * 50, 70, 3).reshape(3, 50, 70).Mul(10);
         var config = new WeightQuantConfig(4, WeightGranularity.PerChannel);
         using var result = new RtnWeightMethod().Apply("proj", w, config, x);
 

@@ -2,6 +2,7 @@ using TorchSharp.Modules;
 using WmQuant.Environments.Wall;
 using WmQuant.Models;
 using WmQuant.Models.Config;
+using WmQuant.Runtime;
 using WmQuant.Tests.Support;
 using WmQuant.Models.Layers;
 using WmQuant.Quantization.Primitives;
@@ -50,20 +51,20 @@ internal sealed class SyntheticNormLinear : IDisposable
         var linear = new QuantizableLinear(Inputs, Outputs) { FullName = "synthetic.fc" };
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
-        var mixing = (eye(Inputs) * 0.5) + (randn([Inputs, Inputs], generator: generator) / Math.Sqrt(Inputs));
-        Tensor Raw() => randn([tokens, Inputs], generator: generator).matmul(mixing) + (randn([Inputs], generator: generator) * 0.3);
+        var mixing = eye(Inputs).Mul(0.5) + randn([Inputs, Inputs], generator: generator).Div(Math.Sqrt(Inputs));
+        Tensor Raw() => randn([tokens, Inputs], generator: generator).matmul(mixing) + randn([Inputs], generator: generator).Mul(0.3);
         var fit = Raw();
         var heldOut = Raw();
         using (no_grad())
         {
-            var gain = 1 + (randn([Inputs], generator: generator) * 0.1);
+            var gain = randn([Inputs], generator: generator).Mul(0.1).Add(1);
             var outliers = randperm(Inputs, generator: generator).narrow(0, 0, OutlierChannels);
-            var signs = (rand([OutlierChannels], generator: generator).lt(0.5) * 2) - 1;
+            var signs = rand([OutlierChannels], generator: generator).Lt(0.5).Mul(2).Sub(1);
             gain.index_copy_(0, outliers, linspace(0.4 * outlierGain, outlierGain, OutlierChannels) * signs);
             norm.weight!.copy_(gain);
-            norm.bias!.copy_(randn([Inputs], generator: generator) * 0.05);
-            linear.SetWeight(randn([Outputs, Inputs], generator: generator) * 0.02);
-            linear.SetBias(randn([Outputs], generator: generator) * 0.01);
+            norm.bias!.copy_(randn([Inputs], generator: generator).Mul(0.05));
+            linear.SetWeight(randn([Outputs, Inputs], generator: generator).Mul(0.02));
+            linear.SetBias(randn([Outputs], generator: generator).Mul(0.01));
         }
 
         return new SyntheticNormLinear(norm, linear, fit.MoveToOuterDisposeScope(), heldOut.MoveToOuterDisposeScope());
@@ -170,16 +171,16 @@ internal static class WeightOnlyTestSupport
             {
                 case LayerNorm norm:
                     long width = norm.weight!.shape[0];
-                    var gain = 1 + (randn([width], generator: generator) * 0.2);
-                    gain.index_fill_(0, randperm(width, generator: generator).narrow(0, 0, 2), 25);
+                    var gain = randn([width], generator: generator).Mul(0.2).Add(1);
+                    gain.IndexFillInPlace(0, randperm(width, generator: generator).narrow(0, 0, 2), 25);
                     norm.weight.copy_(gain);
-                    norm.bias!.copy_(randn([width], generator: generator) * 0.1);
+                    norm.bias!.copy_(randn([width], generator: generator).Mul(0.1));
                     break;
                 case QuantizableLinear linear when linear.Bias is not null:
-                    linear.SetBias(randn(linear.Bias.shape, generator: generator) * 0.05);
+                    linear.SetBias(randn(linear.Bias.shape, generator: generator).Mul(0.05));
                     break;
                 case LayerScale layerScale:
-                    layerScale.Gamma.copy_((rand(layerScale.Gamma.shape, generator: generator) * 1.5) + 0.25);
+                    layerScale.Gamma.copy_(rand(layerScale.Gamma.shape, generator: generator).Mul(1.5).Add(0.25));
                     break;
                 default:
                     break;
@@ -199,7 +200,7 @@ internal static class WeightOnlyTestSupport
         var states = Enumerable.Range(0, batch).Select(_ => new[] { Position(), Position() }).ToArray();
         var environment = new WallEnvironment(imageSize: config.ImageSize);
         var images = FrameTensors.Render(environment.Renderer, config.ImageSize, states).unsqueeze(1);
-        var proprio = (tensor(states.SelectMany(s => s).Select(v => (float)v).ToArray()).reshape(batch, 1, 2) - 32f) / 16f;
+        var proprio = tensor(states.SelectMany(s => s).Select(v => (float)v).ToArray()).reshape(batch, 1, 2).Sub(32f).Div(16f);
         var actions = randn([batch, 3, config.ActionInputDim], generator: new Generator((ulong)seed));
         return (images, proprio, actions);
     }

@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -89,7 +90,7 @@ public class WeightPackerTests
         using var scope = NewDisposeScope();
         // 2·f + 1 codes of all ones: two full words (f·b low bits set) and one code in the third word.
         int columns = (2 * perWord) + 1;
-        var codes = full(1, columns, (1 << bits) - 1, ScalarType.Int32);
+        var codes = ScalarOps.Full([1, columns], (1 << bits) - 1, ScalarType.Int32);
         var config = new WeightQuantConfig(bits, WeightGranularity.PerChannel, symmetric: false);
         using var q = new QuantizedWeight(codes, ones(1, 1), zeros(1, 1, ScalarType.Int32), config, ScalarType.Float32);
         using var packed = WeightPacker.Pack(q);
@@ -104,7 +105,7 @@ public class WeightPackerTests
         using var scope = NewDisposeScope();
         // Per channel, N = 10 rows, z_r = r: rows 0..7 fill word [0, 0] (field r at bits 4r), rows 8 and 9 start word [1, 0].
         var channel = new WeightQuantConfig(4, WeightGranularity.PerChannel, symmetric: false);
-        var zero = arange(10, ScalarType.Int32).reshape(10, 1);
+        var zero = ScalarOps.Arange(10, ScalarType.Int32).reshape(10, 1);
         using (var q = new QuantizedWeight(zeros(10, 3, ScalarType.Int32), ones(10, 1), zero, channel, ScalarType.Float32))
         using (var packed = WeightPacker.Pack(q))
         {
@@ -129,13 +130,13 @@ public class WeightPackerTests
     {
         using var scope = NewDisposeScope();
         var config = new WeightQuantConfig(8, WeightGranularity.PerTensor, symmetric: false);
-        using var q = new QuantizedWeight(full(2, 3, 200, ScalarType.Int32), full(1, 1, 0.5f), full(1, 1, 130, ScalarType.Int32), config, ScalarType.Float32);
+        using var q = new QuantizedWeight(ScalarOps.Full([2, 3], 200, ScalarType.Int32), ScalarOps.Full([1, 1], 0.5f), ScalarOps.Full([1, 1], 130, ScalarType.Int32), config, ScalarType.Float32);
         using var packed = WeightPacker.Pack(q);
         Assert.That(packed.WeightScale.shape, Is.EqualTo(new long[] { 1 }), "compressed-tensors' per-tensor scale shape");
         Assert.That(packed.WeightZeroPoint!.dtype, Is.EqualTo(ScalarType.Int8));
         Assert.That(packed.WeightZeroPoint.data<sbyte>().ToArray(), Is.EqualTo(new sbyte[] { 2 }), "z − 2^(b−1) = 130 − 128");
         using var back = WeightPacker.Unpack(packed);
-        Assert.That(QuantTestData.Same(WeightQuantizer.Dequantize(back), full(2, 3, 35f)), Is.True, "(200 − 130) · 0.5");
+        Assert.That(QuantTestData.Same(WeightQuantizer.Dequantize(back), ScalarOps.Full([2, 3], 35f)), Is.True, "(200 − 130) · 0.5");
     }
 
     [Test]
@@ -151,9 +152,9 @@ public class WeightPackerTests
         Assert.That(() => WeightPacker.Pack(asymTooBig), Throws.InstanceOf<ArgumentOutOfRangeException>());
         using var negative = new QuantizedWeight(tensor(new[] { -1, 0 }, 1, 2).to_type(ScalarType.Int32), ones(1, 1), zero.clone(), asym, ScalarType.Float32);
         Assert.That(() => WeightPacker.Pack(negative), Throws.InstanceOf<ArgumentOutOfRangeException>());
-        using var badZero = new QuantizedWeight(zeros(1, 2, ScalarType.Int32), ones(1, 1), full(1, 1, 200, ScalarType.Int32), asym, ScalarType.Float32);
+        using var badZero = new QuantizedWeight(zeros(1, 2, ScalarType.Int32), ones(1, 1), ScalarOps.Full([1, 1], 200, ScalarType.Int32), asym, ScalarType.Float32);
         Assert.That(() => WeightPacker.Pack(badZero), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("200"));
-        using var nanScale = new QuantizedWeight(zeros(1, 2, ScalarType.Int32), full(1, 1, float.NaN), null, sym, ScalarType.Float32);
+        using var nanScale = new QuantizedWeight(zeros(1, 2, ScalarType.Int32), ScalarOps.Full([1, 1], float.NaN), null, sym, ScalarType.Float32);
         Assert.That(() => WeightPacker.Pack(nanScale), Throws.ArgumentException.With.Message.Contains("NaN"));
     }
 

@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -38,11 +39,11 @@ public class WeightQuantizerTests
             // Expand the per-group scale and zero point to every element, then check element by element.
             var scale = ExpandToElements(q.Scales, c.Rows, c.Columns, config);
             var zero = q.ZeroPoints is null ? zeros_like(scale) : ExpandToElements(q.ZeroPoints.to_type(ScalarType.Float32), c.Rows, c.Columns, config);
-            var lowEdge = (config.MinCode - zero) * scale;
-            var highEdge = (config.MaxCode - zero) * scale;
-            var inside = w.ge(lowEdge - (scale / 2)).logical_and(w.le(highEdge + (scale / 2)));
+            var lowEdge = zero.RSub(config.MinCode) * scale;
+            var highEdge = zero.RSub(config.MaxCode) * scale;
+            var inside = w.ge(lowEdge - scale.Div(2)).logical_and(w.le(highEdge + scale.Div(2)));
             var error = (deq - w).abs();
-            var bound = (scale / 2 * (1 + 1e-5)) + 1e-9;
+            var bound = scale.Div(2).Mul(1 + 1e-5).Add(1e-9);
             bool bounded = error.le(bound).logical_or(inside.logical_not()).all().item<bool>();
             // With no clipping (ratio 1), every element is inside: RTN ranges cover the data.
             bool allInsideWhenUnclipped = c.Clip < 1 || inside.all().item<bool>();
@@ -96,7 +97,7 @@ public class WeightQuantizerTests
     {
         using var scope = NewDisposeScope();
         var w = zeros(3, 200);
-        w[1] = full(200, -0.3f);
+        w[1] = ScalarOps.Full([200], -0.3f);
         w[2, TensorIndex.Slice(128, 200)] = tensor(0.7f);
         foreach (var granularity in Enum.GetValues<WeightGranularity>())
         {
@@ -104,12 +105,12 @@ public class WeightQuantizerTests
             using var q = WeightQuantizer.Quantize(w, config);
             var deq = WeightQuantizer.Dequantize(q);
             Assert.That(q.Scales.isfinite().all().item<bool>() && deq.isfinite().all().item<bool>(), Is.True, granularity.ToString());
-            Assert.That(q.Scales.gt(0).all().item<bool>(), Is.True, "scales are clamped above zero");
+            Assert.That(q.Scales.Gt(0).all().item<bool>(), Is.True, "scales are clamped above zero");
             Assert.That(deq[0].abs().max().item<float>(), Is.Zero, $"{granularity}: an all-zero row stays zero");
             if (granularity != WeightGranularity.PerTensor)
             {
                 // A constant row is its own range's end point, which is exactly representable up to scale rounding.
-                Assert.That(deq[1].sub(-0.3f).abs().max().item<float>(), Is.LessThan(0.3f * 1e-3f), $"{granularity}: constant row");
+                Assert.That(deq[1].Sub(-0.3f).abs().max().item<float>(), Is.LessThan(0.3f * 1e-3f), $"{granularity}: constant row");
             }
 
             if (granularity == WeightGranularity.PerGroup)
@@ -150,7 +151,7 @@ public class WeightQuantizerTests
         var w = QuantTestData.HeavyTailed(64, 256, 5);
         var config = new WeightQuantConfig(4, WeightGranularity.PerGroup, 64);
         using var q = WeightQuantizer.Quantize(w, config);
-        var exact = w.reshape(64, 4, 64).abs().amax(-1) / 7;
+        var exact = w.reshape(64, 4, 64).abs().amax(-1).Div(7);
         Assert.That(QuantTestData.Same(q.Scales.to_type(ScalarType.Float16).to_type(ScalarType.Float32), q.Scales), Is.True, "fp16-exact");
         Assert.That(q.Scales.ge(exact).all().item<bool>(), Is.True, "never below the exact scale");
         Assert.That((q.Scales / exact).max().item<float>(), Is.LessThan(1 + (1f / 512)), "within one fp16 step");

@@ -1,4 +1,5 @@
 using TorchSharp;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Runtime;
@@ -31,7 +32,7 @@ public class TorchSmokeTests
         Assert.That(y.data<float>().ToArray(), Is.EqualTo(new[] { 1.75f, -2.375f }));
 
         // L = sum(tanh(y)^2); dL/dy = 2 tanh(y) (1 - tanh(y)^2); dL/dW = dL/dy x^T; dL/db = dL/dy.
-        var loss = y.tanh().pow(2).sum();
+        var loss = y.tanh().Pow(2).sum();
         loss.backward();
         double[] dy = [1.75, -2.375];
         dy = dy.Select(v => 2 * Math.Tanh(v) * (1 - (Math.Tanh(v) * Math.Tanh(v)))).ToArray();

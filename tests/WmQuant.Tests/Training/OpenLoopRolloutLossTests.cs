@@ -1,5 +1,6 @@
 using WmQuant.Environments.Datasets;
 using WmQuant.Models;
+using WmQuant.Runtime;
 using WmQuant.Training;
 using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
@@ -35,10 +36,10 @@ public sealed class OpenLoopRolloutLossTests
         var own = OpenLoopRolloutLoss.Compute(model, tokens, steps: 4).item<float>();
         var observed = model.Config.Encoder.Dim + model.Config.ProprioTokenDim;
         var changed = tokens.clone();
-        changed[.., 3..4, .., ..observed].add_(0.5);
+        changed[.., 3..4, .., ..observed].AddInPlace(0.5);
         var withChange = OpenLoopRolloutLoss.Compute(model, changed, steps: 4).item<float>();
         var actionsOnly = tokens.clone();
-        actionsOnly[.., 4..5, .., observed..].add_(0.5);
+        actionsOnly[.., 4..5, .., observed..].AddInPlace(0.5);
         var lastActionChanged = OpenLoopRolloutLoss.Compute(model, actionsOnly, steps: 4).item<float>();
 
         Assert.Multiple(() =>

@@ -1,4 +1,5 @@
 using WmQuant.Environments.Wall;
+using WmQuant.Runtime;
 using WmQuant.Tests.Support;
 using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public sealed class ReachabilityTests
         var points = new float[,] { { 0, 0 }, { 3, 4 }, { 6, 0 }, { 1, 7 } };
         var p = tensor(points);
         // RMS over two coordinates is |Δ|/√2, so √2·scale·p has RMS distance scale·|Δ|.
-        var latents = (p * (float)(Math.Sqrt(2) * scale)).reshape(4, 1, 2);
+        var latents = p.Mul((float)(Math.Sqrt(2) * scale)).reshape(4, 1, 2);
         var paths = (p.unsqueeze(1) - p.unsqueeze(0)).square().sum([2]).sqrt();
 
         var exact = ReachabilityLoss.Compute(latents, paths, scale).item<float>();
@@ -72,7 +73,7 @@ public sealed class ReachabilityTests
     public void LossGradientReachesTheLatents()
     {
         var latents = randn([5, 2, 3], generator: new Generator(3)).requires_grad_(true);
-        var paths = full([5, 5], 10f);
+        var paths = ScalarOps.Full([5, 5], 10f);
         ReachabilityLoss.Compute(latents, paths, 0.05).backward();
         Assert.That(latents.grad!.abs().sum().item<float>(), Is.GreaterThan(0));
     }

@@ -1,4 +1,5 @@
 using WmQuant.Models.Checkpoints;
+using WmQuant.Runtime;
 using WmQuant.Training;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ public sealed class VisualLatentScaleTests
         using var b = WorldModelCheckpoint.LoadModel(scaled.ModelPath).Model!;
         using var images = rand([2, 3, 32, 32], generator: new Generator(3));
 
-        using var expected = a.EncodeVisual(images) * 2;
+        using var expected = a.EncodeVisual(images).Mul(2);
         using var actual = b.EncodeVisual(images);
 
         Assert.Multiple(() =>

@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using WmQuant.Models.Config;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Decoder;
@@ -49,7 +50,7 @@ public sealed class PatchGridDecoder : nn.Module<Tensor, Tensor>
             x = nn.functional.gelu(up.forward(x));
         }
 
-        x = (conv_out.forward(x).tanh() + 1.0) * 0.5;
+        x = conv_out.forward(x).tanh().Add(1.0).Mul(0.5);
         if (x.shape[2] != _imageSize)
         {
             x = nn.functional.interpolate(x, size: [_imageSize, _imageSize], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);

@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Diagnostics;
@@ -57,7 +58,7 @@ public static class DecoderReconstructions
             .reshape(b, k, 3, size, size);
         var predictedRow = cat([decodedReal[.., ..1], decodedPredicted], 1);
         var rows = stack([flatFrames.reshape(b, columns, 3, size, size), decodedReal, predictedRow], 1);
-        return (rows.to_type(ScalarType.Float32).clamp(0, 1) * 255).round().to_type(ScalarType.Byte)
+        return rows.to_type(ScalarType.Float32).Clamp(0, 1).Mul(255).round().to_type(ScalarType.Byte)
             .permute(0, 1, 2, 4, 5, 3).contiguous().cpu().MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Encoder;
@@ -10,7 +11,7 @@ public static class ImagePreprocessing
     {
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
-        var x = images.to_type(ScalarType.Float32) * 2.0 - 1.0;
+        var x = images.to_type(ScalarType.Float32).Mul(2.0).Sub(1.0);
         if (x.shape[2] != size || x.shape[3] != size)
         {
             x = nn.functional.interpolate(x, size: [size, size], mode: InterpolationMode.Bilinear, align_corners: false, antialias: true);

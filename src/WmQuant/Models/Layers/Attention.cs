@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Layers;
@@ -15,10 +16,10 @@ internal static class Attention
 
         using var scope = NewDisposeScope();
         var scale = Math.Pow(q.shape[^1], -0.5);
-        var dots = q.matmul(k.transpose(-2, -1)) * scale;
+        var dots = q.matmul(k.transpose(-2, -1)).Mul(scale);
         if (allowed is not null)
         {
-            dots = dots.masked_fill(allowed.logical_not(), double.NegativeInfinity);
+            dots = dots.MaskedFill(allowed.logical_not(), double.NegativeInfinity);
         }
 
         var weights = dots.softmax(-1);

@@ -1,4 +1,5 @@
 using TorchSharp.Modules;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Layers;
@@ -13,7 +14,7 @@ public sealed class LayerScale : nn.Module<Tensor, Tensor>
     /// <summary>Creates a gain of <paramref name="dim"/> channels filled with <paramref name="init"/>.</summary>
     public LayerScale(long dim, double init) : base(nameof(LayerScale))
     {
-        gamma = nn.Parameter(full(dim, init));
+        gamma = nn.Parameter(ScalarOps.Full([dim], init));
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Predictor;
@@ -12,7 +13,7 @@ public static class FrameCausalMask
     public static Tensor Build(long frames, long patchesPerFrame, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var frameOfToken = arange(frames, device: device).repeat_interleave(patchesPerFrame);
+        var frameOfToken = ScalarOps.Arange(frames, device: device).repeat_interleave(patchesPerFrame);
         var allowed = frameOfToken.unsqueeze(1) >= frameOfToken.unsqueeze(0);
         return allowed.MoveToOuterDisposeScope();
     }

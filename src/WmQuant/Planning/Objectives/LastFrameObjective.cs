@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Planning.Objectives;
@@ -43,7 +44,7 @@ public sealed class LastFrameObjective
         long perGoal = rows / goals;
         var visual = GroupedMse(p.Visual, g.Visual, goals, perGoal);
         var proprio = GroupedMse(p.Proprio, g.Proprio, goals, perGoal);
-        var loss = _alpha == 0 ? visual : visual + proprio * _alpha;
+        var loss = _alpha == 0 ? visual : visual + proprio.Mul(_alpha);
         return loss.reshape(rows).MoveToOuterDisposeScope();
     }
 

@@ -64,7 +64,7 @@ public sealed class CemPlanner : IActionPlanner
             using var outer = NewDisposeScope();
             using var noGrad = no_grad();
             var mean = zeros([episodes, h, a], dtype, device);
-            var sigma = full([episodes, h, a], _settings.InitialSigma, dtype, device);
+            var sigma = ScalarOps.Full([episodes, h, a], _settings.InitialSigma, dtype, device);
             // Every step's noise is drawn up front, step by step in the same generator order as before, and moved to the
             // device in one copy; the best loss per step stays there until the end. Inside the loop nothing then waits
             // for the host, so a GPU is never idle between steps (the values are the same as drawing per step).
@@ -109,7 +109,7 @@ public sealed class CemPlanner : IActionPlanner
         long rows = actions.shape[0];
         long chunk = RowsPerCall(rows);
         Tensor EpisodeOfRow(long first, long length) =>
-            arange(first, first + length, 1, ScalarType.Int64, start.Visual.device).div(samplesPerEpisode, RoundingMode.floor);
+            ScalarOps.Arange(first, first + length, 1, ScalarType.Int64, start.Visual.device).Div(samplesPerEpisode, RoundingMode.floor);
         if (chunk >= rows)
         {
             var predicted = _model.PredictFinal(start.Rows(EpisodeOfRow(0, rows)), actions);

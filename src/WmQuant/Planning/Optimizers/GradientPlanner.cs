@@ -1,4 +1,5 @@
 using WmQuant.Planning.Objectives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Planning.Optimizers;
@@ -45,7 +46,7 @@ public sealed class GradientPlanner : IActionPlanner
             using var enableGrad = enable_grad();
             var start = request.Start.Detach();
             var goal = request.Goal.Detach();
-            var actions = (PlanningNoise.Draw(generators, 1, h, a, dtype, device).squeeze(1) * _settings.InitialSigma).detach().requires_grad_(true);
+            var actions = PlanningNoise.Draw(generators, 1, h, a, dtype, device).squeeze(1).Mul(_settings.InitialSigma).detach().requires_grad_(true);
             var lossPerStep = new List<Tensor>(_settings.OptSteps);
             for (int step = 0; step < _settings.OptSteps; step++)
             {
@@ -56,8 +57,8 @@ public sealed class GradientPlanner : IActionPlanner
                 using (no_grad())
                 {
                     var grad = actions.grad ?? throw new InvalidOperationException("The world model did not propagate gradients to the actions.");
-                    actions.sub_(grad * _settings.LearningRate);
-                    actions.add_(noise * _settings.ActionNoise);
+                    actions.sub_(grad.Mul(_settings.LearningRate));
+                    actions.add_(noise.Mul(_settings.ActionNoise));
                     grad.zero_();
                 }
 

@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Calibration;
@@ -29,8 +30,8 @@ public sealed class LayerActivationStatistics : IDisposable
         // Long-lived state: kept out of whatever dispose scope the first observation happens in.
         absSum = zeros(channels, ScalarType.Float64).DetachFromDisposeScope();
         absMax = zeros(channels, ScalarType.Float32).DetachFromDisposeScope();
-        channelMin = full(channels, float.PositiveInfinity, ScalarType.Float32).DetachFromDisposeScope();
-        channelMax = full(channels, float.NegativeInfinity, ScalarType.Float32).DetachFromDisposeScope();
+        channelMin = ScalarOps.Full([channels], float.PositiveInfinity, ScalarType.Float32).DetachFromDisposeScope();
+        channelMax = ScalarOps.Full([channels], float.NegativeInfinity, ScalarType.Float32).DetachFromDisposeScope();
         reservoir = zeros(capacity, channels, ScalarType.Float32).DetachFromDisposeScope();
     }
 
@@ -56,7 +57,7 @@ public sealed class LayerActivationStatistics : IDisposable
     public int ReservoirCount => (int)Math.Min(TokensSeen, Capacity);
 
     /// <summary>float32 [K]: mean |x| per input channel over every token seen (zeros before any).</summary>
-    public Tensor MeanAbs() => TokensSeen == 0 ? absSum.to_type(ScalarType.Float32) : (absSum / TokensSeen).to_type(ScalarType.Float32);
+    public Tensor MeanAbs() => TokensSeen == 0 ? absSum.to_type(ScalarType.Float32) : absSum.Div(TokensSeen).to_type(ScalarType.Float32);
 
     /// <summary>float32 [K]: max |x| per input channel over every token seen (a copy).</summary>
     public Tensor MaxAbs() => absMax.clone();

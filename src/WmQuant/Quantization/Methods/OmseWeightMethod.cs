@@ -1,4 +1,5 @@
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods;
@@ -53,12 +54,12 @@ public sealed class OmseWeightMethod(ShrinkGrid? grid = null) : IWeightQuantMeth
         using var scope = NewDisposeScope();
         var grouped = WeightGrouping.Group(weight.to_type(ScalarType.Float32), config);
         long[] groupShape = [grouped.shape[0], grouped.shape[1]];
-        var bestError = full(groupShape, float.PositiveInfinity, ScalarType.Float32, grouped.device);
+        var bestError = ScalarOps.Full(groupShape, float.PositiveInfinity, ScalarType.Float32, grouped.device);
         var bestRatio = ones(groupShape, ScalarType.Float32, grouped.device);
         foreach (float ratio in Grid.Ratios())
         {
             using var step = NewDisposeScope();
-            var candidate = full(groupShape, ratio, ScalarType.Float32, grouped.device);
+            var candidate = ScalarOps.Full(groupShape, ratio, ScalarType.Float32, grouped.device);
             var (scale, zero) = WeightQuantizer.GroupParameters(grouped, config, candidate);
             var codes = UniformQuantMath.Codes(grouped, scale.unsqueeze(-1), zero?.unsqueeze(-1), config.MinCode, config.MaxCode);
             var values = UniformQuantMath.Values(codes, scale.unsqueeze(-1), zero?.unsqueeze(-1));

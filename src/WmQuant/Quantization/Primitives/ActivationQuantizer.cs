@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Primitives;
@@ -21,8 +22,8 @@ public static class ActivationQuantizer
 
         using var scope = NewDisposeScope();
         var values = x.to_type(ScalarType.Float32);
-        var lo = values.amin([-1], keepdim: true).clamp_max(0);
-        var hi = values.amax([-1], keepdim: true).clamp_min(0);
+        var lo = values.amin([-1], keepdim: true).ClampMax(0);
+        var hi = values.amax([-1], keepdim: true).ClampMin(0);
         var (scale, zero) = UniformQuantMath.Parameters(lo, hi, config.Bits, config.Symmetric, storage: null);
         return Apply(values, scale, zero, config).to_type(x.dtype).MoveToOuterDisposeScope();
     }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Primitives;
@@ -31,14 +32,14 @@ internal static class UniformQuantMath
         if (symmetric)
         {
             var absMax = maximum(lo.abs(), hi.abs());
-            scale = absMax / ((1 << (bits - 1)) - 1);
+            scale = absMax.Div((1 << (bits - 1)) - 1);
         }
         else
         {
-            scale = (hi - lo) / ((1 << bits) - 1);
+            scale = (hi - lo).Div((1 << bits) - 1);
         }
 
-        scale = scale.clamp_min(MinimumScale);
+        scale = scale.ClampMin(MinimumScale);
         if (storage == ScaleStorage.Float16)
         {
             scale = RoundUpToHalf(scale);
@@ -46,7 +47,7 @@ internal static class UniformQuantMath
 
         if (!symmetric)
         {
-            zero = (-(lo / scale).round()).clamp(0, (1 << bits) - 1);
+            zero = (-(lo / scale).round()).Clamp(0, (1 << bits) - 1);
             zero.MoveToOuterDisposeScope();
         }
 
@@ -64,7 +65,7 @@ internal static class UniformQuantMath
             q = q + zeroPoint;
         }
 
-        return q.clamp(minCode, maxCode).MoveToOuterDisposeScope();
+        return q.Clamp(minCode, maxCode).MoveToOuterDisposeScope();
     }
 
     /// <summary>Real values of codes: (q − z)·s.</summary>
@@ -82,10 +83,10 @@ internal static class UniformQuantMath
     public static Tensor RoundUpToHalf(Tensor scale)
     {
         using var scope = NewDisposeScope();
-        var bounded = scale.clamp_max(MaximumHalfScale);
+        var bounded = scale.ClampMax(MaximumHalfScale);
         var half = bounded.to_type(ScalarType.Float16);
         var tooSmall = half.to_type(ScalarType.Float32).lt(bounded);
-        var nextUp = half.nextafter(full_like(half, double.PositiveInfinity));
+        var nextUp = half.nextafter(ScalarOps.FullLike(half, double.PositiveInfinity));
         return where(tooSmall, nextUp, half).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

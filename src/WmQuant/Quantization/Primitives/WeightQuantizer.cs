@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Primitives;
@@ -69,8 +70,8 @@ public static class WeightQuantizer
     internal static (Tensor Scale, Tensor? ZeroPoint) GroupParameters(Tensor grouped, WeightQuantConfig config, Tensor? clipRatio)
     {
         using var scope = NewDisposeScope();
-        var lo = grouped.amin(-1).clamp_max(0);
-        var hi = grouped.amax(-1).clamp_min(0);
+        var lo = grouped.amin(-1).ClampMax(0);
+        var hi = grouped.amax(-1).ClampMin(0);
         if (clipRatio is not null)
         {
             var ratio = clipRatio.to(lo.device).to_type(ScalarType.Float32);

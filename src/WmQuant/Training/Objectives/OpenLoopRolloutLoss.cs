@@ -1,4 +1,5 @@
 using WmQuant.Models;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Training.Objectives;
@@ -37,6 +38,6 @@ public static class OpenLoopRolloutLoss
             sum = sum is null ? stepLoss : sum + stepLoss;
         }
 
-        return sum! / steps;
+        return (sum!).Div(steps);
     }
 }

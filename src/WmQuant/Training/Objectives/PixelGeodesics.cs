@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Training.Objectives;
@@ -37,28 +38,28 @@ public static class PixelGeodesics
         var size = x.shape[2];
         var cells = size / CellSize;
         var (cx, cy) = Centroids(x);
-        var free = nn.functional.avg_pool2d((x.select(1, 0) > 0.5).to_type(ScalarType.Float32).unsqueeze(1), CellSize).squeeze(1) >= 0.5;
+        var free = nn.functional.avg_pool2d(x.select(1, 0).Gt(0.5).to_type(ScalarType.Float32).unsqueeze(1), CellSize).squeeze(1).Ge(0.5);
 
         // Cell coordinates of the centroids (cell k covers pixels [2k, 2k+1], centre 2k + 0.5).
-        var hx = ((cx - 0.5) / CellSize).reshape(b, 1, 1);
-        var hy = ((cy - 0.5) / CellSize).reshape(b, 1, 1);
-        var grid = arange(cells, ScalarType.Float32, x.device);
+        var hx = cx.Sub(0.5).Div(CellSize).reshape(b, 1, 1);
+        var hy = cy.Sub(0.5).Div(CellSize).reshape(b, 1, 1);
+        var grid = ScalarOps.Arange(cells, ScalarType.Float32, x.device);
         var seedDistance = ((grid.reshape(1, 1, cells) - hx).square() + (grid.reshape(1, cells, 1) - hy).square()).sqrt();
-        var seeds = seedDistance <= 1.5;
+        var seeds = seedDistance.Le(1.5);
         var passable = free.logical_or(seeds);
-        var infinity = full([b, cells, cells], double.PositiveInfinity, ScalarType.Float32, x.device);
+        var infinity = ScalarOps.Full([b, cells, cells], double.PositiveInfinity, ScalarType.Float32, x.device);
         var distance = where(seeds, seedDistance, infinity);
         distance = Relax(distance, passable, cells, infinity);
 
         // Read each field at every agent's cell, forgiving one cell (an agent pushed against a wall may sit in a wall cell).
         var neighbourhood = -nn.functional.max_pool2d(-distance.unsqueeze(1), 3, 1, 1).squeeze(1);
         var relaxed = where(distance.isfinite(), distance, neighbourhood);
-        var ix = hx.reshape(b).round().clamp(0, cells - 1).to_type(ScalarType.Int64);
-        var iy = hy.reshape(b).round().clamp(0, cells - 1).to_type(ScalarType.Int64);
-        var flat = (iy * cells) + ix;
+        var ix = hx.reshape(b).round().Clamp(0, cells - 1).to_type(ScalarType.Int64);
+        var iy = hy.reshape(b).round().Clamp(0, cells - 1).to_type(ScalarType.Int64);
+        var flat = iy.Mul(cells) + ix;
         var pairwise = relaxed.reshape(b, cells * cells).index_select(1, flat);
-        var symmetric = (pairwise + pairwise.t()) * (0.5 * CellSize);
-        return (symmetric * (1 - eye(b, dtype: ScalarType.Float32, device: x.device))).nan_to_num(0, double.PositiveInfinity).MoveToOuterDisposeScope();
+        var symmetric = (pairwise + pairwise.t()).Mul(0.5 * CellSize);
+        return (symmetric * eye(b, dtype: ScalarType.Float32, device: x.device).RSub(1)).nan_to_num(0, double.PositiveInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>Intensity-weighted centroids (x, y) in pixels of the agents of frames [B, 3, S, S]: red minus green is the agent's tint.</summary>
@@ -66,10 +67,10 @@ public static class PixelGeodesics
     {
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
-        var tint = (images.select(1, 0) - images.select(1, 1)).clamp_min(0);
+        var tint = (images.select(1, 0) - images.select(1, 1)).ClampMin(0);
         var size = images.shape[2];
-        var coordinate = arange(size, ScalarType.Float32, images.device);
-        var mass = tint.sum([1, 2]) + 1e-6;
+        var coordinate = ScalarOps.Arange(size, ScalarType.Float32, images.device);
+        var mass = tint.sum([1, 2]).Add(1e-6);
         var x = (tint * coordinate.reshape(1, 1, size)).sum([1, 2]) / mass;
         var y = (tint * coordinate.reshape(1, size, 1)).sum([1, 2]) / mass;
         return (x.MoveToOuterDisposeScope(), y.MoveToOuterDisposeScope());
@@ -93,7 +94,7 @@ public static class PixelGeodesics
             var next = distance;
             foreach (var (dy, dx, cost) in neighbours)
             {
-                next = minimum(next, padded.narrow(1, 1 + dy, cells).narrow(2, 1 + dx, cells) + cost);
+                next = minimum(next, padded.narrow(1, 1 + dy, cells).narrow(2, 1 + dx, cells).Add(cost));
             }
 
             next = where(passable, next, infinity);

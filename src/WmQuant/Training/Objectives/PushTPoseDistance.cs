@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Training.Objectives;
@@ -66,12 +67,12 @@ public static class PushTPoseDistance
         var x = images.to_type(ScalarType.Float32);
         var grid = Grid(x.shape[2], x.device);
         var block = BlockSilhouette(x);
-        var total = BlockTerm(block, grid) + (PusherTravel(x, grid) * PusherWeight);
+        var total = BlockTerm(block, grid) + PusherTravel(x, grid).Mul(PusherWeight);
         var b = x.shape[0];
-        var empty = block.sum([1]) < 0.5;
+        var empty = block.sum([1]).Lt(0.5);
         var missing = empty.unsqueeze(0).logical_or(empty.unsqueeze(1));
-        var result = where(missing, full_like(total, double.PositiveInfinity), total);
-        return (result * (1 - eye(b, dtype: ScalarType.Float32, device: x.device))).nan_to_num(0, double.PositiveInfinity).MoveToOuterDisposeScope();
+        var result = where(missing, ScalarOps.FullLike(total, double.PositiveInfinity), total);
+        return (result * eye(b, dtype: ScalarType.Float32, device: x.device).RSub(1)).nan_to_num(0, double.PositiveInfinity).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -84,7 +85,7 @@ public static class PushTPoseDistance
         ArgumentNullException.ThrowIfNull(images);
         using var scope = NewDisposeScope();
         var b = images.shape[0];
-        var darkness = 1 - images.reshape(b, 3, -1);
+        var darkness = images.reshape(b, 3, -1).RSub(1);
         return maximum(Blend(darkness, Fill), Blend(darkness, Outline)).MoveToOuterDisposeScope();
     }
 
@@ -94,8 +95,8 @@ public static class PushTPoseDistance
         var direction = tensor(colour.Select(c => 1 - c).ToArray(), device: darkness.device).reshape(1, 3, 1);
         var share = (darkness * direction).sum([1], keepdim: true) / direction.square().sum();
         var residual = (darkness - (share * direction)).square().sum([1]).sqrt();
-        var sine = residual / (darkness.square().sum([1]).sqrt() + 1e-6);
-        return share.squeeze(1).clamp(0, 1) * (1 - (sine / ColourTolerance)).clamp(0, 1);
+        var sine = residual / darkness.square().sum([1]).sqrt().Add(1e-6);
+        return share.squeeze(1).Clamp(0, 1) * sine.Div(ColourTolerance).RSub(1).Clamp(0, 1);
     }
 
     // Pairwise block term [B, B] over pixel centres `coordinates` [N, 2]: mean distance of each silhouette's uncovered part to the other silhouette, symmetrised.
@@ -107,21 +108,21 @@ public static class PushTPoseDistance
         var (strength, index) = silhouette.topk((int)keep, dim: 1);            // [B, K]
         var points = coordinates.index_select(0, index.reshape(-1)).reshape(b, keep, 2);
         var toPoints = (coordinates.reshape(1, pixels, 1, 2) - points.reshape(b, 1, keep, 2)).square().sum([3]).sqrt(); // [B, N, K]
-        var invalid = (strength < 0.5).unsqueeze(1);
-        var field = where(invalid, full_like(toPoints, 1e6), toPoints).amin([2]); // [B, N]: distance to frame j's silhouette
+        var invalid = strength.Lt(0.5).unsqueeze(1);
+        var field = where(invalid, ScalarOps.FullLike(toPoints, 1e6), toPoints).amin([2]); // [B, N]: distance to frame j's silhouette
         // uncovered[i, j, n] = how much pixel n belongs to i's silhouette but not to j's.
-        var uncovered = (silhouette.unsqueeze(1) - silhouette.unsqueeze(0)).clamp_min(0); // [B, B, N]
+        var uncovered = (silhouette.unsqueeze(1) - silhouette.unsqueeze(0)).ClampMin(0); // [B, B, N]
         var weighted = (uncovered * field.unsqueeze(0)).sum([2]);
-        var directed = weighted / (uncovered.sum([2]) + UncoveredFloor);
-        return (directed + directed.t()) * 0.5;
+        var directed = weighted / uncovered.sum([2]).Add(UncoveredFloor);
+        return (directed + directed.t()).Mul(0.5);
     }
 
     // Pairwise distance [B, B] in pixels between the pushers' blue-tint centroids.
     private static Tensor PusherTravel(Tensor images, Tensor coordinates)
     {
         var b = images.shape[0];
-        var tint = ((images.select(1, 2) - ((images.select(1, 0) + images.select(1, 1)) * 0.5) - 0.2) / 0.3).clamp(0, 1).reshape(b, -1);
-        var mass = tint.sum([1], keepdim: true) + 1e-6;
+        var tint = (images.select(1, 2) - (images.select(1, 0) + images.select(1, 1)).Mul(0.5)).Sub(0.2).Div(0.3).Clamp(0, 1).reshape(b, -1);
+        var mass = tint.sum([1], keepdim: true).Add(1e-6);
         var centroid = tint.matmul(coordinates) / mass;               // [B, 2]
         return (centroid.unsqueeze(1) - centroid.unsqueeze(0)).square().sum([2]).sqrt();
     }
@@ -129,7 +130,7 @@ public static class PushTPoseDistance
     // Pixel centres (x, y) of an S×S image in row-major order, [S·S, 2].
     private static Tensor Grid(long size, Device device)
     {
-        var axis = arange(size, ScalarType.Float32, device);
+        var axis = ScalarOps.Arange(size, ScalarType.Float32, device);
         var ys = axis.reshape(size, 1).expand(size, size).reshape(-1);
         var xs = axis.reshape(1, size).expand(size, size).reshape(-1);
         return stack([xs, ys], 1);

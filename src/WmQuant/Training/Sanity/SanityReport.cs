@@ -9,6 +9,7 @@ using WmQuant.Models.Checkpoints;
 using WmQuant.Models.Diagnostics;
 using WmQuant.Reports.Charts;
 using WmQuant.Reports.Model;
+using WmQuant.Runtime;
 using WmQuant.Training.Objectives;
 using static TorchSharp.torch;
 
@@ -187,7 +188,7 @@ public static class SanityReport
         {
             // The agent is a red dot among black walls: shortest free paths between the dots, in world pixels.
             var worldPixels = (double)WallLayout.WorldSize / frames.shape[3];
-            var paths = (PixelGeodesics.Pairwise(frames) * worldPixels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            var paths = PixelGeodesics.Pairwise(frames).Mul(worldPixels).to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             profiles.Add(LatentDistanceProfile.Compute(world, frames, proprio, paths, "shortest free path (px)"));
         }
 

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 using WmQuant.IO.Safetensors;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.IO.Safetensors;
@@ -85,7 +86,7 @@ public class SafetensorsTorchTests
         using var scope = NewDisposeScope();
         using var folder = new SafetensorsTestFolder();
         var path = folder.File("views.safetensors");
-        var matrix = arange(12, ScalarType.Float32).reshape(3, 4);
+        var matrix = ScalarOps.Arange(12, ScalarType.Float32).reshape(3, 4);
         var transposed = matrix.t();
         var sliced = matrix[1..];            // contiguous, but starts 4 elements into the storage
         var strided = matrix[.., 1..3];      // neither contiguous nor at offset 0

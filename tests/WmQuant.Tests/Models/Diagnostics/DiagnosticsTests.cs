@@ -1,5 +1,6 @@
 using WmQuant.Models;
 using WmQuant.Models.Diagnostics;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Models.Diagnostics;
@@ -43,7 +44,7 @@ public sealed class DiagnosticsTests
 
         using var tiles = DecoderReconstructions.Tiles(model, frames, predicted);
 
-        static int[] Bytes(Tensor chw) => [.. (chw.clamp(0, 1) * 255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().data<byte>().ToArray().Select(b => (int)b)];
+        static int[] Bytes(Tensor chw) => [.. chw.Clamp(0, 1).Mul(255).round().to_type(ScalarType.Byte).permute(1, 2, 0).contiguous().data<byte>().ToArray().Select(b => (int)b)];
         static int[] Tile(Tensor tile) => [.. tile.data<byte>().ToArray().Select(b => (int)b)];
         using var decoded = model.Decode(model.EncodeVisual(frames.reshape(8, 3, size, size))).reshape(2, 4, 3, size, size);
         Assert.Multiple(() =>

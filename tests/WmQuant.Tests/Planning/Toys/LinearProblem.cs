@@ -1,4 +1,5 @@
 using WmQuant.Planning;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Planning.Toys;
@@ -68,7 +69,7 @@ internal sealed class LinearProblem
     private Tensor Solve(Tensor m, Tensor b, Tensor goalZ)
     {
         int visual = Model.Tokens * Model.TokenDim;
-        var weights = cat([full(visual, 1.0 / visual, ScalarType.Float64), full(Model.ProprioDim, Alpha / Model.ProprioDim, ScalarType.Float64)]);
+        var weights = cat([ScalarOps.Full([visual], 1.0 / visual, ScalarType.Float64), ScalarOps.Full([Model.ProprioDim], Alpha / Model.ProprioDim, ScalarType.Float64)]);
         var mw = m * weights.unsqueeze(1);
         var normal = m.t().matmul(mw);
         var solutions = new List<Tensor>();

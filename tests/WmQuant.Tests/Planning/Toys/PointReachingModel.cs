@@ -1,4 +1,5 @@
 using WmQuant.Planning;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Planning.Toys;
@@ -19,7 +20,7 @@ internal sealed class PointReachingModel(int frameskip, float actionMean, float 
     public LatentObservation Encode(Tensor images, Tensor proprio)
     {
         long b = images.shape[0], t = images.shape[1];
-        var position = (images.narrow(2, 0, 2).mean([3, 4]) - 0.5) * PointReachingTask.PixelScale;
+        var position = images.narrow(2, 0, 2).mean([3, 4]).Sub(0.5).Mul(PointReachingTask.PixelScale);
         return new LatentObservation(position.reshape(b, t, 1, 2), proprio.to(DType));
     }
 
@@ -28,7 +29,7 @@ internal sealed class PointReachingModel(int frameskip, float actionMean, float 
         long b = actions.shape[0];
         long observed = start.Visual.shape[1];
         var future = actions.narrow(1, observed - 1, actions.shape[1] - observed + 1);
-        var envActions = ((future.reshape(b, -1, frameskip, 2) * actionStd) + actionMean).clamp(-1f, 1f);
+        var envActions = future.reshape(b, -1, frameskip, 2).Mul(actionStd).Add(actionMean).Clamp(-1f, 1f);
         var displacement = envActions.sum([1, 2]);
         var position = start.Proprio.select(1, observed - 1) + displacement;
         return new LatentObservation(position.reshape(b, 1, 1, 2), position.reshape(b, 1, 2));

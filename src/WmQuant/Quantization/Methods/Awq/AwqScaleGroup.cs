@@ -1,6 +1,7 @@
 using TorchSharp.Modules;
 using WmQuant.Models;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.Awq;
@@ -149,6 +150,6 @@ internal sealed class AwqModelLayout
             target.SetBias(bias * gamma);
         }
 
-        gain.Gamma.fill_(1);
+        gain.Gamma.FillInPlace(1);
     }
 }

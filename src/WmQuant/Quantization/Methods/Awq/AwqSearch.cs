@@ -1,4 +1,5 @@
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.Awq;
@@ -11,7 +12,7 @@ namespace WmQuant.Quantization.Methods.Awq;
 internal sealed record AwqScaleChoice(double Ratio, Tensor Scales, double Error, double UnscaledError) : IDisposable
 {
     /// <summary>True when every scale is exactly 1 (nothing to fold).</summary>
-    public bool IsIdentity => Scales.eq(1).all().item<bool>();
+    public bool IsIdentity => Scales.Eq(1).all().item<bool>();
 
     /// <inheritdoc/>
     public void Dispose() => Scales.Dispose();
@@ -116,11 +117,11 @@ internal static class AwqSearch
         }
 
         var groupedInputs = GroupedInputs(x, config, columns);
-        var bestError = full(groupShape, float.PositiveInfinity, ScalarType.Float32, w.device);
+        var bestError = ScalarOps.Full(groupShape, float.PositiveInfinity, ScalarType.Float32, w.device);
         foreach (float ratio in grid.Ratios())
         {
             using var step = NewDisposeScope();
-            var candidate = full(groupShape, ratio, ScalarType.Float32, w.device);
+            var candidate = ScalarOps.Full(groupShape, ratio, ScalarType.Float32, w.device);
             var (scale, zero) = WeightQuantizer.GroupParameters(grouped, config, candidate);
             var codes = UniformQuantMath.Codes(grouped, scale.unsqueeze(-1), zero?.unsqueeze(-1), config.MinCode, config.MaxCode);
             var difference = UniformQuantMath.Values(codes, scale.unsqueeze(-1), zero?.unsqueeze(-1)) - grouped;
@@ -134,7 +135,7 @@ internal static class AwqSearch
 
         if (unclippedRows > 0)
         {
-            bestRatio.narrow(0, 0, Math.Min(unclippedRows, rows)).fill_(1);
+            bestRatio.narrow(0, 0, Math.Min(unclippedRows, rows)).FillInPlace(1);
         }
 
         return bestRatio.MoveToOuterDisposeScope();
@@ -149,8 +150,8 @@ internal static class AwqSearch
     {
         using var scope = NewDisposeScope();
         var scales = weightMean is null
-            ? meanAbs.pow(ratio).clamp_min(1e-4)
-            : (meanAbs.pow(ratio) / (weightMean.pow(1 - ratio) + 1e-4)).clamp_min(1e-4);
+            ? meanAbs.Pow(ratio).ClampMin(1e-4)
+            : (meanAbs.Pow(ratio) / weightMean.Pow(1 - ratio).Add(1e-4)).ClampMin(1e-4);
         scales = scales / (scales.max() * scales.min()).sqrt();
         return where(scales.isfinite(), scales, ones_like(scales)).MoveToOuterDisposeScope();
     }
@@ -162,7 +163,7 @@ internal static class AwqSearch
         var normalised = linears.Select(l =>
         {
             var grouped = WeightGrouping.Group(l.Weight.abs(), l.Config);
-            var relative = grouped / (grouped.amax([-1], keepdim: true) + 1e-6);
+            var relative = grouped / grouped.amax([-1], keepdim: true).Add(1e-6);
             return WeightGrouping.Ungroup(relative, l.Weight.shape[0], l.Weight.shape[1]);
         }).ToList();
         return cat(normalised, 0).mean([0]).MoveToOuterDisposeScope();

@@ -1,4 +1,5 @@
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.Gptq;
@@ -28,7 +29,7 @@ internal static class GptqQuantizer
         using var scope = NewDisposeScope();
         var x = tokens.reshape(-1, tokens.shape[^1]).to_type(ScalarType.Float64);
         long n = Math.Max(x.shape[0], 1);
-        return (x.t().matmul(x) * (2.0 / n)).MoveToOuterDisposeScope();
+        return x.t().matmul(x).Mul(2.0 / n).MoveToOuterDisposeScope();
     }
 
     /// <summary>Quantizes <paramref name="weight"/> [N, K] for inputs with Hessian <paramref name="hessian"/> [K, K].</summary>
@@ -46,12 +47,12 @@ internal static class GptqQuantizer
         var h = hessian.to(ScalarType.Float64, device).clone();
 
         // Dead inputs (never non-zero): H gets a unit diagonal there and the weight a zero column, as upstream.
-        var dead = h.diagonal().eq(0);
+        var dead = h.diagonal().Eq(0);
         long deadColumns = dead.sum().item<long>();
         if (deadColumns > 0)
         {
             h = h + dead.to_type(ScalarType.Float64).diag_embed();
-            w = w.masked_fill(dead.unsqueeze(0), 0);
+            w = w.MaskedFill(dead.unsqueeze(0), 0);
         }
 
         bool dynamicGroups = config.Granularity == WeightGranularity.PerGroup && !options.ActOrder;
@@ -152,7 +153,7 @@ internal static class GptqQuantizer
         for (int attempt = 0; attempt < MaxDampingAttempts; attempt++)
         {
             using var scope = NewDisposeScope();
-            var (lower, info) = linalg.cholesky_ex(hessian + (identity * (damping * meanDiagonal)));
+            var (lower, info) = linalg.cholesky_ex(hessian + identity.Mul(damping * meanDiagonal));
             if (info.item<int>() == 0)
             {
                 var (inverseLower, inverseInfo) = linalg.cholesky_ex(cholesky_inverse(lower));

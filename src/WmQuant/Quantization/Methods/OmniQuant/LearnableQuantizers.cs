@@ -1,4 +1,5 @@
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.OmniQuant;
@@ -59,8 +60,8 @@ internal static class LearnableQuantizers
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(config);
         using var scope = NewDisposeScope();
-        var lo = x.amin([-1], keepdim: true).clamp_max(0);
-        var hi = x.amax([-1], keepdim: true).clamp_min(0);
+        var lo = x.amin([-1], keepdim: true).ClampMax(0);
+        var hi = x.amax([-1], keepdim: true).ClampMin(0);
         return RangeFakeQuantize(x, lo, hi, config).MoveToOuterDisposeScope();
     }
 
@@ -72,7 +73,7 @@ internal static class LearnableQuantizers
         ArgumentNullException.ThrowIfNull(hi);
         ArgumentNullException.ThrowIfNull(config);
         using var scope = NewDisposeScope();
-        return RangeFakeQuantize(x, lo.clamp_max(0), hi.clamp_min(0), config).MoveToOuterDisposeScope();
+        return RangeFakeQuantize(x, lo.ClampMax(0), hi.ClampMin(0), config).MoveToOuterDisposeScope();
     }
 
     private static Tensor RangeFakeQuantize(Tensor x, Tensor lo, Tensor hi, ActivationQuantConfig config)
@@ -84,8 +85,8 @@ internal static class LearnableQuantizers
     private static (Tensor Scale, Tensor? Zero) WeightParameters(
         Tensor grouped, WeightQuantConfig config, Tensor? upper, Tensor? lower, bool straightThrough)
     {
-        var lo = grouped.amin(-1).clamp_max(0);
-        var hi = grouped.amax(-1).clamp_min(0);
+        var lo = grouped.amin(-1).ClampMax(0);
+        var hi = grouped.amax(-1).ClampMin(0);
         if (lower is not null)
         {
             lo = lo * lower.to(lo.device);
@@ -103,16 +104,16 @@ internal static class LearnableQuantizers
     private static (Tensor Scale, Tensor? Zero) Parameters(Tensor lo, Tensor hi, int bits, bool symmetric, ScaleStorage? storage, bool straightThrough)
     {
         var scale = symmetric
-            ? maximum(lo.abs(), hi.abs()) / ((1 << (bits - 1)) - 1)
-            : (hi - lo) / ((1 << bits) - 1);
-        scale = scale.clamp_min(UniformQuantMath.MinimumScale);
+            ? maximum(lo.abs(), hi.abs()).Div((1 << (bits - 1)) - 1)
+            : (hi - lo).Div((1 << bits) - 1);
+        scale = scale.ClampMin(UniformQuantMath.MinimumScale);
         if (storage == ScaleStorage.Float16)
         {
             var rounded = UniformQuantMath.RoundUpToHalf(scale.detach());
             scale = straightThrough ? scale + (rounded - scale).detach() : rounded;
         }
 
-        Tensor? zero = symmetric ? null : (-(lo / scale).detach().round()).clamp(0, (1 << bits) - 1);
+        Tensor? zero = symmetric ? null : (-(lo / scale).detach().round()).Clamp(0, (1 << bits) - 1);
         return (scale, zero);
     }
 
@@ -124,7 +125,7 @@ internal static class LearnableQuantizers
             q = q + zero;
         }
 
-        q = q.clamp(minCode, maxCode);
+        q = q.Clamp(minCode, maxCode);
         return (zero is null ? q : q - zero) * scale;
     }
 }

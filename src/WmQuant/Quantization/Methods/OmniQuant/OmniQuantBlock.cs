@@ -4,6 +4,7 @@ using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods.SmoothQuant;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.OmniQuant;
@@ -107,8 +108,8 @@ internal sealed class OmniQuantBlock : IDisposable
         long[] shape = WeightGrouping.ScaleShape(linear.OutFeatures, linear.InFeatures, config);
         var device = linear.Weight.device;
         lwc[linear] = new LwcParameters(
-            new Parameter(full(shape, init, ScalarType.Float32, device).DetachFromDisposeScope()),
-            new Parameter(full(shape, init, ScalarType.Float32, device).DetachFromDisposeScope()));
+            new Parameter(ScalarOps.Full(shape, init, ScalarType.Float32, device).DetachFromDisposeScope()),
+            new Parameter(ScalarOps.Full(shape, init, ScalarType.Float32, device).DetachFromDisposeScope()));
     }
 
     /// <summary>Adds a learnable transform to a group, starting at <paramref name="scale"/> and <paramref name="shift"/> (copied).</summary>
@@ -208,7 +209,7 @@ internal sealed class OmniQuantBlock : IDisposable
             using var scope = NewDisposeScope();
             var (upper, lower) = Factors(linear, variant);
             var quantized = LearnableQuantizers.Quantize(linear.Weight.detach(), config, upper, lower);
-            double meanClip = upper is null ? 1 : ((upper.mean() + lower!.mean()) / 2).item<float>();
+            double meanClip = upper is null ? 1 : (upper.mean() + lower!.mean()).Div(2).item<float>();
             quantized.Codes.DetachFromDisposeScope();
             quantized.Scales.DetachFromDisposeScope();
             quantized.ZeroPoints?.DetachFromDisposeScope();
@@ -307,7 +308,7 @@ internal sealed class OmniQuantBlock : IDisposable
         }
 
         return variant == BlockVariant.Learned
-            ? (p.Scale.clamp_min(SmoothedLayers.MinimumScale), p.Shift)
+            ? (p.Scale.ClampMin(SmoothedLayers.MinimumScale), p.Shift)
             : (p.InitialScale, p.InitialShift);
     }
 

@@ -7,6 +7,8 @@ using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Methods.SmoothQuant;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
+using WmQuant.Training;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.OmniQuant;
@@ -327,7 +329,7 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
                     calibration.TryGet(group.InputLayer)!.MaxAbs(), [.. group.Linears.Select(l => l.Weight.detach())], Options.Alpha);
                 bool shift = Options.LetShift && group.CanShift && settings.Any(s => s.Activations is not null);
                 var (min, max) = ranges[group.InputLayer];
-                state.AddLet(group, scales, shift ? (min + max) / 2 : null);
+                state.AddLet(group, scales, shift ? (min + max).Div(2) : null);
             }
         }
 
@@ -351,8 +353,8 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
             return losses;
         }
 
-        using var lwcOptimizer = lwc.Count == 0 ? null : optim.AdamW(lwc, Options.LwcLearningRate, 0.9, 0.999, 1e-8, Options.WeightDecay);
-        using var letOptimizer = let.Count == 0 ? null : optim.AdamW(let, Options.LetLearningRate, 0.9, 0.999, 1e-8, Options.WeightDecay);
+        using var lwcOptimizer = lwc.Count == 0 ? null : new AdamWOptimizer(Named("lwc", lwc), Options.LwcLearningRate, Options.WeightDecay);
+        using var letOptimizer = let.Count == 0 ? null : new AdamWOptimizer(Named("let", let), Options.LetLearningRate, Options.WeightDecay);
         using var grad = enable_grad();
         for (int epoch = 0; epoch < Options.Epochs; epoch++)
         {
@@ -365,8 +367,8 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
                 {
                     using var step = NewDisposeScope();
                     long length = Math.Min(Options.BatchSize, count - start);
-                    lwcOptimizer?.zero_grad();
-                    letOptimizer?.zero_grad();
+                    lwcOptimizer?.ZeroGrad();
+                    letOptimizer?.ZeroGrad();
                     var output = state.Forward(stream.Quantized.narrow(0, start, length), stream.Mask, BlockVariant.Learned);
                     var loss = nn.functional.mse_loss(output, target.narrow(0, start, length));
                     double value = loss.item<float>();
@@ -378,8 +380,8 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
                     }
 
                     loss.backward();
-                    lwcOptimizer?.step();
-                    letOptimizer?.step();
+                    lwcOptimizer?.Step();
+                    letOptimizer?.Step();
                     sum += value;
                     steps++;
                 }
@@ -392,6 +394,9 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
 
         return losses;
     }
+
+    private static IEnumerable<(string Name, Parameter Parameter)> Named(string prefix, IReadOnlyList<Parameter> parameters) =>
+        parameters.Select((parameter, i) => ($"{prefix}.{i}", parameter));
 
     /// <summary>Mean squared error of the variant's block output against the targets over every sequence.</summary>
     private static double Loss(OmniQuantBlock state, List<BlockSequences> streams, List<Tensor> targets, BlockVariant variant)

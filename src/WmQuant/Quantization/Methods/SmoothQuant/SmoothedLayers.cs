@@ -2,6 +2,7 @@ using WmQuant.Models.Layers;
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.SmoothQuant;
@@ -30,9 +31,9 @@ internal static class SmoothedLayers
         ArgumentNullException.ThrowIfNull(weights);
         using var scope = NewDisposeScope();
         var device = weights[0].device;
-        var weightMax = stack(weights.Select(w => w.detach().to(ScalarType.Float64, device).abs().amax([0])).ToArray()).amax([0]).clamp_min(MinimumScale);
+        var weightMax = stack(weights.Select(w => w.detach().to(ScalarType.Float64, device).abs().amax([0])).ToArray()).amax([0]).ClampMin(MinimumScale);
         var act = inputAbsMax.to(ScalarType.Float64, device);
-        var scales = (act.pow(alpha) / weightMax.pow(1 - alpha)).clamp_min(MinimumScale);
+        var scales = (act.Pow(alpha) / weightMax.Pow(1 - alpha)).ClampMin(MinimumScale);
         return scales.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
