@@ -9,6 +9,11 @@ namespace WmQuant.Cli.Hosting;
 /// Shows pipeline progress: Spectre.Console bars with ETA on an interactive terminal, or plain timestamped lines
 /// (one per stage change and per tenth of a stage) in CI logs and redirected output.
 /// </summary>
+/// <remarks>
+/// The bars are redrawn by the thread that reports progress, never by Spectre's refresh thread: a second thread
+/// allocating while libtorch runs can start a collection that finalizes a tensor still in use (README, "Numbers in
+/// tensor operations"), so the CLI keeps its managed work on the one thread that does the tensor work.
+/// </remarks>
 internal sealed class PipelineProgressDisplay : IProgress<PipelineProgress>
 {
     private readonly TextWriter writer;
@@ -17,11 +22,15 @@ internal sealed class PipelineProgressDisplay : IProgress<PipelineProgress>
     private int lastTenth = -1;
     private ProgressContext? context;
     private readonly Dictionary<string, ProgressTask> tasks = new(StringComparer.Ordinal);
+    private TimeSpan lastRefresh;
+
+    /// <summary>The shortest time between two redraws of the bars.</summary>
+    internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
 
     public PipelineProgressDisplay(TextWriter writer) => this.writer = writer;
 
-    /// <summary>Runs <paramref name="work"/> with a live display when <paramref name="plain"/> is false.</summary>
-    public static T Run<T>(TextWriter writer, bool plain, Func<IProgress<PipelineProgress>, T> work)
+    /// <summary>Runs <paramref name="work"/> with a live display on <paramref name="console"/> (default: the terminal) when <paramref name="plain"/> is false.</summary>
+    public static T Run<T>(TextWriter writer, bool plain, Func<IProgress<PipelineProgress>, T> work, IAnsiConsole? console = null)
     {
         var display = new PipelineProgressDisplay(writer);
         if (plain)
@@ -29,7 +38,8 @@ internal sealed class PipelineProgressDisplay : IProgress<PipelineProgress>
             return work(display);
         }
 
-        return AnsiConsole.Progress()
+        return (console ?? AnsiConsole.Console).Progress()
+            .AutoRefresh(false)
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
             .Start(ctx =>
@@ -58,6 +68,14 @@ internal sealed class PipelineProgressDisplay : IProgress<PipelineProgress>
             task.MaxValue = Math.Max(1, value.Total);
             task.Value = value.Done;
             task.Description = $"{value.Stage}: {Markup.Escape(value.Message)}";
+            bool newStage = value.Stage != stage;
+            stage = value.Stage;
+            if (newStage || clock.Elapsed - lastRefresh >= RefreshInterval)
+            {
+                context.Refresh();
+                lastRefresh = clock.Elapsed;
+            }
+
             return;
         }
 
