@@ -1,4 +1,8 @@
+using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
@@ -13,9 +17,10 @@ namespace WmQuant.Analyzers;
 /// Scalar, passes its handle to libtorch and leaves the object to the finalizer. Once the handle is read nothing
 /// references the object, so a collection triggered by another thread can finalize it, and free the native Scalar,
 /// before libtorch has read the value: the operation then fails with "Expected false to be true" or reads freed memory.
-/// It happened in CI (a test helper's <c>x * 0.02</c>). WQA0001 asks for <c>WmQuant.Runtime.ScalarOps</c> or a Scalar
-/// held by <c>using</c>; WQA0002 asks for <c>WmQuant.Training.AdamWOptimizer</c> instead of TorchSharp's optimizers,
-/// whose <c>step()</c> makes such Scalars inside TorchSharp.
+/// It happened in CI (a test helper's <c>x * 0.02</c>). Some TorchSharp members make such a Scalar themselves, even
+/// <c>a + b</c> (its alpha 1) and <c>square()</c>; they are listed in TorchSharpScalarMakers.txt. WQA0001 asks for
+/// <c>WmQuant.Runtime.ScalarOps</c> or a Scalar held by <c>using</c> (or a static field); WQA0002 asks for
+/// <c>WmQuant.Training.AdamWOptimizer</c> instead of TorchSharp's optimizers, whose <c>step()</c> makes such Scalars.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
@@ -27,6 +32,21 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     public const string OptimizerId = "WQA0002";
 
     private const string Category = "Reliability";
+
+    /// <summary>TorchSharp members (display strings of their definitions) that make unowned Scalars themselves.</summary>
+    private static readonly Lazy<HashSet<string>> ScalarMakers = new(LoadScalarMakers);
+
+    /// <summary>What replaces the members most code calls.</summary>
+    private static readonly Dictionary<string, string> Replacements = new(StringComparer.Ordinal)
+    {
+        ["TorchSharp.torch.Tensor.operator +(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor)"] = "ScalarOps.Add",
+        ["TorchSharp.torch.Tensor.add(TorchSharp.torch.Tensor)"] = "ScalarOps.Add",
+        ["TorchSharp.torch.Tensor.add(TorchSharp.Scalar)"] = "ScalarOps.Add",
+        ["TorchSharp.torch.Tensor.add_(TorchSharp.torch.Tensor)"] = "ScalarOps.AddInPlace",
+        ["TorchSharp.torch.Tensor.add_(TorchSharp.Scalar)"] = "ScalarOps.AddInPlace",
+        ["TorchSharp.torch.Tensor.square()"] = "ScalarOps.Pow(2)",
+        ["TorchSharp.torch.arange(TorchSharp.Scalar, TorchSharp.torch.ScalarType?, TorchSharp.torch.Device?, bool)"] = "ScalarOps.Arange",
+    };
 
     private static readonly DiagnosticDescriptor UnownedScalar = new(
         UnownedScalarId,
@@ -67,6 +87,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationAction(c => CheckOperator(c, tensor), OperationKind.Binary, OperationKind.CompoundAssignment);
             start.RegisterOperationAction(c => CheckConversion(c, scalar), OperationKind.Conversion);
             start.RegisterOperationAction(c => CheckInvocation(c, scalar, optim), OperationKind.Invocation);
+            start.RegisterOperationAction(CheckMemberUse, OperationKind.PropertyReference, OperationKind.ObjectCreation);
         });
     }
 
@@ -86,6 +107,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
         bool numberLeft = IsNumber(method.Parameters[0].Type);
         if (!numberLeft && !IsNumber(method.Parameters[1].Type))
         {
+            CheckScalarMaker(context, method);
             return;
         }
 
@@ -130,12 +152,74 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
             && !IsOwnedByUsing(invocation))
         {
             Report(context, UnownedScalar, $"'{invocation.Syntax}'", "a using declaration for the Scalar");
+            return;
+        }
+
+        CheckScalarMaker(context, method);
+    }
+
+    private static void CheckMemberUse(OperationAnalysisContext context)
+    {
+        var method = context.Operation switch
+        {
+            IPropertyReferenceOperation property => property.Property.GetMethod,
+            IObjectCreationOperation creation => creation.Constructor,
+            _ => null,
+        };
+        if (method is not null)
+        {
+            CheckScalarMaker(context, method);
         }
     }
 
-    /// <summary>Whether <paramref name="value"/> initialises a variable of a <c>using</c> declaration or statement.</summary>
+    /// <summary>Reports a TorchSharp member that makes an unowned Scalar inside TorchSharp.</summary>
+    private static void CheckScalarMaker(OperationAnalysisContext context, IMethodSymbol method)
+    {
+        if (method.ContainingAssembly?.Name != "TorchSharp")
+        {
+            return;
+        }
+
+        string name = method.OriginalDefinition.ToDisplayString();
+        if (!ScalarMakers.Value.Contains(name))
+        {
+            return;
+        }
+
+        string fix = Replacements.TryGetValue(name, out var replacement)
+            ? replacement
+            : "code that holds its Scalars (WmQuant.Runtime.ScalarOps shows how)";
+        Report(context, UnownedScalar, $"'{context.Operation.Syntax}' ({name}, inside TorchSharp)", fix);
+    }
+
+    private static HashSet<string> LoadScalarMakers()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        using var stream = typeof(ScalarLifetimeAnalyzer).Assembly.GetManifestResourceStream("WmQuant.Analyzers.TorchSharpScalarMakers.txt")
+            ?? throw new InvalidOperationException("TorchSharpScalarMakers.txt is not embedded in the analyzer.");
+        using var reader = new StreamReader(stream);
+        for (string? line = reader.ReadLine(); line is not null; line = reader.ReadLine())
+        {
+            if (line.Length > 0 && line[0] != '#')
+            {
+                names.Add(line);
+            }
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="value"/> initialises a variable of a <c>using</c> declaration or statement, or a static
+    /// read-only field (which keeps it for the life of the process).
+    /// </summary>
     private static bool IsOwnedByUsing(IOperation value)
     {
+        if (value.Parent is IFieldInitializerOperation field && field.InitializedFields.All(f => f.IsStatic && f.IsReadOnly))
+        {
+            return true;
+        }
+
         var group = value.Parent is IVariableInitializerOperation { Parent: IVariableDeclaratorOperation { Parent: IVariableDeclarationOperation declaration } }
             ? declaration.Parent
             : null;

@@ -15,15 +15,30 @@ namespace WmQuant.Runtime;
 /// <see cref="Scalar"/> held by a <c>using</c> none in 4.9 million. Every method below creates its Scalars, runs the
 /// one TorchSharp call it is named after, and disposes them afterwards, so the result is bit-identical to the operator
 /// it replaces. The WQA0001 analyzer (src/WmQuant.Analyzers) rejects the unscoped forms.
-/// Integer operands stay integers (a <see cref="long"/> overload), so type promotion is the operator's.
+/// Integer operands stay integers (a <see cref="long"/> overload), so type promotion is the operator's. Some TorchSharp
+/// methods make such a Scalar themselves (<c>add(other)</c> and so <c>a + b</c>, <c>square()</c>, <c>arange(stop)</c>):
+/// <see cref="Add(Tensor, Tensor)"/>, <c>Pow(2)</c> and <see cref="Arange(long, ScalarType?, Device?)"/> replace them.
 /// </remarks>
 internal static class ScalarOps
 {
-    /// <summary><c>x + value</c>.</summary>
-    public static Tensor Add(this Tensor x, long value) => Use(x, value, static (t, s) => t.add(s));
+    /// <summary>
+    /// The alpha of every addition. TorchSharp's <c>add(other)</c>, and so <c>a + b</c>, passes libtorch a Scalar 1 that
+    /// it leaves to the finalizer; this one lives as long as the process.
+    /// </summary>
+    private static readonly Scalar One = 1L.ToScalar();
+
+    /// <summary><c>x + other</c>.</summary>
+    public static Tensor Add(this Tensor x, Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.add(other, One);
+    }
 
     /// <summary><c>x + value</c>.</summary>
-    public static Tensor Add(this Tensor x, double value) => Use(x, value, static (t, s) => t.add(s));
+    public static Tensor Add(this Tensor x, long value) => Use(x, value, static (t, s) => t.add(s, One));
+
+    /// <summary><c>x + value</c>.</summary>
+    public static Tensor Add(this Tensor x, double value) => Use(x, value, static (t, s) => t.add(s, One));
 
     /// <summary><c>x - value</c>.</summary>
     public static Tensor Sub(this Tensor x, long value) => Use(x, value, static (t, s) => t.sub(s));
@@ -141,7 +156,14 @@ internal static class ScalarOps
     }
 
     /// <summary><c>x += value</c> in place; returns <paramref name="x"/>.</summary>
-    public static Tensor AddInPlace(this Tensor x, double value) => Use(x, value, static (t, s) => t.add_(s));
+    public static Tensor AddInPlace(this Tensor x, double value) => Use(x, value, static (t, s) => t.add_(s, One));
+
+    /// <summary><c>x += other</c> in place; returns <paramref name="x"/>.</summary>
+    public static Tensor AddInPlace(this Tensor x, Tensor other)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        return x.add_(other, One);
+    }
 
     /// <summary><c>x += alpha · other</c> in place; returns <paramref name="x"/>.</summary>
     public static Tensor AddInPlace(this Tensor x, Tensor other, double alpha)
@@ -202,11 +224,7 @@ internal static class ScalarOps
     }
 
     /// <summary>0, 1, …, <paramref name="stop"/> − 1; int64 unless <paramref name="dtype"/>.</summary>
-    public static Tensor Arange(long stop, ScalarType? dtype = null, Device? device = null)
-    {
-        using var end = stop.ToScalar();
-        return arange(end, dtype, device);
-    }
+    public static Tensor Arange(long stop, ScalarType? dtype = null, Device? device = null) => Arange(0, stop, 1, dtype, device);
 
     /// <summary>From <paramref name="start"/> below <paramref name="stop"/> by <paramref name="step"/>; int64 unless <paramref name="dtype"/>.</summary>
     public static Tensor Arange(long start, long stop, long step, ScalarType? dtype = null, Device? device = null)
@@ -236,7 +254,7 @@ internal static class ScalarOps
     private static Tensor NegatedPlus(Tensor x, Scalar value)
     {
         using var negated = x.negative();
-        return negated.add(value);
+        return negated.add(value, One);
     }
 
     private static Tensor ReciprocalTimes(Tensor x, Scalar value)

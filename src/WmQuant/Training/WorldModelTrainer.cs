@@ -303,7 +303,7 @@ public sealed class WorldModelTrainer
         if (reachability)
         {
             var paths = _settings.ReachabilityMetric == ReachabilityMetric.PushTPose ? PushTPoseDistance.Pairwise(images) : PixelGeodesics.Pairwise(images);
-            loss = loss + ReachabilityLoss.Compute(visual, paths, _settings.ReachabilityScale).Mul(_settings.ReachabilityWeight);
+            loss = loss.Add(ReachabilityLoss.Compute(visual, paths, _settings.ReachabilityScale).Mul(_settings.ReachabilityWeight));
         }
 
         model.zero_grad();
@@ -386,12 +386,12 @@ public sealed class WorldModelTrainer
         var target = z[.., _config.NumPred..(_config.NumHist + _config.NumPred)].detach();
         var loss = nn.functional.mse_loss(prediction[.., .., .., ..observed], target[.., .., .., ..observed]);
         var trainDecoder = _settings.DecoderWithPredictor && model.Decoder is not null;
-        var total = _settings.RolloutSteps > 0 ? loss + OpenLoopRolloutLoss.Compute(model, z, _settings.RolloutSteps).Mul(_settings.RolloutWeight) : loss;
+        var total = _settings.RolloutSteps > 0 ? loss.Add(OpenLoopRolloutLoss.Compute(model, z, _settings.RolloutSteps).Mul(_settings.RolloutWeight)) : loss;
         if (trainDecoder)
         {
             // As upstream: the decoder also learns on the frozen encoder's (detached) latents of the same frames.
             var latents = visual.reshape(b * frames, visual.shape[2], visual.shape[3]);
-            total = loss + nn.functional.mse_loss(model.Decoder!.forward(latents), images);
+            total = loss.Add(nn.functional.mse_loss(model.Decoder!.forward(latents), images));
         }
 
         model.zero_grad();

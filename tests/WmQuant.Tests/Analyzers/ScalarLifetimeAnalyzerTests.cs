@@ -25,7 +25,13 @@ public class ScalarLifetimeAnalyzerTests
     [TestCase("var z = x / 255;", "ScalarOps.Div")]
     [TestCase("x *= 0.5;", "ScalarOps.Mul")]
     [TestCase("var z = x % 2;", "a Scalar held by using")]
-    public async Task Tensor_operators_with_a_number_are_reported_with_their_replacement(string statement, string fix)
+    [TestCase("var z = x + y;", "ScalarOps.Add")]
+    [TestCase("x += y;", "ScalarOps.Add")]
+    [TestCase("var z = x.add(y);", "ScalarOps.Add")]
+    [TestCase("x.add_(y);", "ScalarOps.AddInPlace")]
+    [TestCase("var z = x.square();", "ScalarOps.Pow(2)")]
+    [TestCase("var z = x.elu(1.0);", "code that holds its Scalars (WmQuant.Runtime.ScalarOps shows how)")]
+    public async Task Operators_and_members_that_make_a_scalar_are_reported_with_their_replacement(string statement, string fix)
     {
         var diagnostics = await Analyze(statement);
 
@@ -39,7 +45,7 @@ public class ScalarLifetimeAnalyzerTests
     [TestCase("var z = x.pow(2);", 1)]
     [TestCase("var z = x < 0.5;", 1)]
     [TestCase("var z = full(new long[] { 2, 3 }, 1.5f);", 1)]
-    [TestCase("var z = arange(10);", 1)]
+    [TestCase("var z = arange(10);", 2)]
     [TestCase("x.fill_(0);", 1)]
     [TestCase("Scalar s = 0.5; var z = x.mul(s);", 1)]
     [TestCase("var z = x.mul(0.5.ToScalar());", 1)]
@@ -51,12 +57,13 @@ public class ScalarLifetimeAnalyzerTests
         Assert.That(diagnostics.Select(d => d.Id), Is.EqualTo(Enumerable.Repeat(ScalarLifetimeAnalyzer.UnownedScalarId, count)), string.Join("\n", diagnostics));
     }
 
-    [TestCase("var z = x * y + x;")]
+    [TestCase("var z = x * y - x / y;")]
     [TestCase("var z = -x;")]
     [TestCase("using var s = 0.5.ToScalar(); var z = x * s;")]
     [TestCase("using Scalar s = 0.5; var z = x.clamp_min(s);")]
     [TestCase("using (var s = 2.ToScalar()) { var z = x.pow(s); }")]
     [TestCase("var z = x.mean([0]); double d = 0.5 * 2;")]
+    [TestCase("var z = x.add(y, one);")]
     public async Task Tensor_arithmetic_and_scalars_held_by_using_pass(string statement)
     {
         var diagnostics = await Analyze(statement);
@@ -91,6 +98,8 @@ public class ScalarLifetimeAnalyzerTests
 
             internal static class Snippet
             {
+                private static readonly Scalar one = 1L.ToScalar();
+
                 internal static void Run(Tensor x, Tensor y, IEnumerable<Parameter> parameters)
                 {
                     {{statements}}

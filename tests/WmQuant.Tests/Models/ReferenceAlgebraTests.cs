@@ -20,13 +20,13 @@ public class ReferenceAlgebraTests
         var mean = x.sum(-1, keepdim: true).Div(x.shape[^1]);
         var centred = x - mean;
         var variance = (centred * centred).sum(-1, keepdim: true).Div(x.shape[^1]);
-        return centred / variance.Add(eps).sqrt() * w + b;
+        return (centred / variance.Add(eps).sqrt() * w).Add(b);
     }
 
     private static Tensor Linear(Tensor x, Tensor w, Tensor? b = null)
     {
         var y = x.matmul(w.t());
-        return b is null ? y : y + b;
+        return b is null ? y : y.Add(b);
     }
 
     private static Tensor Gelu(Tensor x) => x.Mul(0.5) * special.erf(x.Div(Math.Sqrt(2.0))).Add(1.0);
@@ -51,7 +51,7 @@ public class ReferenceAlgebraTests
             var scores = q.matmul(k.transpose(1, 2)).Div(Math.Sqrt(d));
             if (additiveMask is not null)
             {
-                scores = scores + additiveMask;
+                scores = scores.Add(additiveMask);
             }
 
             outputs.Add(Softmax(scores).matmul(v));
@@ -69,16 +69,16 @@ public class ReferenceAlgebraTests
         var patches = x.reshape(n, 3, g, patch, g, patch).permute(0, 2, 4, 1, 3, 5).reshape(n, g * g, 3 * patch * patch);
         var w = P(sd, "encoder.patch_embed.proj.weight").reshape(c.Dim, -1);
         var tokens = Linear(patches, w, P(sd, "encoder.patch_embed.proj.bias"));
-        tokens = cat([P(sd, "encoder.cls_token").expand(n, 1, c.Dim), tokens], 1) + P(sd, "encoder.pos_embed");
+        tokens = cat([P(sd, "encoder.cls_token").expand(n, 1, c.Dim), tokens], 1).Add(P(sd, "encoder.pos_embed"));
         for (var i = 0; i < c.Depth; i++)
         {
             var pre = $"encoder.blocks.{i}.";
             var h = LayerNorm(tokens, P(sd, pre + "norm1.weight"), P(sd, pre + "norm1.bias"), 1e-6);
             var attn = MultiHead(Linear(h, P(sd, pre + "attn.qkv.weight"), P(sd, pre + "attn.qkv.bias")), c.Heads, null);
-            tokens = tokens + (Linear(attn, P(sd, pre + "attn.proj.weight"), P(sd, pre + "attn.proj.bias")) * P(sd, pre + "ls1.gamma"));
+            tokens = tokens.Add(Linear(attn, P(sd, pre + "attn.proj.weight"), P(sd, pre + "attn.proj.bias")) * P(sd, pre + "ls1.gamma"));
             h = LayerNorm(tokens, P(sd, pre + "norm2.weight"), P(sd, pre + "norm2.bias"), 1e-6);
             var mlp = Linear(Gelu(Linear(h, P(sd, pre + "mlp.fc1.weight"), P(sd, pre + "mlp.fc1.bias"))), P(sd, pre + "mlp.fc2.weight"), P(sd, pre + "mlp.fc2.bias"));
-            tokens = tokens + (mlp * P(sd, pre + "ls2.gamma"));
+            tokens = tokens.Add(mlp * P(sd, pre + "ls2.gamma"));
         }
 
         return LayerNorm(tokens, P(sd, "encoder.norm.weight"), P(sd, "encoder.norm.bias"), 1e-6)[.., 1..];
@@ -88,7 +88,7 @@ public class ReferenceAlgebraTests
     {
         var (b, t, p, d) = (z.shape[0], z.shape[1], z.shape[2], z.shape[3]);
         var n = t * p;
-        var x = z.to_type(ScalarType.Float64).reshape(b, n, d) + P(sd, "predictor.pos_embedding")[.., ..(int)n];
+        var x = z.to_type(ScalarType.Float64).reshape(b, n, d).Add(P(sd, "predictor.pos_embedding")[.., ..(int)n]);
         var maskValues = new double[n * n];
         for (var i = 0; i < n; i++)
         {
@@ -104,9 +104,9 @@ public class ReferenceAlgebraTests
             var pre = $"predictor.transformer.layers.{i}.";
             var h = LayerNorm(x, P(sd, pre + "0.norm.weight"), P(sd, pre + "0.norm.bias"), 1e-5);
             var attn = MultiHead(Linear(h, P(sd, pre + "0.to_qkv.weight")), c.Heads, mask);
-            x = x + Linear(attn, P(sd, pre + "0.to_out.0.weight"), P(sd, pre + "0.to_out.0.bias"));
+            x = x.Add(Linear(attn, P(sd, pre + "0.to_out.0.weight"), P(sd, pre + "0.to_out.0.bias")));
             h = LayerNorm(x, P(sd, pre + "1.net.0.weight"), P(sd, pre + "1.net.0.bias"), 1e-5);
-            x = x + Linear(Gelu(Linear(h, P(sd, pre + "1.net.1.weight"), P(sd, pre + "1.net.1.bias"))), P(sd, pre + "1.net.4.weight"), P(sd, pre + "1.net.4.bias"));
+            x = x.Add(Linear(Gelu(Linear(h, P(sd, pre + "1.net.1.weight"), P(sd, pre + "1.net.1.bias"))), P(sd, pre + "1.net.4.weight"), P(sd, pre + "1.net.4.bias")));
         }
 
         return LayerNorm(x, P(sd, "predictor.transformer.norm.weight"), P(sd, "predictor.transformer.norm.bias"), 1e-5).reshape(b, t, p, d);
@@ -120,7 +120,7 @@ public class ReferenceAlgebraTests
         using var noGrad = no_grad();
         foreach (var (_, p) in model.named_parameters())
         {
-            p.add_(randn(p.shape, generator: g).Mul(0.1));
+            p.AddInPlace(randn(p.shape, generator: g).Mul(0.1));
         }
 
         return model;

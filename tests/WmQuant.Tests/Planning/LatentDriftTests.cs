@@ -36,7 +36,7 @@ public class LatentDriftTests
             var prefix = actions.narrow(1, 0, k);
             var r = reference.PredictFinal(reference.Encode(images, proprio), prefix);
             var p = perturbed.PredictFinal(perturbed.Encode(images, proprio), prefix.to(ScalarType.Float64));
-            var expected = (r.Visual.to(ScalarType.Float64) - p.Visual).square().mean().item<double>();
+            var expected = (r.Visual.to(ScalarType.Float64) - p.Visual).Pow(2).mean().item<double>();
             Assert.That(drift.VisualMse[k - 1], Is.EqualTo(expected).Within(1e-9 + (1e-5 * expected)), $"step {k}");
         }
 

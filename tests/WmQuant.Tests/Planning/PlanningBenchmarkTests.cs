@@ -68,8 +68,8 @@ public class PlanningBenchmarkTests
             for (long k = 0; k < actions.shape[1]; k++)
             {
                 var a = actions.select(1, k);
-                z = z + nn.functional.gelu((z + a.matmul(_wa).unsqueeze(1)).matmul(_w1)).matmul(_w2);
-                p = p + a;
+                z = z.Add(nn.functional.gelu(z.Add(a.matmul(_wa).unsqueeze(1)).matmul(_w1)).matmul(_w2));
+                p = p.Add(a);
             }
 
             return new LatentObservation(z.unsqueeze(1), p.unsqueeze(1));

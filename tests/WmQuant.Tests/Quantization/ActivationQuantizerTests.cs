@@ -77,7 +77,7 @@ public class ActivationQuantizerTests
         TestContext.Out.WriteLine($"A4 per-tensor: ratio {choice.Ratio:F2}, mse {choice.Mse:E3} vs unclipped {choice.UnclippedMse:E3}");
         Assert.That(choice.Ratio, Is.LessThan(1));
         Assert.That(choice.Mse, Is.LessThan(choice.UnclippedMse));
-        double check = (ActivationQuantizer.FakeQuantizePerTensor(tokens, choice.Range, config) - tokens).to_type(ScalarType.Float64).square().mean().item<double>();
+        double check = (ActivationQuantizer.FakeQuantizePerTensor(tokens, choice.Range, config) - tokens).to_type(ScalarType.Float64).Pow(2).mean().item<double>();
         Assert.That(check, Is.EqualTo(choice.Mse));
         Assert.Throws<ArgumentException>(() => OmseActivationRangeSearch.Search(tokens, range, config with { Granularity = ActivationGranularity.PerTokenDynamic }));
     }

@@ -66,8 +66,8 @@ public class AwqTests
             {
                 long length = Math.Min(groupSize, SyntheticNormLinear.Inputs - start);
                 var x = tokens.narrow(1, start, length);
-                var clippedError = x.matmul((clipped - weight).narrow(1, start, length).t()).square().sum([0]);
-                var plainError = x.matmul((plain - weight).narrow(1, start, length).t()).square().sum([0]);
+                var clippedError = x.matmul((clipped - weight).narrow(1, start, length).t()).Pow(2).sum([0]);
+                var plainError = x.matmul((plain - weight).narrow(1, start, length).t()).Pow(2).sum([0]);
                 Assert.That(clippedError.le(plainError.Mul(1 + 1e-5)).all().item<bool>(), Is.True, $"{config}: group at {start}");
             }
 

@@ -29,7 +29,7 @@ public class BlockInputCalibrationTests
             // The first token of every block-0 input is the CLS token plus its positional embedding.
             using (no_grad())
             {
-                var cls = model.Encoder.ClsToken.reshape(-1) + model.Encoder.PosEmbed[0, 0];
+                var cls = model.Encoder.ClsToken.reshape(-1).Add(model.Encoder.PosEmbed[0, 0]);
                 var recorded = encoder.Sequences().select(1, 0);
                 Assert.That(recorded.sub(cls).abs().max().item<float>(), Is.LessThan(1e-6f));
             }

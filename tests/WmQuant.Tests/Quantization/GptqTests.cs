@@ -80,13 +80,13 @@ public class GptqTests
         var generator = new Generator(14);
         var weight = QuantTestData.HeavyTailed(64, 200, 15);
         // A correlation matrix: strongly off-diagonal, with a diagonal of exactly 1.
-        var mixing = eye(200) + randn([200, 200], generator: generator).Mul(0.2);
+        var mixing = eye(200).Add(randn([200, 200], generator: generator).Mul(0.2));
         var mixed = randn([512, 200], generator: generator).matmul(mixing).to_type(ScalarType.Float64);
         var covariance = mixed.t().matmul(mixed);
         var deviation = covariance.diagonal().sqrt();
         var correlation = covariance / deviation.unsqueeze(0) / deviation.unsqueeze(1);
         var identity = eye(200, dtype: ScalarType.Float64);
-        correlation = (correlation * identity.RSub(1)) + identity;
+        correlation = (correlation * identity.RSub(1)).Add(identity);
         var configs = new[]
         {
             new WeightQuantConfig(3, WeightGranularity.PerChannel), new WeightQuantConfig(4, WeightGranularity.PerTensor, symmetric: false),
@@ -259,14 +259,14 @@ public class GptqTests
         var generator = new Generator(5);
         const long rows = 12, columns = 40;
         var weight = randn([rows, columns], generator: generator).Mul(0.05);
-        var mixing = eye(columns) + randn([columns, columns], generator: generator).Mul(0.3);
+        var mixing = eye(columns).Add(randn([columns, columns], generator: generator).Mul(0.3));
         var tokens = randn([256, columns], generator: generator).matmul(mixing);
         tokens = tokens * rand([columns], generator: generator).Mul(3).Add(0.2);
         var options = new GptqOptions { BlockSize = 12, ActOrder = actOrder };
         var hessian = GptqQuantizer.Hessian(tokens);
         var solved = GptqQuantizer.Quantize(weight, hessian, config, options);
 
-        var h = hessian + eye(columns, dtype: ScalarType.Float64).Mul(0.01 * hessian.diagonal().mean().item<double>());
+        var h = hessian.Add(eye(columns, dtype: ScalarType.Float64).Mul(0.01 * hessian.diagonal().mean().item<double>()));
         long[] order = actOrder
             ? GptqQuantizer.DecreasingDiagonalOrder(hessian)
             : [.. Enumerable.Range(0, (int)columns).Select(i => (long)i)];
@@ -298,7 +298,7 @@ public class GptqTests
             var remaining = tensor(order[step..], ScalarType.Int64);
             var inverse = linalg.inv(h.index_select(0, remaining).index_select(1, remaining));
             var column = w.select(1, j);
-            var q = ((column.to_type(ScalarType.Float32) / scale).round() + zero).Clamp(config.MinCode, config.MaxCode);
+            var q = (column.to_type(ScalarType.Float32) / scale).round().Add(zero).Clamp(config.MinCode, config.MaxCode);
             codes.select(1, j).copy_(q.to_type(ScalarType.Int32));
             var value = ((q - zero) * scale).to_type(ScalarType.Float64);
             var correction = ((column - value) / inverse[0, 0]).unsqueeze(1).matmul(inverse.narrow(0, 0, 1));

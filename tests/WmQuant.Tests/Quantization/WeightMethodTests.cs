@@ -28,8 +28,8 @@ public class WeightMethodTests
         TestContext.Out.WriteLine($"{config}: RTN mse {rtn.Report.WeightMse:E3}, OMSE mse {omse.Report.WeightMse:E3}, mean ratio {omse.Report.MeanClipRatio:F3}");
         Assert.That(omse.Report.WeightMse, Is.LessThanOrEqualTo(rtn.Report.WeightMse));
         // Per scale group, too: the search is independent per group and the grid contains 1.
-        var perRowRtn = (rtn.FakeQuantWeight - w).square().sum(1);
-        var perRowOmse = (omse.FakeQuantWeight - w).square().sum(1);
+        var perRowRtn = (rtn.FakeQuantWeight - w).Pow(2).sum(1);
+        var perRowOmse = (omse.FakeQuantWeight - w).Pow(2).sum(1);
         if (config.Granularity == WeightGranularity.PerChannel)
         {
             Assert.That(perRowOmse.le(perRowRtn).all().item<bool>(), Is.True);
@@ -74,10 +74,10 @@ public class WeightMethodTests
         using var result = new RtnWeightMethod().Apply("proj", w, config, x);
 
         var x64 = x.reshape(-1, 70).to_type(ScalarType.Float64);
-        var reference = (x64.matmul(w.to_type(ScalarType.Float64).t()) - x64.matmul(result.FakeQuantWeight.to_type(ScalarType.Float64).t())).square().sum().item<double>() / 150;
+        var reference = (x64.matmul(w.to_type(ScalarType.Float64).t()) - x64.matmul(result.FakeQuantWeight.to_type(ScalarType.Float64).t())).Pow(2).sum().item<double>() / 150;
         Assert.That(result.Report.OutputMse, Is.EqualTo(reference).Within(1e-4).Percent);
         Assert.That(result.Report.OutputMse, Is.GreaterThan(0));
-        Assert.That(result.Report.WeightMse, Is.EqualTo((w - result.FakeQuantWeight).square().mean().item<float>()).Within(1e-3).Percent);
+        Assert.That(result.Report.WeightMse, Is.EqualTo((w - result.FakeQuantWeight).Pow(2).mean().item<float>()).Within(1e-3).Percent);
         var scales = result.Quantized!.Scales;
         Assert.That(result.Report.ScaleMin, Is.EqualTo(scales.min().item<float>()));
         Assert.That(result.Report.ScaleMax, Is.EqualTo(scales.max().item<float>()));

@@ -51,8 +51,8 @@ internal sealed class SyntheticNormLinear : IDisposable
         var linear = new QuantizableLinear(Inputs, Outputs) { FullName = "synthetic.fc" };
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
-        var mixing = eye(Inputs).Mul(0.5) + randn([Inputs, Inputs], generator: generator).Div(Math.Sqrt(Inputs));
-        Tensor Raw() => randn([tokens, Inputs], generator: generator).matmul(mixing) + randn([Inputs], generator: generator).Mul(0.3);
+        var mixing = eye(Inputs).Mul(0.5).Add(randn([Inputs, Inputs], generator: generator).Div(Math.Sqrt(Inputs)));
+        Tensor Raw() => randn([tokens, Inputs], generator: generator).matmul(mixing).Add(randn([Inputs], generator: generator).Mul(0.3));
         var fit = Raw();
         var heldOut = Raw();
         using (no_grad())
@@ -146,7 +146,7 @@ internal static class WeightOnlyTestSupport
     {
         using var scope = NewDisposeScope();
         var a = reference.to_type(ScalarType.Float64);
-        return (a - actual.to_type(ScalarType.Float64)).square().sum().item<double>() / a.square().sum().item<double>();
+        return (a - actual.to_type(ScalarType.Float64)).Pow(2).sum().item<double>() / a.Pow(2).sum().item<double>();
     }
 
     /// <summary>max |A − B| / max |A|.</summary>

@@ -41,7 +41,7 @@ public class WeightQuantizerTests
             var zero = q.ZeroPoints is null ? zeros_like(scale) : ExpandToElements(q.ZeroPoints.to_type(ScalarType.Float32), c.Rows, c.Columns, config);
             var lowEdge = zero.RSub(config.MinCode) * scale;
             var highEdge = zero.RSub(config.MaxCode) * scale;
-            var inside = w.ge(lowEdge - scale.Div(2)).logical_and(w.le(highEdge + scale.Div(2)));
+            var inside = w.ge(lowEdge - scale.Div(2)).logical_and(w.le(highEdge.Add(scale.Div(2))));
             var error = (deq - w).abs();
             var bound = scale.Div(2).Mul(1 + 1e-5).Add(1e-9);
             bool bounded = error.le(bound).logical_or(inside.logical_not()).all().item<bool>();

@@ -29,6 +29,8 @@ public class ScalarOpsTests
         using var scope = NewDisposeScope();
         foreach (var (name, x) in new[] { ("float", Floats()), ("int64", Ints()) })
         {
+            AssertSame(x + x.flip(0), x.Add(x.flip(0)), name + " + tensor");
+            AssertSame(x.square(), x.Pow(2), name + " squared");
             AssertSame(x + 0.1, x.Add(0.1), name + " + 0.1");
             AssertSame(x + 3, x.Add(3), name + " + 3");
             AssertSame(x - 0.1, x.Sub(0.1), name + " - 0.1");
@@ -80,6 +82,7 @@ public class ScalarOpsTests
         (string What, Action<Tensor> Reference, Func<Tensor, Tensor> Replacement)[] cases =
         [
             ("add_ 0.25", t => t.add_(0.25), t => t.AddInPlace(0.25)),
+            ("add_ other", t => t.add_(other), t => t.AddInPlace(other)),
             ("add_ other, alpha", t => t.add_(other, 0.3), t => t.AddInPlace(other, 0.3)),
             ("mul_ 0.9", t => t.mul_(0.9), t => t.MulInPlace(0.9)),
             ("fill_ 2", t => t.fill_(2), t => t.FillInPlace(2)),

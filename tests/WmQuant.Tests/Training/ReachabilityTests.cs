@@ -52,7 +52,7 @@ public sealed class ReachabilityTests
         var p = tensor(points);
         // RMS over two coordinates is |Δ|/√2, so √2·scale·p has RMS distance scale·|Δ|.
         var latents = p.Mul((float)(Math.Sqrt(2) * scale)).reshape(4, 1, 2);
-        var paths = (p.unsqueeze(1) - p.unsqueeze(0)).square().sum([2]).sqrt();
+        var paths = (p.unsqueeze(1) - p.unsqueeze(0)).Pow(2).sum([2]).sqrt();
 
         var exact = ReachabilityLoss.Compute(latents, paths, scale).item<float>();
         var wrongScale = ReachabilityLoss.Compute(latents, paths, 2 * scale).item<float>();

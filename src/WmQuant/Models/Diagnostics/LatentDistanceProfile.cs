@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Diagnostics;
@@ -101,7 +102,7 @@ public sealed record LatentDistanceProfile(string Reference, double VisualSpearm
     private static double[] PairwiseMse(Tensor flat)
     {
         var n = flat.shape[0];
-        var mse = (flat.unsqueeze(1) - flat.unsqueeze(0)).square().mean([2]);
+        var mse = (flat.unsqueeze(1) - flat.unsqueeze(0)).Pow(2).mean([2]);
         return [.. mse.reshape(n * n).to_type(ScalarType.Float64).cpu().data<double>()];
     }
 

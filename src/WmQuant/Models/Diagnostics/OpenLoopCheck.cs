@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Diagnostics;
@@ -71,7 +72,7 @@ public static class OpenLoopCheck
     private static double[] PerStep(Tensor prediction, Tensor truth)
     {
         var dims = Enumerable.Range(2, (int)truth.dim() - 2).Select(d => (long)d).ToArray();
-        var perEpisodeStep = (prediction - truth).square().mean(dims);
+        var perEpisodeStep = (prediction - truth).Pow(2).mean(dims);
         return [.. perEpisodeStep.mean([0]).to_type(ScalarType.Float64).cpu().data<double>()];
     }
 }

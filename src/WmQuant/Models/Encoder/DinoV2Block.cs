@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Encoder;
@@ -50,8 +51,8 @@ public sealed class DinoV2Block : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input + ls1.forward(attn.forward(norm1.forward(input)));
-        x = x + ls2.forward(mlp.forward(norm2.forward(x)));
+        var x = input.Add(ls1.forward(attn.forward(norm1.forward(input))));
+        x = x.Add(ls2.forward(mlp.forward(norm2.forward(x))));
         return x.MoveToOuterDisposeScope();
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using WmQuant.Models.Config;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Encoder;
@@ -100,7 +101,7 @@ public sealed class DinoV2Encoder : nn.Module<Tensor, Tensor>
         var grid = (int)(input.shape[2] / _patchSize);
         var x = patch_embed.forward(input);
         x = cat([cls_token.expand(b, -1, -1), x], 1);
-        x = x + PositionEmbeddingFor(grid);
+        x = x.Add(PositionEmbeddingFor(grid));
         var skip = 1;
         if (register_tokens is not null)
         {

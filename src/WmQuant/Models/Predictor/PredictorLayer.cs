@@ -1,5 +1,6 @@
 using WmQuant.Models.Diagnostics;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Predictor;
@@ -34,8 +35,8 @@ public sealed class PredictorLayer : nn.Module<Tensor, Tensor?, Tensor>
     public override Tensor forward(Tensor input, Tensor? allowed)
     {
         using var scope = NewDisposeScope();
-        var x = input + _attention.forward(input, allowed);
-        x = x + _feedForward.forward(x);
+        var x = input.Add(_attention.forward(input, allowed));
+        x = x.Add(_feedForward.forward(x));
         return x.MoveToOuterDisposeScope();
     }
 
@@ -45,8 +46,8 @@ public sealed class PredictorLayer : nn.Module<Tensor, Tensor?, Tensor>
         using var scope = NewDisposeScope();
         var residual = lastFrameOnly ? input.narrow(1, input.shape[1] - patchesPerFrame, patchesPerFrame) : input;
         var attended = _attention.ForwardAppended(input, cache, layer, patchesPerFrame, lastFrameOnly, store);
-        var x = PhaseProfile.Time("predictor residual", () => residual + attended);
+        var x = PhaseProfile.Time("predictor residual", () => residual.Add(attended));
         var fed = _feedForward.forward(x);
-        return PhaseProfile.Time("predictor residual", () => x + fed).MoveToOuterDisposeScope();
+        return PhaseProfile.Time("predictor residual", () => x.Add(fed)).MoveToOuterDisposeScope();
     }
 }

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using WmQuant.Models.Config;
 using WmQuant.Models.Diagnostics;
 using WmQuant.Models.Layers;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Models.Predictor;
@@ -55,7 +56,7 @@ public sealed class ViTPredictor : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"predictor got {n} tokens but its positional embedding covers {pos_embedding.shape[1]}", nameof(input));
         }
 
-        var x = input + pos_embedding[.., ..(int)n];
+        var x = input.Add(pos_embedding[.., ..(int)n]);
         var allowed = UseFrameCausalMask ? MaskFor(n, input.device) : null;
         return transformer.forward(x, allowed).MoveToOuterDisposeScope();
     }
@@ -104,7 +105,7 @@ public sealed class ViTPredictor : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"{cache.Frames} cached and {frames} new frames exceed the positional embedding's {pos_embedding.shape[1] / _patchesPerFrame}", nameof(newTokens));
         }
 
-        var x = PhaseProfile.Time("predictor position", () => newTokens + pos_embedding.narrow(1, offset, n));
+        var x = PhaseProfile.Time("predictor position", () => newTokens.Add(pos_embedding.narrow(1, offset, n)));
         var layers = transformer.Layers;
         for (var i = 0; i < layers.Count; i++)
         {

@@ -1,3 +1,4 @@
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Planning.Evaluation;
@@ -54,5 +55,5 @@ public static class LatentDrift
     }
 
     private static double Mse(Tensor a, Tensor b) =>
-        (a.to(ScalarType.Float64, CPU) - b.to(ScalarType.Float64, CPU)).square().mean().item<double>();
+        (a.to(ScalarType.Float64, CPU) - b.to(ScalarType.Float64, CPU)).Pow(2).mean().item<double>();
 }

@@ -44,7 +44,7 @@ public sealed class LastFrameObjective
         long perGoal = rows / goals;
         var visual = GroupedMse(p.Visual, g.Visual, goals, perGoal);
         var proprio = GroupedMse(p.Proprio, g.Proprio, goals, perGoal);
-        var loss = _alpha == 0 ? visual : visual + proprio.Mul(_alpha);
+        var loss = _alpha == 0 ? visual : visual.Add(proprio.Mul(_alpha));
         return loss.reshape(rows).MoveToOuterDisposeScope();
     }
 
@@ -52,6 +52,6 @@ public sealed class LastFrameObjective
     {
         var p = predicted.reshape(goals, perGoal, -1);
         var g = goal.reshape(goals, 1, -1);
-        return (p - g).square().mean([2]);
+        return (p - g).Pow(2).mean([2]);
     }
 }

@@ -75,7 +75,7 @@ public sealed class CemPlanner : IActionPlanner
                 using var scope = NewDisposeScope();
                 // Row 0 of every episode is the mean itself, so the incumbent is always re-scored.
                 var noise = cat([zeros([episodes, 1, h, a], dtype, device), noiseSteps[step]], 1);
-                var samples = mean.unsqueeze(1) + sigma.unsqueeze(1) * noise;
+                var samples = mean.unsqueeze(1).Add(sigma.unsqueeze(1) * noise);
                 var loss = LossPerSample(request, samples.reshape(episodes * s, h, a), s).reshape(episodes, s);
                 var (eliteLoss, eliteIndex) = loss.topk(k, dim: 1, largest: false, sorted: true);
                 var elites = samples.gather(1, eliteIndex.reshape(episodes, k, 1, 1).expand(episodes, k, h, a));

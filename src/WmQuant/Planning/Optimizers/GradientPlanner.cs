@@ -58,7 +58,7 @@ public sealed class GradientPlanner : IActionPlanner
                 {
                     var grad = actions.grad ?? throw new InvalidOperationException("The world model did not propagate gradients to the actions.");
                     actions.sub_(grad.Mul(_settings.LearningRate));
-                    actions.add_(noise.Mul(_settings.ActionNoise));
+                    actions.AddInPlace(noise.Mul(_settings.ActionNoise));
                     grad.zero_();
                 }
 

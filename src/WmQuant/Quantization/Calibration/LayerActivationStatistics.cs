@@ -106,7 +106,7 @@ public sealed class LayerActivationStatistics : IDisposable
         channelMax.copy_(maximum(channelMax, columnMax.cpu()));
         // Σ|x| per channel as a float32 1-norm (one pass, cascade-summed) added to the float64 running total:
         // about 20x faster than summing in float64, relative error ~1e-7 per call.
-        absSum.add_(tokens.norm(0, false, 1f).to_type(ScalarType.Float64).cpu());
+        absSum.AddInPlace(tokens.norm(0, false, 1f).to_type(ScalarType.Float64).cpu());
         SampleIntoReservoir(tokens, count);
         TokensSeen += count;
     }

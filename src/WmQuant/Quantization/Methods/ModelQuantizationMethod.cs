@@ -3,6 +3,7 @@ using WmQuant.Models.Layers;
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods;
@@ -121,7 +122,7 @@ public sealed class ModelQuantizationMethod(string name, IWeightQuantMethod weig
         if (config.Granularity == ActivationGranularity.PerTokenDynamic)
         {
             var dynamicQuantizer = new ActivationFakeQuantizer(config);
-            double? mse = tokens is null ? null : (dynamicQuantizer.Apply(tokens) - tokens).to_type(ScalarType.Float64).square().mean().item<double>();
+            double? mse = tokens is null ? null : (dynamicQuantizer.Apply(tokens) - tokens).to_type(ScalarType.Float64).Pow(2).mean().item<double>();
             return (dynamicQuantizer, new ActivationQuantReport(layer, "dynamic", config, calibrated, null, null, null, mse, null));
         }
 

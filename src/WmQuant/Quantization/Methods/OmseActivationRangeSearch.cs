@@ -1,5 +1,6 @@
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods;
@@ -50,7 +51,7 @@ public static class OmseActivationRangeSearch
             var hi = tensor(part.Select(r => (float)Math.Max(range.Scaled(r).Max, 0)).ToArray(), ScalarType.Float32).to(values.device).unsqueeze(1);
             var (scale, zero) = UniformQuantMath.Parameters(lo, hi, config.Bits, config.Symmetric, storage: null);
             var codes = UniformQuantMath.Codes(values, scale, zero, config.MinCode, config.MaxCode);
-            var errors = (UniformQuantMath.Values(codes, scale, zero) - values).to_type(ScalarType.Float64).square().sum([1]).cpu().data<double>().ToArray();
+            var errors = (UniformQuantMath.Values(codes, scale, zero) - values).to_type(ScalarType.Float64).Pow(2).sum([1]).cpu().data<double>().ToArray();
             for (int i = 0; i < errors.Length; i++)
             {
                 if (errors[i] < bestError)
@@ -71,7 +72,7 @@ public static class OmseActivationRangeSearch
         ArgumentNullException.ThrowIfNull(tokens);
         using var scope = NewDisposeScope();
         var values = tokens.to_type(ScalarType.Float32);
-        return (ActivationQuantizer.FakeQuantizePerTensor(values, range, config) - values).to_type(ScalarType.Float64).square().mean().item<double>();
+        return (ActivationQuantizer.FakeQuantizePerTensor(values, range, config) - values).to_type(ScalarType.Float64).Pow(2).mean().item<double>();
     }
 
     /// <summary>Searches on a layer's sampled calibration tokens from its observed (min, max).</summary>

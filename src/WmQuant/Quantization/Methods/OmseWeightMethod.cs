@@ -63,7 +63,7 @@ public sealed class OmseWeightMethod(ShrinkGrid? grid = null) : IWeightQuantMeth
             var (scale, zero) = WeightQuantizer.GroupParameters(grouped, config, candidate);
             var codes = UniformQuantMath.Codes(grouped, scale.unsqueeze(-1), zero?.unsqueeze(-1), config.MinCode, config.MaxCode);
             var values = UniformQuantMath.Values(codes, scale.unsqueeze(-1), zero?.unsqueeze(-1));
-            var error = (values - grouped).square().sum(-1);
+            var error = (values - grouped).Pow(2).sum(-1);
             var better = error.lt(bestError);
             bestError.copy_(where(better, error, bestError));
             bestRatio.copy_(where(better, candidate, bestRatio));

@@ -1,4 +1,5 @@
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods;
@@ -13,7 +14,7 @@ public static class QuantErrorMetrics
         ArgumentNullException.ThrowIfNull(fakeQuantWeight);
         using var scope = NewDisposeScope();
         var diff = weight.to_type(ScalarType.Float64) - fakeQuantWeight.to_type(ScalarType.Float64);
-        return diff.square().mean().item<double>();
+        return diff.Pow(2).mean().item<double>();
     }
 
     /// <summary>
@@ -44,7 +45,7 @@ public static class QuantErrorMetrics
         var outputError = inputQuantizer is null
             ? tokens.matmul((w - wq).t())
             : tokens.matmul(w.t()) - inputQuantizer(tokens).matmul(wq.t());
-        return outputError.to_type(ScalarType.Float64).square().sum().item<double>() / tokens.shape[0];
+        return outputError.to_type(ScalarType.Float64).Pow(2).sum().item<double>() / tokens.shape[0];
     }
 
     /// <summary>

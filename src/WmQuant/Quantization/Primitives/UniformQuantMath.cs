@@ -62,7 +62,7 @@ internal static class UniformQuantMath
         var q = (x / scale).round();
         if (zeroPoint is not null)
         {
-            q = q + zeroPoint;
+            q = q.Add(zeroPoint);
         }
 
         return q.Clamp(minCode, maxCode).MoveToOuterDisposeScope();

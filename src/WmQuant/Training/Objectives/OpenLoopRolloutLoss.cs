@@ -35,7 +35,7 @@ public static class OpenLoopRolloutLoss
         for (var s = 1; s <= steps; s++)
         {
             var stepLoss = nn.functional.mse_loss(frames[s][.., .., .., ..observed], tokens[.., s..(s + 1), .., ..observed].detach());
-            sum = sum is null ? stepLoss : sum + stepLoss;
+            sum = sum is null ? stepLoss : sum.Add(stepLoss);
         }
 
         return (sum!).Div(steps);

@@ -44,7 +44,7 @@ public static class PixelGeodesics
         var hx = cx.Sub(0.5).Div(CellSize).reshape(b, 1, 1);
         var hy = cy.Sub(0.5).Div(CellSize).reshape(b, 1, 1);
         var grid = ScalarOps.Arange(cells, ScalarType.Float32, x.device);
-        var seedDistance = ((grid.reshape(1, 1, cells) - hx).square() + (grid.reshape(1, cells, 1) - hy).square()).sqrt();
+        var seedDistance = (grid.reshape(1, 1, cells) - hx).Pow(2).Add((grid.reshape(1, cells, 1) - hy).Pow(2)).sqrt();
         var seeds = seedDistance.Le(1.5);
         var passable = free.logical_or(seeds);
         var infinity = ScalarOps.Full([b, cells, cells], double.PositiveInfinity, ScalarType.Float32, x.device);
@@ -56,9 +56,9 @@ public static class PixelGeodesics
         var relaxed = where(distance.isfinite(), distance, neighbourhood);
         var ix = hx.reshape(b).round().Clamp(0, cells - 1).to_type(ScalarType.Int64);
         var iy = hy.reshape(b).round().Clamp(0, cells - 1).to_type(ScalarType.Int64);
-        var flat = iy.Mul(cells) + ix;
+        var flat = iy.Mul(cells).Add(ix);
         var pairwise = relaxed.reshape(b, cells * cells).index_select(1, flat);
-        var symmetric = (pairwise + pairwise.t()).Mul(0.5 * CellSize);
+        var symmetric = pairwise.Add(pairwise.t()).Mul(0.5 * CellSize);
         return (symmetric * eye(b, dtype: ScalarType.Float32, device: x.device).RSub(1)).nan_to_num(0, double.PositiveInfinity).MoveToOuterDisposeScope();
     }
 

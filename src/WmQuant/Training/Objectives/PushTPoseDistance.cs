@@ -67,7 +67,7 @@ public static class PushTPoseDistance
         var x = images.to_type(ScalarType.Float32);
         var grid = Grid(x.shape[2], x.device);
         var block = BlockSilhouette(x);
-        var total = BlockTerm(block, grid) + PusherTravel(x, grid).Mul(PusherWeight);
+        var total = BlockTerm(block, grid).Add(PusherTravel(x, grid).Mul(PusherWeight));
         var b = x.shape[0];
         var empty = block.sum([1]).Lt(0.5);
         var missing = empty.unsqueeze(0).logical_or(empty.unsqueeze(1));
@@ -93,9 +93,9 @@ public static class PushTPoseDistance
     private static Tensor Blend(Tensor darkness, float[] colour)
     {
         var direction = tensor(colour.Select(c => 1 - c).ToArray(), device: darkness.device).reshape(1, 3, 1);
-        var share = (darkness * direction).sum([1], keepdim: true) / direction.square().sum();
-        var residual = (darkness - (share * direction)).square().sum([1]).sqrt();
-        var sine = residual / darkness.square().sum([1]).sqrt().Add(1e-6);
+        var share = (darkness * direction).sum([1], keepdim: true) / direction.Pow(2).sum();
+        var residual = (darkness - (share * direction)).Pow(2).sum([1]).sqrt();
+        var sine = residual / darkness.Pow(2).sum([1]).sqrt().Add(1e-6);
         return share.squeeze(1).Clamp(0, 1) * sine.Div(ColourTolerance).RSub(1).Clamp(0, 1);
     }
 
@@ -107,24 +107,24 @@ public static class PushTPoseDistance
         var keep = Math.Min(MaxSilhouettePixels, pixels);
         var (strength, index) = silhouette.topk((int)keep, dim: 1);            // [B, K]
         var points = coordinates.index_select(0, index.reshape(-1)).reshape(b, keep, 2);
-        var toPoints = (coordinates.reshape(1, pixels, 1, 2) - points.reshape(b, 1, keep, 2)).square().sum([3]).sqrt(); // [B, N, K]
+        var toPoints = (coordinates.reshape(1, pixels, 1, 2) - points.reshape(b, 1, keep, 2)).Pow(2).sum([3]).sqrt(); // [B, N, K]
         var invalid = strength.Lt(0.5).unsqueeze(1);
         var field = where(invalid, ScalarOps.FullLike(toPoints, 1e6), toPoints).amin([2]); // [B, N]: distance to frame j's silhouette
         // uncovered[i, j, n] = how much pixel n belongs to i's silhouette but not to j's.
         var uncovered = (silhouette.unsqueeze(1) - silhouette.unsqueeze(0)).ClampMin(0); // [B, B, N]
         var weighted = (uncovered * field.unsqueeze(0)).sum([2]);
         var directed = weighted / uncovered.sum([2]).Add(UncoveredFloor);
-        return (directed + directed.t()).Mul(0.5);
+        return directed.Add(directed.t()).Mul(0.5);
     }
 
     // Pairwise distance [B, B] in pixels between the pushers' blue-tint centroids.
     private static Tensor PusherTravel(Tensor images, Tensor coordinates)
     {
         var b = images.shape[0];
-        var tint = (images.select(1, 2) - (images.select(1, 0) + images.select(1, 1)).Mul(0.5)).Sub(0.2).Div(0.3).Clamp(0, 1).reshape(b, -1);
+        var tint = (images.select(1, 2) - images.select(1, 0).Add(images.select(1, 1)).Mul(0.5)).Sub(0.2).Div(0.3).Clamp(0, 1).reshape(b, -1);
         var mass = tint.sum([1], keepdim: true).Add(1e-6);
         var centroid = tint.matmul(coordinates) / mass;               // [B, 2]
-        return (centroid.unsqueeze(1) - centroid.unsqueeze(0)).square().sum([2]).sqrt();
+        return (centroid.unsqueeze(1) - centroid.unsqueeze(0)).Pow(2).sum([2]).sqrt();
     }
 
     // Pixel centres (x, y) of an S×S image in row-major order, [S·S, 2].

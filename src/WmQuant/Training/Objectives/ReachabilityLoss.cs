@@ -28,11 +28,11 @@ public static class ReachabilityLoss
         using var scope = NewDisposeScope();
         var b = visual.shape[0];
         var flat = visual.reshape(b, -1);
-        var rms = (flat.unsqueeze(1) - flat.unsqueeze(0)).square().mean([2]).Add(1e-8).sqrt();
+        var rms = (flat.unsqueeze(1) - flat.unsqueeze(0)).Pow(2).mean([2]).Add(1e-8).sqrt();
         var upper = ones([b, b], ScalarType.Bool, visual.device).triu(1);
         var valid = upper.logical_and(pathLengths.isfinite());
         var target = where(valid, pathLengths, zeros_like(pathLengths)).to_type(rms.dtype).Mul(scale);
-        var squared = (rms - target).square() * valid.to_type(rms.dtype);
+        var squared = (rms - target).Pow(2) * valid.to_type(rms.dtype);
         return (squared.sum() / valid.sum().ClampMin(1)).MoveToOuterDisposeScope();
     }
 }

@@ -23,7 +23,7 @@ public sealed class DiagnosticsTests
         // Step 1 by hand: one prediction from the two observed frames.
         var real = model.EncodeObservations(still, proprio);
         var first = model.Rollout(real.SliceFrames(0, 2), actions[.., ..2]);
-        var expected = (first.Visual[.., 2] - real.Visual[.., 2]).square().mean().item<float>();
+        var expected = (first.Visual[.., 2] - real.Visual[.., 2]).Pow(2).mean().item<float>();
         Assert.Multiple(() =>
         {
             Assert.That(report.Steps, Is.EqualTo(new[] { 1, 2, 3 }));

@@ -1,5 +1,6 @@
 using TorchSharp;
 using WmQuant.Planning;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Planning.Toys;
@@ -66,7 +67,7 @@ internal sealed class LinearLatentModel : ILatentWorldModel
         var z = Flatten(start.Visual.select(1, observed - 1), start.Proprio.select(1, observed - 1));
         for (long k = observed - 1; k < actions.shape[1]; k++)
         {
-            z = z.matmul(a.t()) + actions.select(1, k).matmul(control.t()) + offset;
+            z = z.matmul(a.t()).Add(actions.select(1, k).matmul(control.t())).Add(offset);
         }
 
         return Unflatten(z, b);

@@ -27,7 +27,7 @@ internal sealed class LinearProblem
         {
             var reachable = tensor(Enumerable.Range(0, horizon * model.ActionDim).Select(_ => (rng.NextDouble() * 1.6) - 0.8).ToArray(), ScalarType.Float64);
             var offTarget = tensor(Enumerable.Range(0, d).Select(_ => 0.05 * LinearLatentModel.Gaussian(rng)).ToArray(), ScalarType.Float64);
-            targets.Add(m.matmul(reachable) + b[e] + offTarget);
+            targets.Add(m.matmul(reachable).Add(b[e]).Add(offTarget));
         }
 
         var goalZ = stack(targets, 0);
@@ -57,12 +57,12 @@ internal sealed class LinearProblem
         for (int k = Horizon - 1; k >= 0; k--)
         {
             blocks[k] = power.matmul(Model.Control);
-            offsetSum += power.matmul(Model.Offset);
+            offsetSum = offsetSum.Add(power.matmul(Model.Offset));
             power = a.matmul(power);
         }
 
         // power is now A^H.
-        var b = z0.matmul(power.t()) + offsetSum;
+        var b = z0.matmul(power.t()).Add(offsetSum);
         return (cat(blocks, 1), b);
     }
 

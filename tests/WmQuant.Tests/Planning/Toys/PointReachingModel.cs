@@ -31,7 +31,7 @@ internal sealed class PointReachingModel(int frameskip, float actionMean, float 
         var future = actions.narrow(1, observed - 1, actions.shape[1] - observed + 1);
         var envActions = future.reshape(b, -1, frameskip, 2).Mul(actionStd).Add(actionMean).Clamp(-1f, 1f);
         var displacement = envActions.sum([1, 2]);
-        var position = start.Proprio.select(1, observed - 1) + displacement;
+        var position = start.Proprio.select(1, observed - 1).Add(displacement);
         return new LatentObservation(position.reshape(b, 1, 1, 2), position.reshape(b, 1, 2));
     }
 }

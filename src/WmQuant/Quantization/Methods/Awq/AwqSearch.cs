@@ -126,8 +126,8 @@ internal static class AwqSearch
             var codes = UniformQuantMath.Codes(grouped, scale.unsqueeze(-1), zero?.unsqueeze(-1), config.MinCode, config.MaxCode);
             var difference = UniformQuantMath.Values(codes, scale.unsqueeze(-1), zero?.unsqueeze(-1)) - grouped;
             var error = groupedInputs is null
-                ? x.matmul(WeightGrouping.Ungroup(difference, rows, columns).t()).square().sum().reshape(1, 1)
-                : groupedInputs.bmm(difference.permute(1, 2, 0)).square().sum(1).t();
+                ? x.matmul(WeightGrouping.Ungroup(difference, rows, columns).t()).Pow(2).sum().reshape(1, 1)
+                : groupedInputs.bmm(difference.permute(1, 2, 0)).Pow(2).sum(1).t();
             var better = error.lt(bestError);
             bestError.copy_(where(better, error, bestError));
             bestRatio.copy_(where(better, candidate, bestRatio));

@@ -51,7 +51,7 @@ internal static class GptqQuantizer
         long deadColumns = dead.sum().item<long>();
         if (deadColumns > 0)
         {
-            h = h + dead.to_type(ScalarType.Float64).diag_embed();
+            h = h.Add(dead.to_type(ScalarType.Float64).diag_embed());
             w = w.MaskedFill(dead.unsqueeze(0), 0);
         }
 
@@ -153,7 +153,7 @@ internal static class GptqQuantizer
         for (int attempt = 0; attempt < MaxDampingAttempts; attempt++)
         {
             using var scope = NewDisposeScope();
-            var (lower, info) = linalg.cholesky_ex(hessian + identity.Mul(damping * meanDiagonal));
+            var (lower, info) = linalg.cholesky_ex(hessian.Add(identity.Mul(damping * meanDiagonal)));
             if (info.item<int>() == 0)
             {
                 var (inverseLower, inverseInfo) = linalg.cholesky_ex(cholesky_inverse(lower));

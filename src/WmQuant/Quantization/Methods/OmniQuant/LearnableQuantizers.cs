@@ -15,7 +15,7 @@ namespace WmQuant.Quantization.Methods.OmniQuant;
 internal static class LearnableQuantizers
 {
     /// <summary>round(x) in the forward pass, identity in the backward pass.</summary>
-    public static Tensor RoundSte(Tensor x) => x + (x.round() - x).detach();
+    public static Tensor RoundSte(Tensor x) => x.Add((x.round() - x).detach());
 
     /// <summary>
     /// Q(W) for a weight [N, K] with LWC factors <paramref name="upper"/> = σ(u) and <paramref name="lower"/> = σ(l), shaped
@@ -110,7 +110,7 @@ internal static class LearnableQuantizers
         if (storage == ScaleStorage.Float16)
         {
             var rounded = UniformQuantMath.RoundUpToHalf(scale.detach());
-            scale = straightThrough ? scale + (rounded - scale).detach() : rounded;
+            scale = straightThrough ? scale.Add((rounded - scale).detach()) : rounded;
         }
 
         Tensor? zero = symmetric ? null : (-(lo / scale).detach().round()).Clamp(0, (1 << bits) - 1);
@@ -122,7 +122,7 @@ internal static class LearnableQuantizers
         var q = RoundSte(x / scale);
         if (zero is not null)
         {
-            q = q + zero;
+            q = q.Add(zero);
         }
 
         q = q.Clamp(minCode, maxCode);

@@ -160,7 +160,7 @@ internal sealed class OmniQuantBlock : IDisposable
             branch = branch * gain1;
         }
 
-        var y = x + branch;
+        var y = x.Add(branch);
         var h2 = nn.functional.layer_norm(y, [y.shape[^1]], gamma2, beta2, block.Eps);
         var hidden = nn.functional.gelu(Linear(block.Fc1, h2, fc1Weight, fc1Bias, variant, sF, dF));
         var mlp = Linear(block.Fc2, hidden, fc2Weight, fc2Bias, variant, null, null);
@@ -169,7 +169,7 @@ internal sealed class OmniQuantBlock : IDisposable
             mlp = mlp * gain2;
         }
 
-        return (y + mlp).MoveToOuterDisposeScope();
+        return y.Add(mlp).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -209,7 +209,7 @@ internal sealed class OmniQuantBlock : IDisposable
             using var scope = NewDisposeScope();
             var (upper, lower) = Factors(linear, variant);
             var quantized = LearnableQuantizers.Quantize(linear.Weight.detach(), config, upper, lower);
-            double meanClip = upper is null ? 1 : (upper.mean() + lower!.mean()).Div(2).item<float>();
+            double meanClip = upper is null ? 1 : upper.mean().Add(lower!.mean()).Div(2).item<float>();
             quantized.Codes.DetachFromDisposeScope();
             quantized.Scales.DetachFromDisposeScope();
             quantized.ZeroPoints?.DetachFromDisposeScope();
@@ -276,7 +276,7 @@ internal sealed class OmniQuantBlock : IDisposable
             return linear;
         }
 
-        var bias = d is null ? linear.Bias : linear.Bias! + linear.Weight.matmul(d);
+        var bias = d is null ? linear.Bias : linear.Bias!.Add(linear.Weight.matmul(d));
         return (linear.Weight * s, bias);
     }
 

@@ -329,7 +329,7 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
                     calibration.TryGet(group.InputLayer)!.MaxAbs(), [.. group.Linears.Select(l => l.Weight.detach())], Options.Alpha);
                 bool shift = Options.LetShift && group.CanShift && settings.Any(s => s.Activations is not null);
                 var (min, max) = ranges[group.InputLayer];
-                state.AddLet(group, scales, shift ? (min + max).Div(2) : null);
+                state.AddLet(group, scales, shift ? min.Add(max).Div(2) : null);
             }
         }
 
@@ -408,7 +408,7 @@ public sealed class OmniQuantMethod(OmniQuantOptions options, Action<string>? lo
         {
             using var scope = NewDisposeScope();
             var output = state.Forward(stream.Quantized, stream.Mask, variant);
-            sum += (output - target).to_type(ScalarType.Float64).square().sum().item<double>();
+            sum += (output - target).to_type(ScalarType.Float64).Pow(2).sum().item<double>();
             elements += target.numel();
         }
 

@@ -144,6 +144,6 @@ internal static class SmoothedLayers
     private static double Mse(ActivationFakeQuantizer quantizer, Tensor tokens)
     {
         using var scope = NewDisposeScope();
-        return (quantizer.Apply(tokens) - tokens).to_type(ScalarType.Float64).square().mean().item<double>();
+        return (quantizer.Apply(tokens) - tokens).to_type(ScalarType.Float64).Pow(2).mean().item<double>();
     }
 }

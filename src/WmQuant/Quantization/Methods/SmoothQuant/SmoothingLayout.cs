@@ -3,6 +3,7 @@ using WmQuant.Models;
 using WmQuant.Models.Layers;
 using WmQuant.Quantization.Calibration;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Runtime;
 using static TorchSharp.torch;
 
 namespace WmQuant.Quantization.Methods.SmoothQuant;
@@ -180,7 +181,7 @@ internal sealed class SmoothingGroup
             var weight = linear.Weight.detach();
             if (transform.Shifts is { } d)
             {
-                linear.SetBias(linear.Bias! + weight.matmul(d.to(weight.dtype, weight.device)));
+                linear.SetBias(linear.Bias!.Add(weight.matmul(d.to(weight.dtype, weight.device))));
             }
 
             linear.SetWeight(weight * transform.Scales.to(weight.dtype, weight.device));
