@@ -6,6 +6,7 @@ using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Runtime;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -83,8 +84,7 @@ public class AwqTests
     [Test]
     public void Folding_scales_with_quantization_disabled_keeps_block_encoder_and_rollout_outputs()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 31);
-        WeightOnlyTestSupport.Roughen(model, seed: 32);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 31, roughen: 32);
         using var calibration = QuantModelTestSupport.Calibrate(model);
         var inputs = QuantModelTestSupport.Inputs(model.Config);
         var (visual, proprio, rollout) = QuantModelTestSupport.Outputs(model, inputs);
@@ -141,8 +141,7 @@ public class AwqTests
     [Test]
     public void Groups_with_a_float_linear_are_not_scaled_and_float_layers_keep_their_weights()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 34);
-        WeightOnlyTestSupport.Roughen(model, seed: 35);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 34, roughen: 35);
         using var calibration = QuantModelTestSupport.Calibrate(model);
         var before = WeightOnlyTestSupport.Parameters(model);
         var plan = ModelQuantizationPlan.Study(W4g128Asym).With(QuantScopeRule.Float(LayerSelector.Parse("*.attn.proj")));
@@ -172,57 +171,48 @@ public class AwqTests
     [Test]
     public void Awq_model_result_packs_and_reloads_to_bit_identical_outputs()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 36, roughen: 37);
+        using var rtnModel = WeightOnlyTestSupport.RoughTiny(seed: 36, roughen: 37);
+        // Inputs like the calibration data (rendered Wall frames), but other states: AWQ's scales follow the
+        // calibration statistics, so far-off inputs (e.g. uniform noise images) need not gain.
+        var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
+        var fp = QuantModelTestSupport.Outputs(model, inputs);
+        using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(reservoir: 256));
+        var lines = new List<string>();
+        var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerGroup, 128, symmetric: false));
+        using var result = new AwqMethod(new AwqOptions(), lines.Add).Apply(model, calibration, plan).Unwrap();
+        using var rtn = QuantModelTestSupport.Method("rtn").Apply(rtnModel, null, plan).Unwrap();
+
+        Assert.That(result.Method, Is.EqualTo("awq"));
+        Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
+        Assert.That(result.FloatLayers, Is.EqualTo(new[] { "action_encoder.patch_embed", "proprio_encoder.patch_embed" }));
+        Assert.That(lines, Has.Count.EqualTo(result.Quantized.Count));
+        TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
+        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
+        foreach (var record in result.Quantized)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 36);
-            WeightOnlyTestSupport.Roughen(model, seed: 37);
-            using var rtnModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 36);
-            WeightOnlyTestSupport.Roughen(rtnModel, seed: 37);
-            // Inputs like the calibration data (rendered Wall frames), but other states: AWQ's scales follow the
-            // calibration statistics, so far-off inputs (e.g. uniform noise images) need not gain.
-            var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
-            var fp = QuantModelTestSupport.Outputs(model, inputs);
-            using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(reservoir: 256));
-            var lines = new List<string>();
-            var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(3, WeightGranularity.PerGroup, 128, symmetric: false));
-            using var result = new AwqMethod(new AwqOptions(), lines.Add).Apply(model, calibration, plan).Unwrap();
-            using var rtn = QuantModelTestSupport.Method("rtn").Apply(rtnModel, null, plan).Unwrap();
-
-            Assert.That(result.Method, Is.EqualTo("awq"));
-            Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
-            Assert.That(result.FloatLayers, Is.EqualTo(new[] { "action_encoder.patch_embed", "proprio_encoder.patch_embed" }));
-            Assert.That(lines, Has.Count.EqualTo(result.Quantized.Count));
-            TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
-            var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
-            foreach (var record in result.Quantized)
-            {
-                var weight = layers[record.Name].WeightMatrix.detach();
-                Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
-                Assert.That(record.Report.Weights!.Method, Is.EqualTo("awq"));
-                Assert.That(record.Report.Weights.OutputMse, Is.GreaterThan(0));
-                Assert.That(record.Report.OutputMse, Is.EqualTo(record.Report.Weights.OutputMse));
-                Assert.That(record.Report.CalibrationTokens, Is.EqualTo(calibration.TryGet(record.Name)!.TokensSeen));
-                Assert.That(record.InputQuantizer, Is.Null);
-            }
-
-            var quantized = QuantModelTestSupport.Outputs(model, inputs);
-            var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
-            WeightOnlyTestSupport.AssertCloserThanRtn(fp, quantized, rounded, "AWQ", "W3 g128 asym", factor: 0.8);
-
-            QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "awq", inputs, quantized);
+            var weight = layers[record.Name].WeightMatrix.detach();
+            Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
+            Assert.That(record.Report.Weights!.Method, Is.EqualTo("awq"));
+            Assert.That(record.Report.Weights.OutputMse, Is.GreaterThan(0));
+            Assert.That(record.Report.OutputMse, Is.EqualTo(record.Report.Weights.OutputMse));
+            Assert.That(record.Report.CalibrationTokens, Is.EqualTo(calibration.TryGet(record.Name)!.TokensSeen));
+            Assert.That(record.InputQuantizer, Is.Null);
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        var quantized = QuantModelTestSupport.Outputs(model, inputs);
+        var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
+        WeightOnlyTestSupport.AssertCloserThanRtn(fp, quantized, rounded, "AWQ", "W3 g128 asym", factor: 0.8);
+
+        QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "awq", inputs, quantized);
     }
 
     [Test]
     public void Awq_refuses_missing_calibration_input_quantization_and_bad_options_without_touching_the_model()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 38);
-        WeightOnlyTestSupport.Roughen(model, seed: 39);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 38, roughen: 39);
         using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 1));
         var before = WeightOnlyTestSupport.Parameters(model);
         var weightsOnly = ModelQuantizationPlan.Study(W4g128Asym);

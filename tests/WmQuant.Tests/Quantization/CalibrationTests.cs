@@ -1,6 +1,7 @@
 using WmQuant.Models;
 using WmQuant.Planning.Optimizers;
 using WmQuant.Quantization.Calibration;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -16,71 +17,59 @@ public class CalibrationTests
     [Test]
     public void Planner_calibration_records_every_layer_and_is_identical_for_the_same_seed()
     {
-        string root = QuantModelTestSupport.TempDirectory();
-        try
-        {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 7);
-            var settings = QuantModelTestSupport.SmallCalibration(episodes: 3, iterations: 2);
-            var reports = new List<CalibrationProgress>();
-            using var first = PlanningCalibrator.Run(model, settings, QuantModelTestSupport.Environments(model.Config), "ab12", new SyncProgress<CalibrationProgress>(reports.Add));
-            using var second = PlanningCalibrator.Run(model, settings, QuantModelTestSupport.Environments(model.Config), "ab12");
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 7);
+        var settings = QuantModelTestSupport.SmallCalibration(episodes: 3, iterations: 2);
+        var reports = new List<CalibrationProgress>();
+        using var first = PlanningCalibrator.Run(model, settings, QuantModelTestSupport.Environments(model.Config), "ab12", new SyncProgress<CalibrationProgress>(reports.Add));
+        using var second = PlanningCalibrator.Run(model, settings, QuantModelTestSupport.Environments(model.Config), "ab12");
 
-            Assert.That(first.Layers, Is.EquivalentTo(model.NamedQuantizableLayers().Select(l => l.Name)));
-            Assert.That(model.NamedQuantizableLayers().All(l => l.Layer.InputObserver is null), Is.True, "observers are removed afterwards");
-            Assert.That(first.Provenance.EncodeCalls, Is.GreaterThan(0));
-            Assert.That(first.Provenance.PredictCalls, Is.GreaterThan(0));
-            Assert.That(first.Provenance.Key, Is.EqualTo(CalibrationCacheKey.FromModelHash("ab12", settings)));
-            Assert.That(reports.Select(r => r.Iteration), Is.EqualTo(Enumerable.Range(1, reports.Count)));
-            Assert.That(reports[^1].LayersObserved, Is.EqualTo(first.Layers.Count));
-            var qkv = first.TryGet("predictor.transformer.layers.0.0.to_qkv")!;
-            Assert.That(qkv.TokensSeen, Is.GreaterThan(qkv.Capacity), "CEM samples flow through the predictor");
-            Assert.That(qkv.ReservoirCount, Is.EqualTo(64));
-            Assert.That(SavedBytes(first, Path.Combine(root, "a")), Is.EqualTo(SavedBytes(second, Path.Combine(root, "b"))));
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+        Assert.That(first.Layers, Is.EquivalentTo(model.NamedQuantizableLayers().Select(l => l.Name)));
+        Assert.That(model.NamedQuantizableLayers().All(l => l.Layer.InputObserver is null), Is.True, "observers are removed afterwards");
+        Assert.That(first.Provenance.EncodeCalls, Is.GreaterThan(0));
+        Assert.That(first.Provenance.PredictCalls, Is.GreaterThan(0));
+        Assert.That(first.Provenance.Key, Is.EqualTo(CalibrationCacheKey.FromModelHash("ab12", settings)));
+        Assert.That(reports.Select(r => r.Iteration), Is.EqualTo(Enumerable.Range(1, reports.Count)));
+        Assert.That(reports[^1].LayersObserved, Is.EqualTo(first.Layers.Count));
+        var qkv = first.TryGet("predictor.transformer.layers.0.0.to_qkv")!;
+        Assert.That(qkv.TokensSeen, Is.GreaterThan(qkv.Capacity), "CEM samples flow through the predictor");
+        Assert.That(qkv.ReservoirCount, Is.EqualTo(64));
+        Assert.That(SavedBytes(first, Path.Combine(root, "a")), Is.EqualTo(SavedBytes(second, Path.Combine(root, "b"))));
     }
 
     [Test]
     public void Saved_calibration_loads_back_identical_and_damage_is_reported()
     {
-        string root = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 7);
+        var settings = QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1);
+        using var original = PlanningCalibrator.Run(model, settings, QuantModelTestSupport.Environments(model.Config), "cd34");
+        string folder = Path.Combine(root, "set");
+        byte[] saved = SavedBytes(original, folder);
+
+        var loaded = CalibrationSet.Load(folder);
+        Assert.That(loaded.Problem, Is.Null);
+        using var copy = loaded.Set!;
+        Assert.That(copy.Provenance, Is.EqualTo(original.Provenance));
+        Assert.That(copy.Layers, Is.EqualTo(original.Layers));
+        var a = original.Statistics.ToTensors();
+        var b = copy.Statistics.ToTensors();
+        Assert.That(b.Keys.Order(), Is.EqualTo(a.Keys.Order()));
+        foreach (string key in a.Keys)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 7);
-            var settings = QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1);
-            using var original = PlanningCalibrator.Run(model, settings, QuantModelTestSupport.Environments(model.Config), "cd34");
-            string folder = Path.Combine(root, "set");
-            byte[] saved = SavedBytes(original, folder);
-
-            var loaded = CalibrationSet.Load(folder);
-            Assert.That(loaded.Problem, Is.Null);
-            using var copy = loaded.Set!;
-            Assert.That(copy.Provenance, Is.EqualTo(original.Provenance));
-            Assert.That(copy.Layers, Is.EqualTo(original.Layers));
-            var a = original.Statistics.ToTensors();
-            var b = copy.Statistics.ToTensors();
-            Assert.That(b.Keys.Order(), Is.EqualTo(a.Keys.Order()));
-            foreach (string key in a.Keys)
-            {
-                Assert.That(QuantModelTestSupport.Identical(a[key], b[key]), Is.True, key);
-            }
-
-            Assert.That(SavedBytes(copy, Path.Combine(root, "again")), Is.EqualTo(saved), "load then save is byte-identical");
-
-            var tensors = Path.Combine(folder, CalibrationSet.TensorsFileName);
-            var bytes = File.ReadAllBytes(tensors);
-            bytes[^1] ^= 1;
-            File.WriteAllBytes(tensors, bytes);
-            Assert.That(CalibrationSet.Load(folder).Problem, Does.Contain("SHA-256"));
-            Assert.That(CalibrationSet.Load(Path.Combine(root, "none")).Problem, Does.Contain("no complete calibration set"));
+            Assert.That(QuantModelTestSupport.Identical(a[key], b[key]), Is.True, key);
         }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
-        }
+
+        Assert.That(SavedBytes(copy, Path.Combine(root, "again")), Is.EqualTo(saved), "load then save is byte-identical");
+
+        var tensors = Path.Combine(folder, CalibrationSet.TensorsFileName);
+        var bytes = File.ReadAllBytes(tensors);
+        bytes[^1] ^= 1;
+        File.WriteAllBytes(tensors, bytes);
+        Assert.That(CalibrationSet.Load(folder).Problem, Does.Contain("SHA-256"));
+        Assert.That(CalibrationSet.Load(Path.Combine(root, "none")).Problem, Does.Contain("no complete calibration set"));
     }
 
     [Test]
@@ -121,27 +110,21 @@ public class CalibrationTests
     [Test]
     public void Load_or_run_serves_the_second_request_from_the_cache()
     {
-        string root = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 8);
+        string modelPath = Path.Combine(root, "model.safetensors");
+        WmQuant.Models.Checkpoints.WorldModelCheckpoint.Save(model, modelPath);
+        var settings = QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1);
+        var (first, firstCached) = PlanningCalibrator.LoadOrRun(Path.Combine(root, "cache"), modelPath, model, settings, QuantModelTestSupport.Environments(model.Config));
+        var (second, secondCached) = PlanningCalibrator.LoadOrRun(Path.Combine(root, "cache"), modelPath, model, settings, QuantModelTestSupport.Environments(model.Config));
+        using (first)
+        using (second)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 8);
-            string modelPath = Path.Combine(root, "model.safetensors");
-            WmQuant.Models.Checkpoints.WorldModelCheckpoint.Save(model, modelPath);
-            var settings = QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1);
-            var (first, firstCached) = PlanningCalibrator.LoadOrRun(Path.Combine(root, "cache"), modelPath, model, settings, QuantModelTestSupport.Environments(model.Config));
-            var (second, secondCached) = PlanningCalibrator.LoadOrRun(Path.Combine(root, "cache"), modelPath, model, settings, QuantModelTestSupport.Environments(model.Config));
-            using (first)
-            using (second)
-            {
-                Assert.That(firstCached, Is.False);
-                Assert.That(secondCached, Is.True);
-                Assert.That(second.Provenance.Key, Is.EqualTo(CalibrationCacheKey.Compute(modelPath, settings)));
-                Assert.That(Directory.Exists(Path.Combine(root, "cache", second.Provenance.Key!)), Is.True);
-            }
-        }
-        finally
-        {
-            Directory.Delete(root, recursive: true);
+            Assert.That(firstCached, Is.False);
+            Assert.That(secondCached, Is.True);
+            Assert.That(second.Provenance.Key, Is.EqualTo(CalibrationCacheKey.Compute(modelPath, settings)));
+            Assert.That(Directory.Exists(Path.Combine(root, "cache", second.Provenance.Key!)), Is.True);
         }
     }
 

@@ -6,6 +6,7 @@ using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Runtime;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -136,52 +137,44 @@ public class GptqTests
     [Test]
     public void Gptq_model_result_packs_reloads_bit_identically_and_lowers_calibration_output_error()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 41, roughen: 42);
+        using var rtnModel = WeightOnlyTestSupport.RoughTiny(seed: 41, roughen: 42);
+        var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
+        var fp = QuantModelTestSupport.Outputs(model, inputs);
+        using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(reservoir: 256));
+        var lines = new List<string>();
+        var plan = ModelQuantizationPlan.Study(W4g128Asym)
+            .With(new QuantScopeRule(
+                LayerSelector.Group(ModuleGroup.ActionEncoder), new WeightQuantConfig(3, WeightGranularity.PerChannel), null));
+        using var result = new GptqMethod(new GptqOptions { ActOrder = true }, lines.Add).Apply(model, calibration, plan).Unwrap();
+        var rtnMethod = QuantModelTestSupport.Method("rtn");
+        using var rtn = rtnMethod.Apply(rtnModel, calibration, plan).Unwrap();
+
+        Assert.That(result.Method, Is.EqualTo("gptq"));
+        Assert.That(result.FloatLayers, Is.EqualTo(new[] { "proprio_encoder.patch_embed" }));
+        Assert.That(lines, Has.Count.EqualTo(result.Quantized.Count));
+        TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
+        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
+        foreach (var record in result.Quantized)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 41);
-            WeightOnlyTestSupport.Roughen(model, seed: 42);
-            using var rtnModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 41);
-            WeightOnlyTestSupport.Roughen(rtnModel, seed: 42);
-            var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
-            var fp = QuantModelTestSupport.Outputs(model, inputs);
-            using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(reservoir: 256));
-            var lines = new List<string>();
-            var plan = ModelQuantizationPlan.Study(W4g128Asym)
-                .With(new QuantScopeRule(
-                    LayerSelector.Group(ModuleGroup.ActionEncoder), new WeightQuantConfig(3, WeightGranularity.PerChannel), null));
-            using var result = new GptqMethod(new GptqOptions { ActOrder = true }, lines.Add).Apply(model, calibration, plan).Unwrap();
-            var rtnMethod = QuantModelTestSupport.Method("rtn");
-            using var rtn = rtnMethod.Apply(rtnModel, calibration, plan).Unwrap();
-
-            Assert.That(result.Method, Is.EqualTo("gptq"));
-            Assert.That(result.FloatLayers, Is.EqualTo(new[] { "proprio_encoder.patch_embed" }));
-            Assert.That(lines, Has.Count.EqualTo(result.Quantized.Count));
-            TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
-            var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
-            foreach (var record in result.Quantized)
-            {
-                var weight = layers[record.Name].WeightMatrix.detach();
-                Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
-                Assert.That(record.Report.Weights!.Method, Is.EqualTo("gptq"));
-                Assert.That(record.Report.CalibrationTokens, Is.EqualTo(calibration.TryGet(record.Name)!.TokensSeen));
-            }
-
-            // GPTQ minimises exactly this (up to dampening), on exactly these tokens.
-            double gptqMse = result.Quantized.Sum(l => l.Report.OutputMse!.Value);
-            double rtnMse = rtn.Quantized.Sum(l => l.Report.OutputMse!.Value);
-            TestContext.Out.WriteLine($"summed output MSE on calibration tokens: RTN {rtnMse:E3}, GPTQ {gptqMse:E3}");
-            Assert.That(gptqMse, Is.LessThan(rtnMse * 0.8));
-
-            var expected = QuantModelTestSupport.Outputs(model, inputs);
-            var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
-            WeightOnlyTestSupport.AssertCloserThanRtn(fp, expected, rounded, "GPTQ", "W4 g128 asym", factor: 0.8);
-            QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "gptq", inputs, expected);
+            var weight = layers[record.Name].WeightMatrix.detach();
+            Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
+            Assert.That(record.Report.Weights!.Method, Is.EqualTo("gptq"));
+            Assert.That(record.Report.CalibrationTokens, Is.EqualTo(calibration.TryGet(record.Name)!.TokensSeen));
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        // GPTQ minimises exactly this (up to dampening), on exactly these tokens.
+        double gptqMse = result.Quantized.Sum(l => l.Report.OutputMse!.Value);
+        double rtnMse = rtn.Quantized.Sum(l => l.Report.OutputMse!.Value);
+        TestContext.Out.WriteLine($"summed output MSE on calibration tokens: RTN {rtnMse:E3}, GPTQ {gptqMse:E3}");
+        Assert.That(gptqMse, Is.LessThan(rtnMse * 0.8));
+
+        var expected = QuantModelTestSupport.Outputs(model, inputs);
+        var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
+        WeightOnlyTestSupport.AssertCloserThanRtn(fp, expected, rounded, "GPTQ", "W4 g128 asym", factor: 0.8);
+        QuantModelTestSupport.AssertReloadsBitIdentically(folder, model, result, "gptq", inputs, expected);
     }
 
     [Test]

@@ -6,6 +6,7 @@ using WmQuant.Models.Config;
 using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -91,120 +92,96 @@ public class ModelArtifactTests
     [Test]
     public void The_folder_alone_rebuilds_the_model_with_its_config_normalization_and_method_options()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        var config = QuantModelTestSupport.Tiny();
+        using var model = new DinoWorldModel(config, seed: 24);
+        using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, ModelQuantizationPlan.Study(W4g128)).Unwrap();
+        var normalization = new NormalizationRecord([0.1, -0.2], [0.4, 0.4], [32, 32], [16, 16]);
+        var written = QuantizedModelArtifact.Write(folder, model, result, new ArtifactWriteOptions
         {
-            var config = QuantModelTestSupport.Tiny();
-            using var model = new DinoWorldModel(config, seed: 24);
-            using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, ModelQuantizationPlan.Study(W4g128)).Unwrap();
-            var normalization = new NormalizationRecord([0.1, -0.2], [0.4, 0.4], [32, 32], [16, 16]);
-            var written = QuantizedModelArtifact.Write(folder, model, result, new ArtifactWriteOptions
-            {
-                Normalization = normalization,
-                MethodOptions = [new("clip", true), new("grid", 20)],
-                Notes = new Dictionary<string, string> { ["recipe_sha256"] = "0123" },
-            });
-            Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "config.json", "model.safetensors" }));
-            Assert.That(written.Files.Select(f => f.Name), Is.EqualTo(new[] { "model.safetensors", "config.json" }));
-            Assert.That(written.Sha256, Is.EqualTo(QuantizedModelArtifact.Digest(folder)));
-            using (var file = SafetensorsFile.Open(Path.Combine(folder, "model.safetensors")))
-            {
-                Assert.That(file.Metadata, Is.EqualTo(new Dictionary<string, string> { ["format"] = "pt" }), "config.json is the one description");
-            }
-
-            foreach (string entry in new[] { folder, Path.Combine(folder, "config.json"), Path.Combine(folder, "model.safetensors") })
-            {
-                var loaded = QuantizedModelArtifact.Load(entry);
-                Assert.That(loaded.Problems, Is.Empty, entry);
-                using var reloaded = loaded.Model!;
-                Assert.That(WorldModelConfigYaml.Serialize(loaded.ModelConfig!), Is.EqualTo(WorldModelConfigYaml.Serialize(config)));
-                Assert.That(loaded.Normalization, Is.Not.Null);
-                Assert.That((loaded.Normalization!.ActionMean, loaded.Normalization.ProprioStd), Is.EqualTo((normalization.ActionMean, normalization.ProprioStd)));
-                Assert.That(loaded.Description!.MethodOptions!.ToJsonString(), Is.EqualTo("{\"clip\":true,\"grid\":20}"));
-                Assert.That(loaded.Description.Notes["recipe_sha256"], Is.EqualTo("0123"));
-                Assert.That(loaded.Files, Is.EqualTo(new[] { "model.safetensors" }));
-                Assert.That(loaded.Folder, Is.EqualTo(Path.GetFullPath(folder)));
-            }
+            Normalization = normalization,
+            MethodOptions = [new("clip", true), new("grid", 20)],
+            Notes = new Dictionary<string, string> { ["recipe_sha256"] = "0123" },
+        });
+        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "config.json", "model.safetensors" }));
+        Assert.That(written.Files.Select(f => f.Name), Is.EqualTo(new[] { "model.safetensors", "config.json" }));
+        Assert.That(written.Sha256, Is.EqualTo(QuantizedModelArtifact.Digest(folder)));
+        using (var file = SafetensorsFile.Open(Path.Combine(folder, "model.safetensors")))
+        {
+            Assert.That(file.Metadata, Is.EqualTo(new Dictionary<string, string> { ["format"] = "pt" }), "config.json is the one description");
         }
-        finally
+
+        foreach (string entry in new[] { folder, Path.Combine(folder, "config.json"), Path.Combine(folder, "model.safetensors") })
         {
-            Directory.Delete(folder, recursive: true);
+            var loaded = QuantizedModelArtifact.Load(entry);
+            Assert.That(loaded.Problems, Is.Empty, entry);
+            using var reloaded = loaded.Model!;
+            Assert.That(WorldModelConfigYaml.Serialize(loaded.ModelConfig!), Is.EqualTo(WorldModelConfigYaml.Serialize(config)));
+            Assert.That(loaded.Normalization, Is.Not.Null);
+            Assert.That((loaded.Normalization!.ActionMean, loaded.Normalization.ProprioStd), Is.EqualTo((normalization.ActionMean, normalization.ProprioStd)));
+            Assert.That(loaded.Description!.MethodOptions!.ToJsonString(), Is.EqualTo("{\"clip\":true,\"grid\":20}"));
+            Assert.That(loaded.Description.Notes["recipe_sha256"], Is.EqualTo("0123"));
+            Assert.That(loaded.Files, Is.EqualTo(new[] { "model.safetensors" }));
+            Assert.That(loaded.Folder, Is.EqualTo(Path.GetFullPath(folder)));
         }
     }
 
     [Test]
     public void Sharded_weights_reload_bit_identically_and_a_later_single_file_write_removes_the_shards()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 25);
+        using var result = QuantModelTestSupport.Method("rtn")
+            .Apply(model, null, ModelQuantizationPlan.Study(W4g128, new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic))).Unwrap();
+        var inputs = QuantModelTestSupport.Inputs(model.Config);
+        var expected = QuantModelTestSupport.Outputs(model, inputs);
+        var sharded = new ArtifactWriteOptions { MaxShardBytes = 16 << 10 };
+        var written = QuantizedModelArtifact.Write(folder, model, result, sharded);
+        var names = written.Files.Select(f => f.Name).ToList();
+        int count = names.Count(n => n.StartsWith("model-", StringComparison.Ordinal));
+        Assert.That(count, Is.GreaterThan(2), string.Join(", ", names));
+        Assert.That(names, Does.Contain("model.safetensors.index.json").And.Contain($"model-00001-of-{count:D5}.safetensors"));
+        Assert.That(names, Does.Not.Contain("model.safetensors"));
+        var index = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "model.safetensors.index.json")))!;
+        Assert.That((long?)index["metadata"]!["total_size"], Is.EqualTo(written.Size.TensorBytes));
+        Assert.That(index["weight_map"]!.AsObject().Count, Is.EqualTo(SafetensorsTorch.Load(Path.Combine(folder, "model.safetensors.index.json")).Count));
+
+        var loaded = QuantizedModelArtifact.Load(folder);
+        Assert.That(loaded.Problems, Is.Empty);
+        using (var reloaded = loaded.Model!)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 25);
-            using var result = QuantModelTestSupport.Method("rtn")
-                .Apply(model, null, ModelQuantizationPlan.Study(W4g128, new ActivationQuantConfig(8, ActivationGranularity.PerTokenDynamic))).Unwrap();
-            var inputs = QuantModelTestSupport.Inputs(model.Config);
-            var expected = QuantModelTestSupport.Outputs(model, inputs);
-            var sharded = new ArtifactWriteOptions { MaxShardBytes = 16 << 10 };
-            var written = QuantizedModelArtifact.Write(folder, model, result, sharded);
-            var names = written.Files.Select(f => f.Name).ToList();
-            int count = names.Count(n => n.StartsWith("model-", StringComparison.Ordinal));
-            Assert.That(count, Is.GreaterThan(2), string.Join(", ", names));
-            Assert.That(names, Does.Contain("model.safetensors.index.json").And.Contain($"model-00001-of-{count:D5}.safetensors"));
-            Assert.That(names, Does.Not.Contain("model.safetensors"));
-            var index = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "model.safetensors.index.json")))!;
-            Assert.That((long?)index["metadata"]!["total_size"], Is.EqualTo(written.Size.TensorBytes));
-            Assert.That(index["weight_map"]!.AsObject().Count, Is.EqualTo(SafetensorsTorch.Load(Path.Combine(folder, "model.safetensors.index.json")).Count));
-
-            var loaded = QuantizedModelArtifact.Load(folder);
-            Assert.That(loaded.Problems, Is.Empty);
-            using (var reloaded = loaded.Model!)
-            {
-                var actual = QuantModelTestSupport.Outputs(reloaded, inputs);
-                Assert.That(QuantModelTestSupport.Identical(actual.Visual, expected.Visual), Is.True, "encoder output");
-                Assert.That(QuantModelTestSupport.Identical(actual.Rollout, expected.Rollout), Is.True, "rollout");
-            }
-
-            string again = QuantModelTestSupport.TempDirectory();
-            try
-            {
-                QuantizedModelArtifact.Write(again, model, result, sharded);
-                foreach (string name in names)
-                {
-                    Assert.That(File.ReadAllBytes(Path.Combine(again, name)), Is.EqualTo(File.ReadAllBytes(Path.Combine(folder, name))), name);
-                }
-            }
-            finally
-            {
-                Directory.Delete(again, recursive: true);
-            }
-
-            File.WriteAllText(Path.Combine(folder, "notes.txt"), "kept");
-            QuantizedModelArtifact.Write(folder, model, result);
-            Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal),
-                Is.EqualTo(new[] { "config.json", "model.safetensors", "notes.txt" }));
-            Assert.That(QuantizedModelArtifact.Load(folder).Problems, Is.Empty);
+            var actual = QuantModelTestSupport.Outputs(reloaded, inputs);
+            Assert.That(QuantModelTestSupport.Identical(actual.Visual, expected.Visual), Is.True, "encoder output");
+            Assert.That(QuantModelTestSupport.Identical(actual.Rollout, expected.Rollout), Is.True, "rollout");
         }
-        finally
+
+        using var second = new TempDirectory();
+        string again = second.Path;
+        QuantizedModelArtifact.Write(again, model, result, sharded);
+        foreach (string name in names)
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.That(File.ReadAllBytes(Path.Combine(again, name)), Is.EqualTo(File.ReadAllBytes(Path.Combine(folder, name))), name);
         }
+
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "kept");
+        QuantizedModelArtifact.Write(folder, model, result);
+        Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal),
+            Is.EqualTo(new[] { "config.json", "model.safetensors", "notes.txt" }));
+        Assert.That(QuantizedModelArtifact.Load(folder).Problems, Is.Empty);
     }
 
     [Test]
     public void Writing_refuses_a_model_whose_weights_moved_after_quantization()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
-        {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 23);
-            using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, ModelQuantizationPlan.Study(new WeightQuantConfig(4, WeightGranularity.PerChannel))).Unwrap();
-            model.NamedLinears().First().Layer.SetWeight(zeros_like(model.NamedLinears().First().Layer.Weight));
-            Assert.Throws<InvalidOperationException>(() => QuantizedModelArtifact.Write(folder, model, result));
-            Assert.That(Directory.GetFiles(folder), Is.Empty, "nothing written");
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 23);
+        using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, ModelQuantizationPlan.Study(new WeightQuantConfig(4, WeightGranularity.PerChannel))).Unwrap();
+        model.NamedLinears().First().Layer.SetWeight(zeros_like(model.NamedLinears().First().Layer.Weight));
+        Assert.Throws<InvalidOperationException>(() => QuantizedModelArtifact.Write(folder, model, result));
+        Assert.That(Directory.GetFiles(folder), Is.Empty, "nothing written");
     }
 
     private const string Qkv = "predictor.transformer.layers.0.0.to_qkv";
@@ -252,7 +229,8 @@ public class ModelArtifactTests
     private readonly Lazy<string> damageSource = new(() =>
     {
         // Predictor W4 per-channel sym; encoder W4 per-tensor asym with static A6 asym inputs (so every tensor kind is present).
-        string folder = QuantModelTestSupport.TempDirectory();
+        // Shared by the damage cases, so it outlives one test: deleted in the fixture's teardown.
+        string folder = Directory.CreateTempSubdirectory("wmq-test-").FullName;
         using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 23);
         var encoder = new WeightQuantConfig(4, WeightGranularity.PerTensor, symmetric: false);
         var plan = new ModelQuantizationPlan(encoder, new WeightQuantConfig(4, WeightGranularity.PerChannel), null)
@@ -277,54 +255,42 @@ public class ModelArtifactTests
     [TestCaseSource(nameof(Damages))]
     public void Loading_checks_everything_before_installing_anything_and_names_the_tensor(Action<Dictionary<string, Tensor>> change, string[] messages)
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        foreach (string file in Directory.GetFiles(damageSource.Value))
         {
-            foreach (string file in Directory.GetFiles(damageSource.Value))
-            {
-                File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
-            }
-
-            Assert.That(QuantizedModelArtifact.Load(folder).Problems, Is.Empty, "the undamaged artifact loads");
-            string weights = Path.Combine(folder, "model.safetensors");
-            var tensors = SafetensorsTorch.Load(weights);
-            change(tensors);
-            SafetensorsTorch.Save(weights, tensors, new Dictionary<string, string> { ["format"] = "pt" });
-            var loaded = QuantizedModelArtifact.Load(folder);
-            Assert.That(loaded.Model, Is.Null);
-            foreach (string message in messages)
-            {
-                Assert.That(loaded.Problems, Has.Some.Contains(message), string.Join("\n", loaded.Problems));
-            }
-
-            Assert.That(loaded.Problems, Has.All.StartWith(weights + ": "));
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
         }
-        finally
+
+        Assert.That(QuantizedModelArtifact.Load(folder).Problems, Is.Empty, "the undamaged artifact loads");
+        string weights = Path.Combine(folder, "model.safetensors");
+        var tensors = SafetensorsTorch.Load(weights);
+        change(tensors);
+        SafetensorsTorch.Save(weights, tensors, new Dictionary<string, string> { ["format"] = "pt" });
+        var loaded = QuantizedModelArtifact.Load(folder);
+        Assert.That(loaded.Model, Is.Null);
+        foreach (string message in messages)
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.That(loaded.Problems, Has.Some.Contains(message), string.Join("\n", loaded.Problems));
         }
+
+        Assert.That(loaded.Problems, Has.All.StartWith(weights + ": "));
     }
 
     [Test]
     public void Loading_explains_what_a_folder_without_config_json_is()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
-        {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 26);
-            string plain = Path.Combine(folder, "model.safetensors");
-            WorldModelCheckpoint.Save(model, plain, writeConfigBeside: false);
-            Assert.That(QuantizedModelArtifact.Load(plain).Problems.Single(), Does.Contain("no config.json: not a quantized artifact"));
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 26);
+        string plain = Path.Combine(folder, "model.safetensors");
+        WorldModelCheckpoint.Save(model, plain, writeConfigBeside: false);
+        Assert.That(QuantizedModelArtifact.Load(plain).Problems.Single(), Does.Contain("no config.json: not a quantized artifact"));
 
-            SafetensorsTorch.Save(plain, new Dictionary<string, Tensor> { ["x.weight_packed"] = zeros(1, 1, ScalarType.Int32) },
-                new Dictionary<string, string> { ["wmq.quantization"] = "{\"format_version\":1}" });
-            Assert.That(QuantizedModelArtifact.Load(folder).Problems.Single(), Does.Contain("an artifact of wmq's format 1").And.Contain("quantize the model again"));
-            Assert.That(QuantizedModelArtifact.Load(Path.Combine(folder, "missing")).Problems.Single(), Does.EndWith("missing: artifact not found"));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        SafetensorsTorch.Save(plain, new Dictionary<string, Tensor> { ["x.weight_packed"] = zeros(1, 1, ScalarType.Int32) },
+            new Dictionary<string, string> { ["wmq.quantization"] = "{\"format_version\":1}" });
+        Assert.That(QuantizedModelArtifact.Load(folder).Problems.Single(), Does.Contain("an artifact of wmq's format 1").And.Contain("quantize the model again"));
+        Assert.That(QuantizedModelArtifact.Load(Path.Combine(folder, "missing")).Problems.Single(), Does.EndWith("missing: artifact not found"));
     }
 
     private static void SetScale(Dictionary<string, Tensor> tensors, float value)
@@ -336,66 +302,60 @@ public class ModelArtifactTests
 
     private static ArtifactSize RoundTrip(string label, DinoWorldModel model, ModelQuantizationPlan plan, string method, bool expectDecoder)
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        bool needsCalibration = model.NamedQuantizableLayers().Any(l => plan.ActivationsFor(l.Name) is { Granularity: ActivationGranularity.PerTensorStatic });
+        using var calibration = needsCalibration ? QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1)) : null;
+        using var result = QuantModelTestSupport.Method(method).Apply(model, calibration, plan).Unwrap();
+        var inputs = QuantModelTestSupport.Inputs(model.Config);
+        var expected = QuantModelTestSupport.Outputs(model, inputs);
+
+        string first = Path.Combine(folder, "first");
+        var written = QuantizedModelArtifact.Write(first, model, result);
+        string second = Path.Combine(folder, "second");
+        QuantizedModelArtifact.Write(second, model, result);
+        foreach (string name in new[] { "model.safetensors", "config.json" })
         {
-            bool needsCalibration = model.NamedQuantizableLayers().Any(l => plan.ActivationsFor(l.Name) is { Granularity: ActivationGranularity.PerTensorStatic });
-            using var calibration = needsCalibration ? QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 2, iterations: 1)) : null;
-            using var result = QuantModelTestSupport.Method(method).Apply(model, calibration, plan).Unwrap();
-            var inputs = QuantModelTestSupport.Inputs(model.Config);
-            var expected = QuantModelTestSupport.Outputs(model, inputs);
-
-            string first = Path.Combine(folder, "first");
-            var written = QuantizedModelArtifact.Write(first, model, result);
-            string second = Path.Combine(folder, "second");
-            QuantizedModelArtifact.Write(second, model, result);
-            foreach (string name in new[] { "model.safetensors", "config.json" })
-            {
-                Assert.That(File.ReadAllBytes(Path.Combine(second, name)), Is.EqualTo(File.ReadAllBytes(Path.Combine(first, name))),
-                    $"write twice, same bytes: {name}");
-            }
-
-            var loaded = QuantizedModelArtifact.Load(first);
-            Assert.That(loaded.Problems, Is.Empty);
-            using var reloaded = loaded.Model!;
-            var actual = QuantModelTestSupport.Outputs(reloaded, inputs);
-            Assert.That(QuantModelTestSupport.Identical(actual.Visual, expected.Visual), Is.True, $"{label}: encoder output");
-            Assert.That(QuantModelTestSupport.Identical(actual.Proprio, expected.Proprio), Is.True, $"{label}: proprio embedding");
-            Assert.That(QuantModelTestSupport.Identical(actual.Rollout, expected.Rollout), Is.True, $"{label}: rollout");
-            Assert.That(loaded.Config!.Method, Is.EqualTo(result.Method));
-            Assert.That(loaded.Config.Ignore, Is.EqualTo(result.FloatLayers));
-            Assert.That(loaded.Config.Layers.Select(l => (l.Name, l.Weights, l.Activations)),
-                Is.EqualTo(result.Quantized.Select(l => (l.Name, ArtifactQuantizationConfig.Normalize(l.Settings.Weights), l.Settings.Activations))));
-
-            using var file = SafetensorsFile.Open(Path.Combine(first, "model.safetensors"));
-            var names = file.Tensors.Select(t => t.Name).ToHashSet();
-            foreach (var record in result.Quantized.Where(r => r.Settings.Weights is not null))
-            {
-                var weights = record.Settings.Weights!;
-                Assert.That(names, Does.Contain(record.Name + ".weight_packed").And.Not.Contain(record.Name + ".weight"));
-                Assert.That(names.Contains(record.Name + ".weight_zero_point"), Is.EqualTo(!weights.Symmetric));
-                Assert.That(file.Get(record.Name + ".weight_packed").DType, Is.EqualTo(SafetensorsDType.I32));
-                Assert.That(file.Get(record.Name + ".weight_shape").DType, Is.EqualTo(SafetensorsDType.I64));
-                long k = record.Settings.InFeatures;
-                long perWord = 32 / weights.Bits;
-                Assert.That(file.Get(record.Name + ".weight_packed").Shape, Is.EqualTo(new[] { record.Settings.OutFeatures, (k + perWord - 1) / perWord }));
-            }
-
-            foreach (var record in result.Quantized.Where(r => r.Settings.NeedsCalibratedRange))
-            {
-                Assert.That(names, Does.Contain(record.Name + ".input_scale"));
-                Assert.That(names.Contains(record.Name + ".input_zero_point"), Is.EqualTo(!record.Settings.Activations!.Symmetric));
-            }
-
-            Assert.That(names.Any(n => n.StartsWith("decoder.", StringComparison.Ordinal)), Is.EqualTo(expectDecoder));
-            var config = JsonNode.Parse(File.ReadAllText(Path.Combine(first, "config.json")))!;
-            Assert.That((string?)config["quantization_config"]!["format"], Is.EqualTo("pack-quantized"));
-            TestContext.Out.WriteLine($"{model.Config.Name} {label}: {written.Size.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, file {written.Size.FileBytes} B vs fp32 parameters {written.Size.Fp32ParameterBytes} B ({written.Size.WholeModelReduction:F2}x)");
-            return written.Size;
+            Assert.That(File.ReadAllBytes(Path.Combine(second, name)), Is.EqualTo(File.ReadAllBytes(Path.Combine(first, name))),
+                $"write twice, same bytes: {name}");
         }
-        finally
+
+        var loaded = QuantizedModelArtifact.Load(first);
+        Assert.That(loaded.Problems, Is.Empty);
+        using var reloaded = loaded.Model!;
+        var actual = QuantModelTestSupport.Outputs(reloaded, inputs);
+        Assert.That(QuantModelTestSupport.Identical(actual.Visual, expected.Visual), Is.True, $"{label}: encoder output");
+        Assert.That(QuantModelTestSupport.Identical(actual.Proprio, expected.Proprio), Is.True, $"{label}: proprio embedding");
+        Assert.That(QuantModelTestSupport.Identical(actual.Rollout, expected.Rollout), Is.True, $"{label}: rollout");
+        Assert.That(loaded.Config!.Method, Is.EqualTo(result.Method));
+        Assert.That(loaded.Config.Ignore, Is.EqualTo(result.FloatLayers));
+        Assert.That(loaded.Config.Layers.Select(l => (l.Name, l.Weights, l.Activations)),
+            Is.EqualTo(result.Quantized.Select(l => (l.Name, ArtifactQuantizationConfig.Normalize(l.Settings.Weights), l.Settings.Activations))));
+
+        using var file = SafetensorsFile.Open(Path.Combine(first, "model.safetensors"));
+        var names = file.Tensors.Select(t => t.Name).ToHashSet();
+        foreach (var record in result.Quantized.Where(r => r.Settings.Weights is not null))
         {
-            Directory.Delete(folder, recursive: true);
+            var weights = record.Settings.Weights!;
+            Assert.That(names, Does.Contain(record.Name + ".weight_packed").And.Not.Contain(record.Name + ".weight"));
+            Assert.That(names.Contains(record.Name + ".weight_zero_point"), Is.EqualTo(!weights.Symmetric));
+            Assert.That(file.Get(record.Name + ".weight_packed").DType, Is.EqualTo(SafetensorsDType.I32));
+            Assert.That(file.Get(record.Name + ".weight_shape").DType, Is.EqualTo(SafetensorsDType.I64));
+            long k = record.Settings.InFeatures;
+            long perWord = 32 / weights.Bits;
+            Assert.That(file.Get(record.Name + ".weight_packed").Shape, Is.EqualTo(new[] { record.Settings.OutFeatures, (k + perWord - 1) / perWord }));
         }
+
+        foreach (var record in result.Quantized.Where(r => r.Settings.NeedsCalibratedRange))
+        {
+            Assert.That(names, Does.Contain(record.Name + ".input_scale"));
+            Assert.That(names.Contains(record.Name + ".input_zero_point"), Is.EqualTo(!record.Settings.Activations!.Symmetric));
+        }
+
+        Assert.That(names.Any(n => n.StartsWith("decoder.", StringComparison.Ordinal)), Is.EqualTo(expectDecoder));
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(first, "config.json")))!;
+        Assert.That((string?)config["quantization_config"]!["format"], Is.EqualTo("pack-quantized"));
+        TestContext.Out.WriteLine($"{model.Config.Name} {label}: {written.Size.EffectiveBitsPerQuantizedWeight:F3} bits per quantized weight, file {written.Size.FileBytes} B vs fp32 parameters {written.Size.Fp32ParameterBytes} B ({written.Size.WholeModelReduction:F2}x)");
+        return written.Size;
     }
 }

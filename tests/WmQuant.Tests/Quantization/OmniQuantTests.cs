@@ -9,6 +9,7 @@ using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Runtime;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -29,8 +30,7 @@ public class OmniQuantTests
     [Test]
     public void Omniquant_lowers_its_block_loss_and_ends_at_or_below_its_initialisation()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 61);
-        WeightOnlyTestSupport.Roughen(model, seed: 62);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 61, roughen: 62);
         using var calibration = Calibrate(model);
         var lines = new List<string>();
         using var result = new OmniQuantMethod(Short, lines.Add).Run(model, calibration, ModelQuantizationPlan.Study(W3Channel), out var blocks).Unwrap();
@@ -55,8 +55,7 @@ public class OmniQuantTests
     [Test]
     public void Block_forward_matches_the_folded_and_quantized_modules()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 63);
-        WeightOnlyTestSupport.Roughen(model, seed: 64);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 63, roughen: 64);
         using var calibration = Calibrate(model);
         var generator = new Generator(65);
         foreach (var plan in new[]
@@ -66,8 +65,7 @@ public class OmniQuantTests
             ModelQuantizationPlan.Study(W4Channel, A6Static),
         })
         {
-            using var copy = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 63);
-            WeightOnlyTestSupport.Roughen(copy, seed: 64);
+            using var copy = WeightOnlyTestSupport.RoughTiny(seed: 63, roughen: 64);
             var scope = plan.Resolve(copy);
             foreach (var block in TransformerBlock.Of(copy).Where(b => b.Name.EndsWith(".0", StringComparison.Ordinal)))
             {
@@ -127,63 +125,53 @@ public class OmniQuantTests
     [Test]
     public void Omniquant_model_packs_and_reloads_bit_identically_and_is_deterministic()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        var plan = ModelQuantizationPlan.Study(W4Channel, A6Static);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 66, roughen: 67);
+        using var twin = WeightOnlyTestSupport.RoughTiny(seed: 66, roughen: 67);
+        using var rtnModel = WeightOnlyTestSupport.RoughTiny(seed: 66, roughen: 67);
+        var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
+        var fp = QuantModelTestSupport.Outputs(model, inputs);
+        using var calibration = Calibrate(model);
+        using var result = new OmniQuantMethod(Quick).Apply(model, calibration, plan).Unwrap();
+        using var again = new OmniQuantMethod(Quick).Apply(twin, calibration, plan).Unwrap();
+        using var rtn = QuantModelTestSupport.Method("rtn").Apply(rtnModel, calibration, plan).Unwrap();
+
+        // Same seed and data: the same weights and input quantizers, bit for bit.
+        var twinParameters = WeightOnlyTestSupport.Parameters(twin);
+        foreach (var (name, parameter) in model.named_parameters())
         {
-            var plan = ModelQuantizationPlan.Study(W4Channel, A6Static);
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 66);
-            WeightOnlyTestSupport.Roughen(model, seed: 67);
-            using var twin = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 66);
-            WeightOnlyTestSupport.Roughen(twin, seed: 67);
-            using var rtnModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 66);
-            WeightOnlyTestSupport.Roughen(rtnModel, seed: 67);
-            var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
-            var fp = QuantModelTestSupport.Outputs(model, inputs);
-            using var calibration = Calibrate(model);
-            using var result = new OmniQuantMethod(Quick).Apply(model, calibration, plan).Unwrap();
-            using var again = new OmniQuantMethod(Quick).Apply(twin, calibration, plan).Unwrap();
-            using var rtn = QuantModelTestSupport.Method("rtn").Apply(rtnModel, calibration, plan).Unwrap();
-
-            // Same seed and data: the same weights and input quantizers, bit for bit.
-            var twinParameters = WeightOnlyTestSupport.Parameters(twin);
-            foreach (var (name, parameter) in model.named_parameters())
-            {
-                Assert.That(QuantModelTestSupport.Identical(parameter.detach(), twinParameters[name]), Is.True, name);
-            }
-
-            var parameters = result.Layers.Select(l => l.InputQuantizer?.StaticParameters);
-            Assert.That(parameters, Is.EqualTo(again.Layers.Select(l => l.InputQuantizer?.StaticParameters)));
-
-            Assert.That(result.Method, Is.EqualTo("omniquant"));
-            Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
-            var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
-            foreach (var record in result.Quantized)
-            {
-                var weight = layers[record.Name].WeightMatrix.detach();
-                Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
-                Assert.That(record.Report.Weights!.Method, Is.EqualTo("omniquant"));
-                Assert.That(record.Report.Activations!.Parameters, Is.Not.Null, record.Name);
-                Assert.That(record.Report.OutputMse, Is.GreaterThan(0), record.Name);
-            }
-
-            var quantized = QuantModelTestSupport.Outputs(model, inputs);
-            var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
-            WeightOnlyTestSupport.AssertCloserThanRtn(fp, quantized, rounded, "OmniQuant", "W4A6 static", factor: 1, rollout: false);
-
-            string path = Path.Combine(folder, "model.safetensors");
-            QuantModelTestSupport.AssertReloadsBitIdentically(path, model, result, "omniquant", inputs, quantized);
+            Assert.That(QuantModelTestSupport.Identical(parameter.detach(), twinParameters[name]), Is.True, name);
         }
-        finally
+
+        var parameters = result.Layers.Select(l => l.InputQuantizer?.StaticParameters);
+        Assert.That(parameters, Is.EqualTo(again.Layers.Select(l => l.InputQuantizer?.StaticParameters)));
+
+        Assert.That(result.Method, Is.EqualTo("omniquant"));
+        Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
+        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
+        foreach (var record in result.Quantized)
         {
-            Directory.Delete(folder, recursive: true);
+            var weight = layers[record.Name].WeightMatrix.detach();
+            Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
+            Assert.That(record.Report.Weights!.Method, Is.EqualTo("omniquant"));
+            Assert.That(record.Report.Activations!.Parameters, Is.Not.Null, record.Name);
+            Assert.That(record.Report.OutputMse, Is.GreaterThan(0), record.Name);
         }
+
+        var quantized = QuantModelTestSupport.Outputs(model, inputs);
+        var rounded = QuantModelTestSupport.Outputs(rtnModel, inputs);
+        WeightOnlyTestSupport.AssertCloserThanRtn(fp, quantized, rounded, "OmniQuant", "W4A6 static", factor: 1, rollout: false);
+
+        string path = Path.Combine(folder, "model.safetensors");
+        QuantModelTestSupport.AssertReloadsBitIdentically(path, model, result, "omniquant", inputs, quantized);
     }
 
     [Test]
     public void Omniquant_refuses_missing_calibration_or_block_inputs_and_bad_options_without_touching_the_model()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 68);
-        WeightOnlyTestSupport.Roughen(model, seed: 69);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 68, roughen: 69);
         using var withoutBlocks = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 1));
         var before = WeightOnlyTestSupport.Parameters(model);
         var plan = ModelQuantizationPlan.Study(W4Channel, A8PerToken);

@@ -108,11 +108,4 @@ internal static class QuantModelTestSupport
     }
 
     public static bool Identical(Tensor a, Tensor b) => a.dtype == b.dtype && a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
-
-    public static string TempDirectory()
-    {
-        string folder = Path.Combine(Path.GetTempPath(), "wmq-quant-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        return folder;
-    }
 }

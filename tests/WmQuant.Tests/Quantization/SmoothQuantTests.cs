@@ -7,6 +7,7 @@ using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Runtime;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization;
@@ -66,8 +67,7 @@ public class SmoothQuantTests
     [Test]
     public void Smoothing_with_quantization_disabled_keeps_block_encoder_and_rollout_outputs()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 41);
-        WeightOnlyTestSupport.Roughen(model, seed: 42);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 41, roughen: 42);
         using var calibration = QuantModelTestSupport.Calibrate(model);
         var inputs = QuantModelTestSupport.Inputs(model.Config);
         var (visual, proprio, rollout) = QuantModelTestSupport.Outputs(model, inputs);
@@ -116,57 +116,48 @@ public class SmoothQuantTests
     [Test]
     public void Smoothquant_model_result_packs_and_reloads_to_bit_identical_outputs_with_reports_filled()
     {
-        string folder = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string folder = temp.Path;
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 44, roughen: 45);
+        using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(reservoir: 256));
+        var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
+        var lines = new List<string>();
+        var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel), A8Static);
+        using var result = new SmoothQuantMethod(new SmoothQuantOptions { AlphaSearch = true, AlphaGrid = 4 }, lines.Add)
+            .Apply(model, calibration, plan).Unwrap();
+        TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
+
+        Assert.That(result.Method, Is.EqualTo("smoothquant"));
+        Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
+        Assert.That(lines, Has.Count.EqualTo(2 * (model.Config.Encoder.Depth + model.Config.Predictor.Depth)), "one line per group");
+        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
+        foreach (var record in result.Quantized)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 44);
-            WeightOnlyTestSupport.Roughen(model, seed: 45);
-            using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(reservoir: 256));
-            var inputs = WeightOnlyTestSupport.WallInputs(model.Config);
-            var lines = new List<string>();
-            var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel), A8Static);
-            using var result = new SmoothQuantMethod(new SmoothQuantOptions { AlphaSearch = true, AlphaGrid = 4 }, lines.Add)
-                .Apply(model, calibration, plan).Unwrap();
-            TestContext.Out.WriteLine(string.Join(Environment.NewLine, lines));
-
-            Assert.That(result.Method, Is.EqualTo("smoothquant"));
-            Assert.That(result.Reports.Select(r => r.Layer), Is.EqualTo(model.NamedQuantizableLayers().Select(l => l.Name)));
-            Assert.That(lines, Has.Count.EqualTo(2 * (model.Config.Encoder.Depth + model.Config.Predictor.Depth)), "one line per group");
-            var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
-            foreach (var record in result.Quantized)
-            {
-                var weight = layers[record.Name].WeightMatrix.detach();
-                Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
-                Assert.That(record.Report.Weights!.Method, Is.EqualTo("smoothquant"));
-                Assert.That(record.Report.Activations!.Parameters, Is.Not.Null, record.Name);
-                Assert.That(record.Report.OutputMse, Is.GreaterThan(0));
-                Assert.That(record.Report.CalibrationTokens, Is.EqualTo(calibration.TryGet(record.Name)!.TokensSeen));
-                Assert.That(record.InputQuantizer!.StaticParameters, Is.EqualTo(record.Report.Activations.Parameters));
-            }
-
-            var qkv = result.Quantized.Single(r => r.Name == "encoder.blocks.0.attn.qkv").Report;
-            var fc2 = result.Quantized.Single(r => r.Name == "encoder.blocks.0.mlp.fc2").Report;
-            Assert.That(qkv.Weights!.ClipGrid, Does.StartWith("smoothquant alpha"));
-            Assert.That(fc2.Weights!.ClipGrid, Is.EqualTo("smoothquant unsmoothed"));
-            Assert.That(fc2.Activations!.Method, Is.EqualTo("minmax"));
-
-            var quantized = QuantModelTestSupport.Outputs(model, inputs);
-            string path = Path.Combine(folder, "model.safetensors");
-            QuantModelTestSupport.AssertReloadsBitIdentically(path, model, result, "smoothquant", inputs, quantized);
+            var weight = layers[record.Name].WeightMatrix.detach();
+            Assert.That(QuantModelTestSupport.Identical(weight, WeightQuantizer.Dequantize(record.Codes!)), Is.True, record.Name);
+            Assert.That(record.Report.Weights!.Method, Is.EqualTo("smoothquant"));
+            Assert.That(record.Report.Activations!.Parameters, Is.Not.Null, record.Name);
+            Assert.That(record.Report.OutputMse, Is.GreaterThan(0));
+            Assert.That(record.Report.CalibrationTokens, Is.EqualTo(calibration.TryGet(record.Name)!.TokensSeen));
+            Assert.That(record.InputQuantizer!.StaticParameters, Is.EqualTo(record.Report.Activations.Parameters));
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        var qkv = result.Quantized.Single(r => r.Name == "encoder.blocks.0.attn.qkv").Report;
+        var fc2 = result.Quantized.Single(r => r.Name == "encoder.blocks.0.mlp.fc2").Report;
+        Assert.That(qkv.Weights!.ClipGrid, Does.StartWith("smoothquant alpha"));
+        Assert.That(fc2.Weights!.ClipGrid, Is.EqualTo("smoothquant unsmoothed"));
+        Assert.That(fc2.Activations!.Method, Is.EqualTo("minmax"));
+
+        var quantized = QuantModelTestSupport.Outputs(model, inputs);
+        string path = Path.Combine(folder, "model.safetensors");
+        QuantModelTestSupport.AssertReloadsBitIdentically(path, model, result, "smoothquant", inputs, quantized);
     }
 
     [Test]
     public void Unsmoothed_layers_are_quantized_exactly_as_rtn_quantizes_them()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 46);
-        WeightOnlyTestSupport.Roughen(model, seed: 47);
-        using var rtnModel = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 46);
-        WeightOnlyTestSupport.Roughen(rtnModel, seed: 47);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 46, roughen: 47);
+        using var rtnModel = WeightOnlyTestSupport.RoughTiny(seed: 46, roughen: 47);
         using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 1));
         var plan = ModelQuantizationPlan.Study(
             new WeightQuantConfig(6, WeightGranularity.PerChannel), new ActivationQuantConfig(6, ActivationGranularity.PerTensorStatic));
@@ -188,8 +179,7 @@ public class SmoothQuantTests
     [Test]
     public void Smoothquant_refuses_missing_calibration_and_bad_options_without_touching_the_model()
     {
-        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 48);
-        WeightOnlyTestSupport.Roughen(model, seed: 49);
+        using var model = WeightOnlyTestSupport.RoughTiny(seed: 48, roughen: 49);
         using var calibration = QuantModelTestSupport.Calibrate(model, QuantModelTestSupport.SmallCalibration(episodes: 1));
         var before = WeightOnlyTestSupport.Parameters(model);
         var plan = ModelQuantizationPlan.Study(new WeightQuantConfig(8, WeightGranularity.PerChannel), A8Static);

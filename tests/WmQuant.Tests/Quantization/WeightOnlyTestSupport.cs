@@ -156,6 +156,14 @@ internal static class WeightOnlyTestSupport
         return (reference - actual).abs().max().item<float>() / (double)reference.abs().max().item<float>();
     }
 
+    /// <summary>A tiny model initialised from <paramref name="seed"/> and roughened (<see cref="Roughen"/>) from <paramref name="roughen"/>: same seeds, same weights.</summary>
+    public static DinoWorldModel RoughTiny(int seed, long roughen)
+    {
+        var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: seed);
+        Roughen(model, roughen);
+        return model;
+    }
+
     /// <summary>
     /// Gives a freshly initialised model the structure AWQ folds must preserve: LayerNorm gains with outlier channels and
     /// random shifts, random Linear biases and LayerScale gains far from 1 (a new model has γ = 1, β = 0, b = 0, gains 1e-5).

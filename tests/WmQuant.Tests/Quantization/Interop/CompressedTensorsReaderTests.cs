@@ -4,6 +4,7 @@ using WmQuant.Quantization.Model;
 using WmQuant.Quantization.Packing;
 using WmQuant.Quantization.Primitives;
 using WmQuant.Tests.Models;
+using WmQuant.Tests.Support;
 using static TorchSharp.torch;
 
 namespace WmQuant.Tests.Quantization.Interop;
@@ -38,59 +39,53 @@ public class CompressedTensorsReaderTests
     {
         string python = FindPython();
         string script = Path.Combine(ModelTestSupport.RepositoryRoot, "tests", "WmQuant.Tests", "Quantization", "Interop", "ct_reader.py");
-        string root = QuantModelTestSupport.TempDirectory();
-        try
+        using var temp = new TempDirectory();
+        string root = temp.Path;
+        using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 31);
+        var plan = new ModelQuantizationPlan(null, null, null)
         {
-            using var model = new DinoWorldModel(QuantModelTestSupport.Tiny(), seed: 31);
-            var plan = new ModelQuantizationPlan(null, null, null)
-            {
-                Overrides = [.. Layers.Select(l => new QuantScopeRule(LayerSelector.Parse(l.Layer), l.Weights, null))],
-            };
-            using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, plan).Unwrap();
-            Assert.That(result.Quantized.Select(r => r.Name), Is.EquivalentTo(Layers.Select(l => l.Layer)));
+            Overrides = [.. Layers.Select(l => new QuantScopeRule(LayerSelector.Parse(l.Layer), l.Weights, null))],
+        };
+        using var result = QuantModelTestSupport.Method("rtn").Apply(model, null, plan).Unwrap();
+        Assert.That(result.Quantized.Select(r => r.Name), Is.EquivalentTo(Layers.Select(l => l.Layer)));
 
-            string single = Path.Combine(root, "single");
-            string sharded = Path.Combine(root, "sharded");
-            string expected = Path.Combine(root, "expected");
-            QuantizedModelArtifact.Write(single, model, result);
-            var shards = QuantizedModelArtifact.Write(sharded, model, result, new ArtifactWriteOptions { MaxShardBytes = 16 << 10 });
-            Assert.That(shards.Files.Select(f => f.Name), Does.Contain("model.safetensors.index.json"));
-            Directory.CreateDirectory(expected);
-            var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
-            foreach (var (name, _) in Layers)
-            {
-                // What wmq evaluated: the model's fake-quant weight as float32 [N, K], little-endian.
-                using var weight = layers[name].WeightMatrix.detach().to(ScalarType.Float32, CPU).contiguous();
-                File.WriteAllBytes(Path.Combine(expected, name + ".f32"), weight.bytes.ToArray());
-            }
-
-            var clock = Stopwatch.StartNew();
-            var (code, output) = Run(python, script, single, expected);
-            TestContext.Out.WriteLine(output);
-            Assert.That(code, Is.Zero, output);
-            Assert.That(output, Does.Contain($"{Layers.Length} layers checked in 1 weight file(s): {Layers.Length} bit-identical, 0 mismatched, 0 unchecked"));
-            Assert.That(output, Does.Contain("W3 group g128 asym").And.Contain("W4 channel sym").And.Contain("W8 tensor asym"));
-
-            (code, output) = Run(python, script, sharded, expected);
-            TestContext.Out.WriteLine(output);
-            Assert.That(code, Is.Zero, output);
-            Assert.That(output, Does.Match($"{Layers.Length} layers checked in [2-9]\\d* weight file\\(s\\): {Layers.Length} bit-identical"));
-
-            // The comparison can fail: one flipped mantissa bit in one expected value is found.
-            string victim = Path.Combine(expected, "predictor.transformer.layers.1.1.net.4.f32");
-            byte[] bytes = File.ReadAllBytes(victim);
-            bytes[4 * 17] ^= 1;
-            File.WriteAllBytes(victim, bytes);
-            (code, output) = Run(python, script, single, expected);
-            Assert.That(code, Is.Not.Zero, output);
-            Assert.That(output, Does.Contain("MISMATCH group_"));
-            Assert.That(output, Does.Contain("predictor.transformer.layers.1.1.net.4 W3 group g128 asym [52, 144]: first at 17"));
-            TestContext.Out.WriteLine($"reader runs took {clock.Elapsed.TotalSeconds:F1} s");
-        }
-        finally
+        string single = Path.Combine(root, "single");
+        string sharded = Path.Combine(root, "sharded");
+        string expected = Path.Combine(root, "expected");
+        QuantizedModelArtifact.Write(single, model, result);
+        var shards = QuantizedModelArtifact.Write(sharded, model, result, new ArtifactWriteOptions { MaxShardBytes = 16 << 10 });
+        Assert.That(shards.Files.Select(f => f.Name), Does.Contain("model.safetensors.index.json"));
+        Directory.CreateDirectory(expected);
+        var layers = model.NamedQuantizableLayers().ToDictionary(l => l.Name, l => l.Layer);
+        foreach (var (name, _) in Layers)
         {
-            Directory.Delete(root, recursive: true);
+            // What wmq evaluated: the model's fake-quant weight as float32 [N, K], little-endian.
+            using var weight = layers[name].WeightMatrix.detach().to(ScalarType.Float32, CPU).contiguous();
+            File.WriteAllBytes(Path.Combine(expected, name + ".f32"), weight.bytes.ToArray());
         }
+
+        var clock = Stopwatch.StartNew();
+        var (code, output) = Run(python, script, single, expected);
+        TestContext.Out.WriteLine(output);
+        Assert.That(code, Is.Zero, output);
+        Assert.That(output, Does.Contain($"{Layers.Length} layers checked in 1 weight file(s): {Layers.Length} bit-identical, 0 mismatched, 0 unchecked"));
+        Assert.That(output, Does.Contain("W3 group g128 asym").And.Contain("W4 channel sym").And.Contain("W8 tensor asym"));
+
+        (code, output) = Run(python, script, sharded, expected);
+        TestContext.Out.WriteLine(output);
+        Assert.That(code, Is.Zero, output);
+        Assert.That(output, Does.Match($"{Layers.Length} layers checked in [2-9]\\d* weight file\\(s\\): {Layers.Length} bit-identical"));
+
+        // The comparison can fail: one flipped mantissa bit in one expected value is found.
+        string victim = Path.Combine(expected, "predictor.transformer.layers.1.1.net.4.f32");
+        byte[] bytes = File.ReadAllBytes(victim);
+        bytes[4 * 17] ^= 1;
+        File.WriteAllBytes(victim, bytes);
+        (code, output) = Run(python, script, single, expected);
+        Assert.That(code, Is.Not.Zero, output);
+        Assert.That(output, Does.Contain("MISMATCH group_"));
+        Assert.That(output, Does.Contain("predictor.transformer.layers.1.1.net.4 W3 group g128 asym [52, 144]: first at 17"));
+        TestContext.Out.WriteLine($"reader runs took {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     private static (int Code, string Output) Run(string python, string script, string artifact, string expected)
