@@ -6,9 +6,11 @@ using Microsoft.CodeAnalysis.Operations;
 namespace WmQuant.ScalarMakerScan;
 
 /// <summary>
-/// Compiled into TorchSharp's own source by generate.sh: reports every member that makes a Scalar from a number
-/// (an implicit conversion to Scalar, or a Tensor operator with a number operand) as SMS1, and every call, operator,
-/// property read or construction from one TorchSharp member to another as SMS2, so generate.sh can close over calls.
+/// Compiled into TorchSharp's own source by generate.sh: reports as SMS1 every member that makes a Scalar it leaves to
+/// the finalizer: an implicit conversion to Scalar, a Tensor operator with a number operand, or a Scalar-returning
+/// call whose result is used on the spot (<c>t.ToScalar().ToDouble()</c>, <c>ord.ToScalar().Handle</c>, an argument).
+/// Every call, operator, property read or construction from one TorchSharp member to another is SMS2, so generate.sh
+/// can close over calls.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ScalarMakerScan : DiagnosticAnalyzer
@@ -44,6 +46,12 @@ public sealed class ScalarMakerScan : DiagnosticAnalyzer
             if (callee is null || !SymbolEqualityComparer.Default.Equals(callee.ContainingAssembly, c.Compilation.Assembly))
             {
                 return;
+            }
+
+            if (c.Operation is IInvocationOperation call && callee.ReturnType.ToDisplayString() == "TorchSharp.Scalar"
+                && call.Parent is IArgumentOperation or IInvocationOperation or IPropertyReferenceOperation)
+            {
+                c.ReportDiagnostic(Diagnostic.Create(Maker, c.Operation.Syntax.GetLocation(), c.ContainingSymbol.ToDisplayString()));
             }
 
             if (callee.MethodKind == MethodKind.UserDefinedOperator && callee.ContainingType.ToDisplayString() == "TorchSharp.torch.Tensor"

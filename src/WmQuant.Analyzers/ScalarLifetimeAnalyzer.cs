@@ -46,6 +46,11 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
         ["TorchSharp.torch.Tensor.add_(TorchSharp.Scalar)"] = "ScalarOps.AddInPlace",
         ["TorchSharp.torch.Tensor.square()"] = "ScalarOps.Pow(2)",
         ["TorchSharp.torch.arange(TorchSharp.Scalar, TorchSharp.torch.ScalarType?, TorchSharp.torch.Device?, bool)"] = "ScalarOps.Arange",
+        ["TorchSharp.TensorExtensionMethods.ToSingle(TorchSharp.torch.Tensor)"] = "item<float>()",
+        ["TorchSharp.TensorExtensionMethods.ToDouble(TorchSharp.torch.Tensor)"] = "item<double>()",
+        ["TorchSharp.TensorExtensionMethods.ToInt64(TorchSharp.torch.Tensor)"] = "item<long>()",
+        ["TorchSharp.torch.Tensor.explicit operator float(TorchSharp.torch.Tensor)"] = "item<float>()",
+        ["TorchSharp.torch.Tensor.explicit operator double(TorchSharp.torch.Tensor)"] = "item<double>()",
     };
 
     private static readonly DiagnosticDescriptor UnownedScalar = new(
@@ -126,7 +131,19 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     private static void CheckConversion(OperationAnalysisContext context, INamedTypeSymbol scalar)
     {
         var conversion = (IConversionOperation)context.Operation;
-        if (conversion.OperatorMethod is null || !SymbolEqualityComparer.Default.Equals(conversion.Type, scalar) || IsOwnedByUsing(conversion))
+        if (conversion.OperatorMethod is null)
+        {
+            return;
+        }
+
+        if (!SymbolEqualityComparer.Default.Equals(conversion.Type, scalar))
+        {
+            // (float)tensor and the like go through a Scalar TorchSharp leaves to the finalizer.
+            CheckScalarMaker(context, conversion.OperatorMethod);
+            return;
+        }
+
+        if (IsOwnedByUsing(conversion))
         {
             return;
         }

@@ -31,6 +31,8 @@ public class ScalarLifetimeAnalyzerTests
     [TestCase("x.add_(y);", "ScalarOps.AddInPlace")]
     [TestCase("var z = x.square();", "ScalarOps.Pow(2)")]
     [TestCase("var z = x.elu(1.0);", "code that holds its Scalars (WmQuant.Runtime.ScalarOps shows how)")]
+    [TestCase("float f = (float)x.sum();", "item<float>()")]
+    [TestCase("double d = x.sum().ToDouble();", "item<double>()")]
     public async Task Operators_and_members_that_make_a_scalar_are_reported_with_their_replacement(string statement, string fix)
     {
         var diagnostics = await Analyze(statement);
@@ -64,6 +66,7 @@ public class ScalarLifetimeAnalyzerTests
     [TestCase("using (var s = 2.ToScalar()) { var z = x.pow(s); }")]
     [TestCase("var z = x.mean([0]); double d = 0.5 * 2;")]
     [TestCase("var z = x.add(y, one);")]
+    [TestCase("float f = x.sum().item<float>();")]
     public async Task Tensor_arithmetic_and_scalars_held_by_using_pass(string statement)
     {
         var diagnostics = await Analyze(statement);
