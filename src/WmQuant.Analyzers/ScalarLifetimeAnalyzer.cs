@@ -143,7 +143,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        if (IsOwnedByUsing(conversion))
+        if (IsOwned(conversion))
         {
             return;
         }
@@ -166,7 +166,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
 
         if (SymbolEqualityComparer.Default.Equals(method.ReturnType, scalar)
             && method.ContainingAssembly?.Name == "TorchSharp"
-            && !IsOwnedByUsing(invocation))
+            && !IsOwned(invocation))
         {
             Report(context, UnownedScalar, $"'{invocation.Syntax}'", "a using declaration for the Scalar");
             return;
@@ -230,7 +230,7 @@ public sealed class ScalarLifetimeAnalyzer : DiagnosticAnalyzer
     /// Whether <paramref name="value"/> initialises a variable of a <c>using</c> declaration or statement, or a static
     /// read-only field (which keeps it for the life of the process).
     /// </summary>
-    private static bool IsOwnedByUsing(IOperation value)
+    private static bool IsOwned(IOperation value)
     {
         if (value.Parent is IFieldInitializerOperation field && field.InitializedFields.All(f => f.IsStatic && f.IsReadOnly))
         {

@@ -47,10 +47,10 @@ internal static class ScalarOps
     public static Tensor Sub(this Tensor x, double value) => Use(x, value, static (t, s) => t.sub(s));
 
     /// <summary><c>value - x</c> as TorchSharp's operator computes it, <c>(-x) + value</c> (the same bits).</summary>
-    public static Tensor RSub(this Tensor x, long value) => Use(x, value, static (t, s) => NegatedPlus(t, s));
+    public static Tensor RSub(this Tensor x, long value) => Use(x, value, NegatedPlus);
 
     /// <summary><c>value - x</c> as TorchSharp's operator computes it, <c>(-x) + value</c> (the same bits).</summary>
-    public static Tensor RSub(this Tensor x, double value) => Use(x, value, static (t, s) => NegatedPlus(t, s));
+    public static Tensor RSub(this Tensor x, double value) => Use(x, value, NegatedPlus);
 
     /// <summary><c>x * value</c>.</summary>
     public static Tensor Mul(this Tensor x, long value) => Use(x, value, static (t, s) => t.mul(s));
@@ -72,10 +72,10 @@ internal static class ScalarOps
     }
 
     /// <summary><c>value / x</c> as TorchSharp's operator computes it, <c>(1 / x) · value</c> (the same bits).</summary>
-    public static Tensor RDiv(this Tensor x, long value) => Use(x, value, static (t, s) => ReciprocalTimes(t, s));
+    public static Tensor RDiv(this Tensor x, long value) => Use(x, value, ReciprocalTimes);
 
     /// <summary><c>value / x</c> as TorchSharp's operator computes it, <c>(1 / x) · value</c> (the same bits).</summary>
-    public static Tensor RDiv(this Tensor x, double value) => Use(x, value, static (t, s) => ReciprocalTimes(t, s));
+    public static Tensor RDiv(this Tensor x, double value) => Use(x, value, ReciprocalTimes);
 
     /// <summary><c>x ** exponent</c>.</summary>
     public static Tensor Pow(this Tensor x, long exponent) => Use(x, exponent, static (t, s) => t.pow(s));

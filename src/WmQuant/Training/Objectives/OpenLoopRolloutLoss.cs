@@ -38,6 +38,6 @@ public static class OpenLoopRolloutLoss
             sum = sum is null ? stepLoss : sum.Add(stepLoss);
         }
 
-        return (sum!).Div(steps);
+        return sum!.Div(steps);
     }
 }
